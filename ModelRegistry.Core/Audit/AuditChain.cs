@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace ModelRegistry.Core.Audit;
+
+/// <summary>
+/// The hash chain of the audit trail. The canonical form of an event is the UTF-8 JSON object
+/// <c>{"sequence":…,"time":"…","actorId":"…","actorName":"…","action":"…","entityType":"…","entityId":"…","modelName":…,"data":…,"previousHash":"…"}</c>
+/// with the keys in exactly that order, no whitespace, <c>time</c> as UTC ISO-8601 with 7 fractional
+/// digits and a trailing Z, <c>data</c> as the stored JSON text embedded verbatim, and <c>modelName</c>
+/// null when absent. <c>hash</c> = lowercase hex SHA-256 of those bytes. The first event's
+/// <c>previousHash</c> is <see cref="GenesisHash"/>. An outside tool can re-verify an export with this rule.
+/// </summary>
+public static class AuditChain
+{
+    /// <summary>The previous hash of event 1: 64 zeros.</summary>
+    public static readonly string GenesisHash = new('0', 64);
+
+    public static string ComputeHash(long sequence, DateTimeOffset time, string actorId, string actorName, string action,
+        string entityType, string entityId, string? modelName, string data, string previousHash)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = false }))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("sequence", sequence);
+            json.WriteString("time", FormatTime(time));
+            json.WriteString("actorId", actorId);
+            json.WriteString("actorName", actorName);
+            json.WriteString("action", action);
+            json.WriteString("entityType", entityType);
+            json.WriteString("entityId", entityId);
+            if (modelName is null)
+            {
+                json.WriteNull("modelName");
+            }
+            else
+            {
+                json.WriteString("modelName", modelName);
+            }
+
+            json.WritePropertyName("data");
+            json.WriteRawValue(data, skipInputValidation: false);
+            json.WriteString("previousHash", previousHash);
+            json.WriteEndObject();
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
+    }
+
+    public static string ComputeHash(AuditEvent e) => ComputeHash(e.Sequence, e.Time, e.ActorId, e.ActorName, e.Action,
+        e.EntityType, e.EntityId, e.ModelName, e.Data, e.PreviousHash);
+
+    /// <summary>UTC, 7 fractional digits, trailing Z: the one spelling of a time in the canonical form.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Checks events (ordered by sequence, starting at 1) and returns the first broken sequence, or null.</summary>
+    public static long? FindFirstBreak(IEnumerable<AuditEvent> orderedEvents)
+    {
+        var expectedPrevious = GenesisHash;
+        var expectedSequence = 1L;
+        foreach (var e in orderedEvents)
+        {
+            if (e.Sequence != expectedSequence || e.PreviousHash != expectedPrevious || ComputeHash(e) != e.Hash)
+            {
+                return expectedSequence;
+            }
+
+            expectedPrevious = e.Hash;
+            expectedSequence++;
+        }
+
+        return null;
+    }
+}

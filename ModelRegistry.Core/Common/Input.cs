@@ -1,0 +1,78 @@
+namespace ModelRegistry.Core.Common;
+
+/// <summary>Checks on free-text input: lengths, control characters, tag lists.</summary>
+public static class Input
+{
+    /// <summary>A single-line value: trimmed, no control characters, at most <paramref name="max"/> characters; blank → null.</summary>
+    public static string? Line(string field, string? value, int max)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var v = value.Trim();
+        if (v.Length > max)
+        {
+            throw ValidationFailedException.For(field, $"{field} must be at most {max} characters.");
+        }
+
+        if (v.Any(char.IsControl))
+        {
+            throw ValidationFailedException.For(field, $"{field} may not contain control characters.");
+        }
+
+        return v;
+    }
+
+    /// <summary>Multi-line text: line breaks and tabs allowed, other control characters not.</summary>
+    public static string Text(string field, string? value, int max)
+    {
+        var v = (value ?? "").Trim();
+        if (v.Length > max)
+        {
+            throw ValidationFailedException.For(field, $"{field} must be at most {max} characters.");
+        }
+
+        if (v.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            throw ValidationFailedException.For(field, $"{field} may not contain control characters.");
+        }
+
+        return v;
+    }
+
+    public const int MaxTags = 30;
+    public const int MaxTagLength = 50;
+
+    /// <summary>Tags: trimmed, lowercased, distinct, each a short single line without commas.</summary>
+    public static List<string> Tags(string field, IEnumerable<string>? tags)
+    {
+        var result = new List<string>();
+        foreach (var raw in tags ?? [])
+        {
+            var tag = Line(field, raw, MaxTagLength)?.ToLowerInvariant();
+            if (tag is null)
+            {
+                continue;
+            }
+
+            if (tag.Contains(','))
+            {
+                throw ValidationFailedException.For(field, "A tag may not contain a comma.");
+            }
+
+            if (!result.Contains(tag))
+            {
+                result.Add(tag);
+            }
+        }
+
+        if (result.Count > MaxTags)
+        {
+            throw ValidationFailedException.For(field, $"At most {MaxTags} tags.");
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,37 @@
+namespace ModelRegistry.Core.Common;
+
+/// <summary>Base of the failures a caller can act on; the API maps each kind to a status code.</summary>
+public abstract class RegistryException(string message) : Exception(message)
+{
+    /// <summary>A short title for problem details.</summary>
+    public abstract string Title { get; }
+}
+
+/// <summary>Input breaks a rule (HTTP 400).</summary>
+public sealed class ValidationFailedException(string message, IReadOnlyDictionary<string, string[]>? errors = null)
+    : RegistryException(message)
+{
+    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors ?? new Dictionary<string, string[]>();
+    public override string Title => "Invalid input";
+
+    public static ValidationFailedException For(string field, string message) =>
+        new(message, new Dictionary<string, string[]> { [field] = [message] });
+}
+
+/// <summary>The thing asked for does not exist (HTTP 404).</summary>
+public sealed class NotFoundException(string message) : RegistryException(message)
+{
+    public override string Title => "Not found";
+}
+
+/// <summary>The request clashes with the current state, e.g. a duplicate name (HTTP 409).</summary>
+public sealed class ConflictException(string message) : RegistryException(message)
+{
+    public override string Title => "Conflict";
+}
+
+/// <summary>The actor's roles do not allow the action (HTTP 403).</summary>
+public sealed class ForbiddenException(string message) : RegistryException(message)
+{
+    public override string Title => "Forbidden";
+}

@@ -1,0 +1,180 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Versions;
+
+namespace ModelRegistry.Core.Demo;
+
+/// <summary>What a seeding run added.</summary>
+public sealed record SeedSummary(int Models, int Versions);
+
+/// <summary>
+/// Demo content. The showcase goes through the ordinary services, exactly as a person would; the bulk
+/// path writes rows directly for scale tests — still one audit event per model and per version, chained.
+/// </summary>
+public sealed class DemoSeeder(
+    IDbContextFactory<RegistryDbContext> dbFactory,
+    ModelService models,
+    VersionService versions,
+    TimeProvider clock)
+{
+    private static readonly (string Name, string Display, string Task, string Arch, string Base, long Params, int Ctx, string Quant, WeightFormat Format, string License, string[] Tags, string Description)[] Showcase =
+    [
+        ("support-assistant", "Support assistant", "text-generation", "LlamaForCausalLM", "meta-llama/Llama-3.1-8B-Instruct", 8_030_261_248, 131072, "bf16", WeightFormat.Safetensors, "llama3.1", ["chat", "customer-support"], "Answers customer questions about our products, fine-tuned on resolved support tickets."),
+        ("contract-summarizer", "Contract summarizer", "summarization", "MistralForCausalLM", "mistralai/Mistral-7B-Instruct-v0.3", 7_248_023_552, 32768, "bf16", WeightFormat.Safetensors, "apache-2.0", ["legal", "summarization"], "Summarises supplier contracts into obligations, dates and risks for the legal team."),
+        ("code-reviewer-gguf", "Code reviewer (GGUF)", "text-generation", "qwen2", "Qwen/Qwen2.5-Coder-7B-Instruct", 7_615_616_512, 32768, "Q4_K_M", WeightFormat.Gguf, "apache-2.0", ["code", "on-device"], "Quantised code-review assistant for developer laptops."),
+        ("search-embeddings", "Search embeddings", "embeddings", "BertModel", "BAAI/bge-base-en-v1.5", 109_482_240, 512, "fp32", WeightFormat.Onnx, "mit", ["embeddings", "search"], "Sentence embeddings behind the intranet search."),
+        ("ticket-router", "Ticket router", "classification", "DebertaV2ForSequenceClassification", "microsoft/deberta-v3-base", 184_423_682, 512, "fp16", WeightFormat.Safetensors, "mit", ["classification", "customer-support"], "Routes incoming tickets to the right queue."),
+    ];
+
+    /// <summary>A handful of realistic models, each with three versions and lineage between them.</summary>
+    public async Task<SeedSummary> SeedShowcaseAsync(CancellationToken ct)
+    {
+        var actor = Actor.CommandLine;
+        int modelCount = 0, versionCount = 0;
+        foreach (var s in Showcase)
+        {
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                if (await db.Models.AnyAsync(m => m.Name == s.Name, ct))
+                {
+                    continue; // Seeding twice adds nothing twice.
+                }
+            }
+
+            await models.CreateAsync(actor, new CreateModel(s.Name, s.Display, s.Description, s.Task, s.Tags, "ML platform team"), ct);
+            modelCount++;
+            for (var i = 1; i <= 3; i++)
+            {
+                await versions.CreateAsync(actor, s.Name, new VersionInput(
+                    Source: $"https://ci.example.com/training/{s.Name}/runs/{100 + i * 7}",
+                    Description: i == 1 ? "First fine-tune." : $"Retrained with {i * 12}k more examples.",
+                    Architecture: s.Arch,
+                    BaseModel: s.Base,
+                    ParameterCount: s.Params,
+                    ContextLength: s.Ctx,
+                    Quantization: s.Quant,
+                    Format: s.Format,
+                    License: s.License,
+                    Tags: s.Tags,
+                    ParentVersion: i > 1 ? i - 1 : null,
+                    Datasets: [new DatasetInfo($"{s.Name}-train", $"2026-0{i}", $"s3://datasets/{s.Name}/v{i}/", null, "train"),
+                               new DatasetInfo($"{s.Name}-eval", $"2026-0{i}", null, null, "test")]), ct);
+                versionCount++;
+            }
+        }
+
+        return new SeedSummary(modelCount, versionCount);
+    }
+
+    /// <summary>
+    /// <paramref name="modelCount"/> models of <paramref name="versionsPerModel"/> versions each, written with
+    /// prepared statements in one transaction (100k versions in seconds), audited like any other change.
+    /// </summary>
+    public async Task<SeedSummary> SeedBulkAsync(int modelCount, int versionsPerModel, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var actor = Actor.CommandLine;
+        var audit = new BulkAuditWriter();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var connection = db.Database.GetDbConnection();
+        var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
+        audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);
+        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
+
+        await using var insertModel = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO Models (Name, DisplayName, Description, Task, Owner, Tags, CreatedByUserId, CreatedAt, UpdatedAt, LastVersionNumber) " +
+            "VALUES ($name, $display, $description, $task, $owner, $tags, $by, $at, $at, $last) RETURNING Id",
+            "$name", "$display", "$description", "$task", "$owner", "$tags", "$by", "$at", "$last");
+        await using var insertVersion = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO Versions (ModelId, Number, Stage, CreatedByUserId, CreatedBy, CreatedAt, UpdatedAt, Source, Architecture, BaseModel, " +
+            "ParameterCount, ContextLength, Quantization, Format, License, MetadataTags, ParentVersionNumber, Datasets) " +
+            "VALUES ($model, $number, 'None', $by, $byName, $at, $at, $source, 'LlamaForCausalLM', 'meta-llama/Llama-3.1-8B', " +
+            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', '[]', $parent, '[]')",
+            "$model", "$number", "$by", "$byName", "$at", "$source", "$parent");
+        await using var insertAudit = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO AuditEvents (Sequence, Time, ActorId, ActorName, Action, EntityType, EntityId, ModelName, Data, PreviousHash, Hash) " +
+            "VALUES ($seq, $time, $actorId, $actorName, $action, $entityType, $entityId, $modelName, $data, $prev, $hash)",
+            "$seq", "$time", "$actorId", "$actorName", "$action", "$entityType", "$entityId", "$modelName", "$data", "$prev", "$hash");
+
+        var tasks = new[] { "text-generation", "embeddings", "classification", "summarization" };
+        for (var i = 0; i < modelCount; i++)
+        {
+            var now = clock.GetUtcNow();
+            var name = $"bulk-{run}-{i:D6}";
+            var task = tasks[i % tasks.Length];
+            var tags = JsonSerializer.Serialize(new[] { "bulk", task });
+            Set(insertModel, name, name, "Generated by seed-demo for scale tests.", task, "seed-demo", tags, actor.UserId,
+                Ticks(now), versionsPerModel);
+            var modelId = (long)(await insertModel.ExecuteScalarAsync(ct))!;
+            await audit.WriteAsync(insertAudit, now, actor, AuditActions.ModelCreated, AuditEntities.Model, name, name,
+                new { name, task, bulk = true }, ct);
+            for (var v = 1; v <= versionsPerModel; v++)
+            {
+                Set(insertVersion, modelId, v, actor.UserId, actor.DisplayName, Ticks(now), $"seed-demo run {run}",
+                    v > 1 ? v - 1 : DBNull.Value);
+                await insertVersion.ExecuteNonQueryAsync(ct);
+                await audit.WriteAsync(insertAudit, now, actor, AuditActions.VersionCreated, AuditEntities.Version,
+                    $"{name}/{v}", name, new { number = v, bulk = true }, ct);
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        return new SeedSummary(modelCount, modelCount * versionsPerModel);
+    }
+
+    /// <summary>The stored form of a DateTimeOffset on SQLite (DateTimeOffsetToBinaryConverter).</summary>
+    private static long Ticks(DateTimeOffset t) =>
+        new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(t) is long l ? l : 0;
+
+    private static DbCommand Prepare(DbConnection connection, DbTransaction tx, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var p in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = p;
+            command.Parameters.Add(parameter);
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    private static void Set(DbCommand command, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+    }
+
+    /// <summary>Continues the audit chain with raw inserts, hashing exactly as <see cref="AuditTrail"/> does.</summary>
+    private sealed class BulkAuditWriter
+    {
+        private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+        private long _sequence;
+        private string _previous = AuditChain.GenesisHash;
+
+        public void Start(long sequence, string hash) => (_sequence, _previous) = (sequence, hash);
+
+        public async Task WriteAsync(DbCommand insert, DateTimeOffset time, Actor actor, string action, string entityType,
+            string entityId, string? modelName, object data, CancellationToken ct)
+        {
+            var sequence = ++_sequence;
+            var json = JsonSerializer.Serialize(data, Json);
+            var hash = AuditChain.ComputeHash(sequence, time, actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous);
+            Set(insert, sequence, Ticks(time), actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous, hash);
+            await insert.ExecuteNonQueryAsync(ct);
+            _previous = hash;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Versions;
+
+namespace ModelRegistry.Core;
+
+public static class DependencyInjection
+{
+    /// <summary>Registers the registry's domain: options, database, Identity stores and the services.</summary>
+    public static IHostApplicationBuilder AddModelRegistryCore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddTimeProvider();
+
+        var dataDirectory = new DataDirectory(
+            builder.Configuration[$"{RegistryOptions.Section}:DataDirectory"] ?? "./data",
+            builder.Environment.ContentRootPath);
+        services.AddSingleton(dataDirectory);
+
+        // Keys beside the data: sign-in cookies survive restarts, and the CLI and server share them.
+        services.AddDataProtection()
+            .SetApplicationName("ModelRegistry")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory.Root, "keys")));
+
+        var connectionString = builder.Configuration.GetConnectionString("Registry");
+        services.AddDbContextFactory<RegistryDbContext>(options =>
+        {
+            options.UseSqlite(string.IsNullOrWhiteSpace(connectionString)
+                    ? $"Data Source={dataDirectory.DatabasePath};Pooling=True"
+                    : connectionString,
+                sqlite => sqlite.MigrationsAssembly(typeof(RegistryDbContext).Assembly.FullName));
+            options.AddInterceptors(new SqlitePragmas());
+        });
+
+        services.AddIdentityCore<ApplicationUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.SignIn.RequireConfirmedAccount = false;
+                options.Password.RequiredLength = 10;
+                // Length over composition rules (NIST SP 800-63B).
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireDigit = false;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<RegistryDbContext>()
+            .AddDefaultTokenProviders();
+
+        services.AddSingleton<AccessGuard>();
+        services.AddSingleton<AuditTrail>();
+        services.AddSingleton<ModelService>();
+        services.AddSingleton<VersionService>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<UserAdminService>();
+        services.AddSingleton<FirstRunSetup>();
+        services.AddSingleton<DatabaseInitializer>();
+        services.AddSingleton<Demo.DemoSeeder>();
+        return builder;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using ModelRegistry.Core.Versions;
+
+namespace ModelRegistry.Core.Models;
+
+/// <summary>A registered model: the named home of its versions.</summary>
+public sealed class RegisteredModel
+{
+    private RegisteredModel() { }
+
+    public RegisteredModel(string name, string createdByUserId, string owner, DateTimeOffset now)
+    {
+        Name = ModelName.Validate(name);
+        DisplayName = name;
+        CreatedByUserId = createdByUserId;
+        Owner = owner;
+        CreatedAt = now;
+        UpdatedAt = now;
+    }
+
+    public long Id { get; private set; }
+
+    /// <summary>Unique, immutable slug (see <see cref="ModelName"/>).</summary>
+    public string Name { get; private set; } = "";
+
+    public string DisplayName { get; set; } = "";
+    public string Description { get; set; } = "";
+
+    /// <summary>text-generation, embeddings, classification, …</summary>
+    public string? Task { get; set; }
+
+    /// <summary>The person or team answerable for the model.</summary>
+    public string Owner { get; set; } = "";
+
+    public List<string> Tags { get; set; } = [];
+    public string CreatedByUserId { get; private set; } = "";
+    public DateTimeOffset CreatedAt { get; private set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>Highest version number ever handed out. Numbers are never reused, even if versions go.</summary>
+    public int LastVersionNumber { get; private set; }
+
+    public List<ModelVersion> Versions { get; private set; } = [];
+
+    /// <summary>Hands out the next version number.</summary>
+    public int AllocateVersionNumber(DateTimeOffset now)
+    {
+        LastVersionNumber = checked(LastVersionNumber + 1);
+        Touch(now);
+        return LastVersionNumber;
+    }
+
+    public void Touch(DateTimeOffset now) => UpdatedAt = now;
+}

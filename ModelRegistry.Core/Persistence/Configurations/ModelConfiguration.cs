@@ -1,0 +1,23 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using ModelRegistry.Core.Models;
+
+namespace ModelRegistry.Core.Persistence.Configurations;
+
+internal sealed class ModelConfiguration : IEntityTypeConfiguration<RegisteredModel>
+{
+    public void Configure(EntityTypeBuilder<RegisteredModel> b)
+    {
+        b.ToTable("Models");
+        b.HasIndex(m => m.Name).IsUnique();
+        b.HasIndex(m => m.UpdatedAt);
+        b.HasIndex(m => m.Task);
+        b.Property(m => m.Name).HasMaxLength(100).IsRequired();
+        b.Property(m => m.DisplayName).HasMaxLength(200).IsRequired();
+        b.Property(m => m.Description).HasMaxLength(10_000);
+        b.Property(m => m.Task).HasMaxLength(100);
+        b.Property(m => m.Owner).HasMaxLength(200);
+        b.Property(m => m.Tags);
+        b.HasMany(m => m.Versions).WithOne(v => v.Model).HasForeignKey(v => v.ModelId).OnDelete(DeleteBehavior.Restrict);
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using ModelRegistry.Core.Versions;
+
+namespace ModelRegistry.Core.Persistence.Configurations;
+
+internal sealed class VersionConfiguration : IEntityTypeConfiguration<ModelVersion>
+{
+    public void Configure(EntityTypeBuilder<ModelVersion> b)
+    {
+        b.ToTable("Versions");
+        b.HasIndex(v => new { v.ModelId, v.Number }).IsUnique();
+        b.HasIndex(v => new { v.ModelId, v.Stage });
+        b.Property(v => v.Stage).HasConversion<string>().HasMaxLength(20);
+        b.Property(v => v.CreatedBy).HasMaxLength(256);
+        b.Property(v => v.Source).HasMaxLength(2000);
+        b.Property(v => v.Description).HasMaxLength(10_000);
+        b.OwnsOne(v => v.Metadata, m =>
+        {
+            m.Property(x => x.Architecture).HasMaxLength(200).HasColumnName("Architecture");
+            m.Property(x => x.BaseModel).HasMaxLength(300).HasColumnName("BaseModel");
+            m.Property(x => x.ParameterCount).HasColumnName("ParameterCount");
+            m.Property(x => x.ContextLength).HasColumnName("ContextLength");
+            m.Property(x => x.Quantization).HasMaxLength(100).HasColumnName("Quantization");
+            m.Property(x => x.Format).HasConversion<string>().HasMaxLength(20).HasColumnName("Format");
+            m.Property(x => x.License).HasMaxLength(200).HasColumnName("License");
+            m.Property(x => x.Tags).HasColumnName("MetadataTags");
+        });
+        b.Navigation(v => v.Metadata).IsRequired();
+        b.OwnsMany(v => v.Datasets, d => d.ToJson("Datasets"));
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelRegistry.Core.Security;
+
+namespace ModelRegistry.Core.Persistence;
+
+/// <summary>Brings a data directory up to date: migrations, WAL mode, roles, and the configured first Admin.</summary>
+public sealed class DatabaseInitializer(
+    IServiceScopeFactory scopes,
+    IOptions<RegistryOptions> options,
+    UserAdminService users,
+    ILogger<DatabaseInitializer> logger)
+{
+    public async Task InitializeAsync(CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
+        await db.Database.MigrateAsync(ct);
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
+        }
+
+        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in Roles.Assignable)
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                await roles.CreateAsync(new IdentityRole(role));
+            }
+        }
+
+        var admin = options.Value.Admin;
+        if (!string.IsNullOrWhiteSpace(admin.Email) && !string.IsNullOrEmpty(admin.Password) && !await db.Users.AnyAsync(ct))
+        {
+            await users.CreateAsync(Actor.Setup, admin.Email, admin.Password, null, [Roles.Admin], ct);
+            logger.LogInformation("Created the first Admin {Email} from configuration (Registry:Admin).", admin.Email);
+        }
+    }
+}

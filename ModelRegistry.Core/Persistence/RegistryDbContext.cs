@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Versions;
+
+namespace ModelRegistry.Core.Persistence;
+
+/// <summary>The registry's one database: Identity's tables and the registry's own.</summary>
+public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
+    : IdentityDbContext<ApplicationUser>(options)
+{
+    public DbSet<RegisteredModel> Models => Set<RegisteredModel>();
+    public DbSet<ModelVersion> Versions => Set<ModelVersion>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction
+    /// takes the write lock at the start (BEGIN IMMEDIATE), so reads made inside it — the next version
+    /// number, the audit chain's head — cannot race another writer.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    {
+        await using var tx = await Database.BeginTransactionAsync(ct);
+        var result = await work();
+        await SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(RegistryDbContext).Assembly);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot compare or order DateTimeOffset stored as text; as UTC ticks it can, exactly.
+        if (Database.IsSqlite())
+        {
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+            configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        }
+    }
+}

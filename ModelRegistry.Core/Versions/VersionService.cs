@@ -1,0 +1,221 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Security;
+
+namespace ModelRegistry.Core.Versions;
+
+/// <summary>Creates, lists and describes a model's versions.</summary>
+public sealed partial class VersionService(
+    IDbContextFactory<RegistryDbContext> dbFactory,
+    AccessGuard guard,
+    AuditTrail audit,
+    TimeProvider clock)
+{
+    public const int MaxDatasets = 100;
+    public const long MaxParameterCount = 100_000_000_000_000; // 100 T: well past any model, well inside long.
+    public const int MaxContextLength = 100_000_000;
+
+    [GeneratedRegex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Sha256Hex();
+
+    /// <summary>A page of a model's versions, newest first; 404 when the model is unknown.</summary>
+    public async Task<PagedResult<VersionInfo>> ListAsync(string modelName, int? page = null, int? pageSize = null,
+        CancellationToken ct = default)
+    {
+        var paging = PageRequest.From(page, pageSize);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var modelId = await ModelIdAsync(db, modelName, ct);
+        var versions = db.Versions.AsNoTracking().Where(v => v.ModelId == modelId);
+        var total = await versions.CountAsync(ct);
+        var items = await versions.OrderByDescending(v => v.Number).Skip(paging.Skip).Take(paging.PageSize).ToListAsync(ct);
+        return new PagedResult<VersionInfo>(items.Select(v => ToInfo(modelName, v)).ToList(), total);
+    }
+
+    /// <summary>One version; 404 when the model or the version is unknown.</summary>
+    public async Task<VersionInfo> GetAsync(string modelName, int number, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var modelId = await ModelIdAsync(db, modelName, ct);
+        var version = await db.Versions.AsNoTracking().SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
+            ?? throw VersionNotFound(modelName, number);
+        return ToInfo(modelName, version);
+    }
+
+    /// <summary>Creates the model's next version. DataScientist or Admin.</summary>
+    public async Task<VersionInfo> CreateAsync(Actor actor, string modelName, VersionInput input, CancellationToken ct = default)
+    {
+        var valid = Validate(input);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.EditModels, ct);
+        var number = await db.InTransactionAsync(async () =>
+        {
+            var model = await db.Models.SingleOrDefaultAsync(m => m.Name == modelName, ct)
+                ?? throw ModelService.NotFound(modelName);
+            if (valid.ParentVersion is { } parent
+                && !await db.Versions.AnyAsync(v => v.ModelId == model.Id && v.Number == parent, ct))
+            {
+                throw ValidationFailedException.For("parentVersion", $"Model '{modelName}' has no version {parent} to derive from.");
+            }
+
+            var now = clock.GetUtcNow();
+            var version = new ModelVersion(model, model.AllocateVersionNumber(now), actor.UserId, actor.DisplayName, now);
+            Apply(version, valid, creating: true);
+            db.Versions.Add(version);
+            await audit.RecordAsync(db, actor, AuditActions.VersionCreated, AuditEntities.Version,
+                $"{modelName}/{version.Number}", modelName, new { number = version.Number, input = valid }, ct);
+            return version.Number;
+        }, ct);
+
+        return await GetAsync(modelName, number, ct);
+    }
+
+    /// <summary>Changes a version's description and metadata. DataScientist or Admin.</summary>
+    public async Task<VersionInfo> UpdateAsync(Actor actor, string modelName, int number, VersionInput input,
+        CancellationToken ct = default)
+    {
+        var valid = Validate(input);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.EditModels, ct);
+        await db.InTransactionAsync(async () =>
+        {
+            var modelId = await ModelIdAsync(db, modelName, ct);
+            var version = await db.Versions.Include(v => v.Model)
+                .SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
+                ?? throw VersionNotFound(modelName, number);
+            if (valid.ParentVersion is { } parent
+                && (parent >= number || !await db.Versions.AnyAsync(v => v.ModelId == modelId && v.Number == parent, ct)))
+            {
+                throw ValidationFailedException.For("parentVersion", $"The parent of version {number} must be an earlier version of '{modelName}'.");
+            }
+
+            var before = ToInfo(modelName, version);
+            Apply(version, valid, creating: false);
+            var after = ToInfo(modelName, version);
+            if (before with { Tags = [], Datasets = [] } == after with { Tags = [], Datasets = [] }
+                && before.Tags.SequenceEqual(after.Tags) && before.Datasets.SequenceEqual(after.Datasets))
+            {
+                return false;
+            }
+
+            var now = clock.GetUtcNow();
+            version.Touch(now);
+            version.Model.Touch(now);
+            await audit.RecordAsync(db, actor, AuditActions.VersionUpdated, AuditEntities.Version,
+                $"{modelName}/{number}", modelName, new { before, after = after with { UpdatedAt = now } }, ct);
+            return true;
+        }, ct);
+
+        return await GetAsync(modelName, number, ct);
+    }
+
+    internal static NotFoundException VersionNotFound(string modelName, int number) =>
+        new($"Model '{modelName}' has no version {number}.");
+
+    private static async Task<long> ModelIdAsync(RegistryDbContext db, string modelName, CancellationToken ct)
+    {
+        var id = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct);
+        return id ?? throw ModelService.NotFound(modelName);
+    }
+
+    private static VersionInput Validate(VersionInput input)
+    {
+        if (input.ParameterCount is < 0 or > MaxParameterCount)
+        {
+            throw ValidationFailedException.For("parameterCount", "parameterCount must be between 0 and 10^14.");
+        }
+
+        if (input.ContextLength is < 1 or > MaxContextLength)
+        {
+            throw ValidationFailedException.For("contextLength", $"contextLength must be between 1 and {MaxContextLength}.");
+        }
+
+        if (input.ParentVersion is < 1)
+        {
+            throw ValidationFailedException.For("parentVersion", "parentVersion must be a version number from 1.");
+        }
+
+        if (input.Format is { } format && !Enum.IsDefined(format))
+        {
+            throw ValidationFailedException.For("format", "format must be one of safetensors, gguf, pytorch, onnx, other.");
+        }
+
+        if (input.Datasets is { Count: > MaxDatasets })
+        {
+            throw ValidationFailedException.For("datasets", $"At most {MaxDatasets} datasets.");
+        }
+
+        var datasets = input.Datasets?.Select((d, i) =>
+        {
+            var field = $"datasets[{i}]";
+            var name = Input.Line($"{field}.name", d.Name, 200)
+                ?? throw ValidationFailedException.For($"{field}.name", "Every dataset needs a name.");
+            var sha = Input.Line($"{field}.sha256", d.Sha256, 64)?.ToLowerInvariant();
+            if (sha is not null && !Sha256Hex().IsMatch(sha))
+            {
+                throw ValidationFailedException.For($"{field}.sha256", "sha256 must be 64 hexadecimal characters.");
+            }
+
+            return new DatasetInfo(name, Input.Line($"{field}.version", d.Version, 200), Url($"{field}.uri", d.Uri),
+                sha, Input.Line($"{field}.split", d.Split, 50));
+        }).ToList();
+
+        return new VersionInput(
+            Source: Input.Line("source", input.Source, 2000),
+            Description: input.Description is null ? null : Input.Text("description", input.Description, 10_000),
+            Architecture: Input.Line("architecture", input.Architecture, 200),
+            BaseModel: Input.Line("baseModel", input.BaseModel, 300),
+            ParameterCount: input.ParameterCount,
+            ContextLength: input.ContextLength,
+            Quantization: Input.Line("quantization", input.Quantization, 100),
+            Format: input.Format,
+            License: Input.Line("license", input.License, 200),
+            Tags: input.Tags is null ? null : Input.Tags("tags", input.Tags),
+            ParentVersion: input.ParentVersion,
+            Datasets: datasets);
+    }
+
+    private static string? Url(string field, string? value)
+    {
+        var v = Input.Line(field, value, 2000);
+        if (v is not null && (!Uri.TryCreate(v, UriKind.Absolute, out var uri) || uri.Scheme is "javascript" or "data" or "vbscript" or "file"))
+        {
+            throw ValidationFailedException.For(field, $"{field} must be an absolute URI (e.g. https://…, s3://…, hf://…).");
+        }
+
+        return v;
+    }
+
+    private static void Apply(ModelVersion version, VersionInput input, bool creating)
+    {
+        // On create every given field is set; on update only the ones present change.
+        if (creating || input.Source is not null) version.Source = input.Source;
+        if (creating || input.Description is not null) version.Description = input.Description;
+        var m = version.Metadata;
+        if (creating || input.Architecture is not null) m.Architecture = input.Architecture;
+        if (creating || input.BaseModel is not null) m.BaseModel = input.BaseModel;
+        if (creating || input.ParameterCount is not null) m.ParameterCount = input.ParameterCount;
+        if (creating || input.ContextLength is not null) m.ContextLength = input.ContextLength;
+        if (creating || input.Quantization is not null) m.Quantization = input.Quantization;
+        if (creating || input.Format is not null) m.Format = input.Format ?? WeightFormat.Unknown;
+        if (creating || input.License is not null) m.License = input.License;
+        if (creating || input.Tags is not null) m.Tags = input.Tags?.ToList() ?? [];
+        if (creating || input.ParentVersion is not null) version.ParentVersionNumber = input.ParentVersion;
+        if (creating || input.Datasets is not null)
+        {
+            version.Datasets = input.Datasets?.Select(d => new TrainingDataset
+            {
+                Name = d.Name, Version = d.Version, Uri = d.Uri, Sha256 = d.Sha256, Split = d.Split,
+            }).ToList() ?? [];
+        }
+    }
+
+    internal static VersionInfo ToInfo(string modelName, ModelVersion v) => new(
+        modelName, v.Number, v.Stage, v.CreatedBy, v.CreatedAt, v.UpdatedAt, v.Source, v.Description,
+        v.Metadata.Architecture, v.Metadata.BaseModel, v.Metadata.ParameterCount, v.Metadata.ContextLength,
+        v.Metadata.Quantization, v.Metadata.Format, v.Metadata.License, v.Metadata.Tags.ToList(),
+        v.ParentVersionNumber, v.Datasets.Select(d => new DatasetInfo(d.Name, d.Version, d.Uri, d.Sha256, d.Split)).ToList());
+}

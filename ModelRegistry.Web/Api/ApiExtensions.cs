@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Versions;
+using ModelRegistry.Web.Security;
+
+namespace ModelRegistry.Web.Api;
+
+/// <summary>The REST API under /api/v1 (DESIGN.md, REST API). Rules live in Core; these endpoints translate.</summary>
+public static class ApiExtensions
+{
+    /// <summary>JSON request bodies of the API; file uploads have their own limit.</summary>
+    public const long MaxJsonBodyBytes = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapRegistryApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1")
+            .RequireAuthorization()
+            .WithMetadata(new RequestSizeLimitAttribute(MaxJsonBodyBytes))
+            .DisableAntiforgery();
+
+        api.MapModels();
+        api.MapVersions();
+        api.MapTokens();
+        return app;
+    }
+
+    private static void MapModels(this RouteGroupBuilder api)
+    {
+        var models = api.MapGroup("/models").WithTags("Models");
+
+        models.MapGet("/", (ModelService service, CancellationToken ct, string? search, string? tag, string? task,
+                string? stage, string? sort, int? page, int? pageSize) =>
+            service.ListAsync(new ModelQuery(search, tag, task, ParseStage(stage), ParseSort(sort, out var descending), descending,
+                page ?? 1, pageSize ?? PageRequest.DefaultPageSize), ct));
+
+        models.MapPost("/", async (CreateModel body, ModelService service, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var created = await service.CreateAsync(user.ToActor(), body, ct);
+            return TypedResults.Created($"/api/v1/models/{created.Name}", created);
+        });
+
+        models.MapGet("/{name}", (string name, ModelService service, CancellationToken ct) => service.GetAsync(name, ct));
+
+        models.MapPatch("/{name}", (string name, UpdateModel body, ModelService service, ClaimsPrincipal user, CancellationToken ct) =>
+            service.UpdateAsync(user.ToActor(), name, body, ct));
+    }
+
+    private static void MapVersions(this RouteGroupBuilder api)
+    {
+        var versions = api.MapGroup("/models/{name}/versions").WithTags("Versions");
+
+        versions.MapGet("/", (string name, int? page, int? pageSize, VersionService service, CancellationToken ct) =>
+            service.ListAsync(name, page, pageSize, ct));
+
+        versions.MapPost("/", async (string name, VersionInput? body, VersionService service, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var created = await service.CreateAsync(user.ToActor(), name, body ?? new VersionInput(), ct);
+            return TypedResults.Created($"/api/v1/models/{name}/versions/{created.Number}", created);
+        });
+
+        versions.MapGet("/{number:int}", (string name, int number, VersionService service, CancellationToken ct) =>
+            service.GetAsync(name, number, ct));
+
+        versions.MapPatch("/{number:int}", (string name, int number, VersionInput body, VersionService service,
+                ClaimsPrincipal user, CancellationToken ct) =>
+            service.UpdateAsync(user.ToActor(), name, number, body, ct));
+    }
+
+    private static Stage? ParseStage(string? stage) =>
+        string.IsNullOrWhiteSpace(stage) ? null
+        : Enum.TryParse<Stage>(stage, ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(stage, out _) ? s
+        : throw ValidationFailedException.For("stage", "stage must be one of None, Staging, Production, Archived.");
+
+    private static ModelSort ParseSort(string? sort, out bool descending)
+    {
+        // "name", "-updated", "created" …: a leading '-' sorts descending. Default: most recently updated first.
+        descending = true;
+        if (string.IsNullOrWhiteSpace(sort))
+        {
+            return ModelSort.Updated;
+        }
+
+        var key = sort.Trim();
+        descending = key.StartsWith('-');
+        key = key.TrimStart('-');
+        return Enum.TryParse<ModelSort>(key, ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(key, out _) ? s
+            : throw ValidationFailedException.For("sort", "sort must be name, created or updated, optionally prefixed with '-'.");
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using ModelRegistry.Core.Common;
+
+namespace ModelRegistry.Web.Api;
+
+/// <summary>
+/// Turns Core's typed failures and malformed requests into RFC 9457 problem details with the status codes
+/// DESIGN.md fixes. Anything else is a 500 whose body says nothing about the internals.
+/// </summary>
+internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, IHostEnvironment environment) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var (status, title, detail, errors) = exception switch
+        {
+            ValidationFailedException v => (StatusCodes.Status400BadRequest, v.Title, v.Message, v.Errors),
+            NotFoundException n => (StatusCodes.Status404NotFound, n.Title, n.Message, null),
+            ConflictException c => (StatusCodes.Status409Conflict, c.Title, c.Message, null),
+            ForbiddenException f => (StatusCodes.Status403Forbidden, f.Title, f.Message, null),
+            BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "Request too large" : "Bad request", BadRequestDetail(b), null),
+            _ => (StatusCodes.Status500InternalServerError, "Unexpected error",
+                environment.IsDevelopment() ? exception.Message : "The server could not complete the request.", null),
+        };
+
+        if (status < 500 && !context.Request.Path.StartsWithSegments("/api"))
+        {
+            // Dashboard pages show their own messages; only API callers get problem details here.
+            context.Response.StatusCode = status;
+            return false;
+        }
+
+        context.Response.StatusCode = status;
+        var problem = errors is { Count: > 0 }
+            ? new ValidationProblemDetails(errors.ToDictionary(kv => kv.Key, kv => kv.Value)) { Title = title, Detail = detail, Status = status }
+            : new ProblemDetails { Title = title, Detail = detail, Status = status };
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static string BadRequestDetail(BadHttpRequestException b) => b.InnerException switch
+    {
+        System.Text.Json.JsonException j => $"The request body is not valid JSON: {j.Message}",
+        _ => b.Message,
+    };
+}

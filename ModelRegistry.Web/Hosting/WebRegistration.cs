@@ -1,0 +1,175 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using ModelRegistry.Core;
+using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Versions;
+using ModelRegistry.Web.Api;
+using ModelRegistry.Web.Components;
+using ModelRegistry.Web.Components.Account;
+using ModelRegistry.Web.Security;
+using MudBlazor.Services;
+
+namespace ModelRegistry.Web.Hosting;
+
+public static class WebRegistration
+{
+    /// <summary>The authentication scheme that picks bearer token or cookie per request.</summary>
+    public const string SmartScheme = "Registry";
+
+    /// <summary>Dashboard, sign-in, authorization, API plumbing and health checks.</summary>
+    public static WebApplicationBuilder AddModelRegistryWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddScoped<CurrentActor>();
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = SmartScheme;
+                options.DefaultChallengeScheme = SmartScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddPolicyScheme(SmartScheme, "Bearer token or dashboard cookie", options =>
+                options.ForwardDefaultSelector = context =>
+                    context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                        ? ApiTokenAuthenticationHandler.SchemeName
+                        : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies();
+
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.Name = "registry.auth";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.LoginPath = "/Account/Login";
+            cookie.AccessDeniedPath = "/Account/AccessDenied";
+            // API callers get status codes, not a redirect to the sign-in page.
+            cookie.Events.OnRedirectToLogin = context => ApiAwareRedirect(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => ApiAwareRedirect(context, StatusCodes.Status403Forbidden);
+        });
+
+        new IdentityBuilder(typeof(ApplicationUser), typeof(IdentityRole), services)
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<RegistryClaimsPrincipalFactory>();
+        services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
+        services.AddScoped<IClaimsTransformation, RoleRefreshTransformation>();
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddRegistryPolicies();
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<RegistryExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
+
+        services.AddHealthChecks()
+            .AddDbContextCheck<RegistryDbContext>("database")
+            .AddCheck<ArtifactStoreHealthCheck>("artifact-store");
+        return builder;
+    }
+
+    /// <summary>The API's JSON: camelCase, enums as names (weight formats in lowercase, as DESIGN.md spells them).</summary>
+    public static void ConfigureJson(JsonSerializerOptions json)
+    {
+        json.Converters.Add(new JsonStringEnumConverter<WeightFormat>(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        json.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+    }
+
+    /// <summary>Migrates the database, and prints the one-time setup link when nobody can sign in yet.</summary>
+    public static async Task InitializeRegistryAsync(this WebApplication app)
+    {
+        await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        var setup = app.Services.GetRequiredService<FirstRunSetup>();
+        if (await setup.IsOpenAsync())
+        {
+            var token = setup.IssueToken();
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                var address = app.Urls.FirstOrDefault()?.Replace("0.0.0.0", "localhost").Replace("[::]", "localhost") ?? "http://localhost:5080";
+                Console.WriteLine();
+                Console.WriteLine("  No users yet. Create the first Admin at this one-time link:");
+                Console.WriteLine($"  {address.TrimEnd('/')}/setup?token={token}");
+                Console.WriteLine();
+            });
+        }
+    }
+
+    public static WebApplication UseRegistryPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        // API callers get problem details for bare error statuses (401, 403, 404 …); people get the dashboard's page.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapRegistryDashboard(this WebApplication app)
+    {
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAdditionalIdentityEndpoints();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        return app;
+    }
+
+    private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report) =>
+        context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
+        });
+}
+
+/// <summary>The artifact store is healthy when its directory exists and is writable.</summary>
+internal sealed class ArtifactStoreHealthCheck(DataDirectory data) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            var probe = Path.Combine(data.ArtifactsRoot, $".health-{Guid.NewGuid():N}");
+            await File.WriteAllBytesAsync(probe, [1], ct);
+            File.Delete(probe);
+            return HealthCheckResult.Healthy("writable");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return HealthCheckResult.Unhealthy("The artifact store is not writable.");
+        }
+    }
+}
