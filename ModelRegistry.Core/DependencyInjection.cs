@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -22,21 +25,22 @@ public static class DependencyInjection
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddTimeProvider();
 
-        var dataDirectory = new DataDirectory(
-            builder.Configuration[$"{RegistryOptions.Section}:DataDirectory"] ?? "./data",
-            builder.Environment.ContentRootPath);
-        services.AddSingleton(dataDirectory);
+        // Everything that depends on configuration is resolved lazily from options, so hosts that layer
+        // configuration late (tests, the command line) see their own data directory.
+        services.AddSingleton(sp => new DataDirectory(
+            sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDirectory,
+            sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
 
         // Keys beside the data: sign-in cookies survive restarts, and the CLI and server share them.
-        services.AddDataProtection()
-            .SetApplicationName("ModelRegistry")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory.Root, "keys")));
+        services.AddDataProtection().SetApplicationName("ModelRegistry");
+        services.AddOptions<KeyManagementOptions>().Configure<DataDirectory, ILoggerFactory>((o, data, logs) =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(data.Root, "keys")), logs));
 
-        var connectionString = builder.Configuration.GetConnectionString("Registry");
-        services.AddDbContextFactory<RegistryDbContext>(options =>
+        services.AddDbContextFactory<RegistryDbContext>((sp, options) =>
         {
+            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString("Registry");
             options.UseSqlite(string.IsNullOrWhiteSpace(connectionString)
-                    ? $"Data Source={dataDirectory.DatabasePath};Pooling=True"
+                    ? $"Data Source={sp.GetRequiredService<DataDirectory>().DatabasePath};Pooling=True"
                     : connectionString,
                 sqlite => sqlite.MigrationsAssembly(typeof(RegistryDbContext).Assembly.FullName));
             options.AddInterceptors(new SqlitePragmas());

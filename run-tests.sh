@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The test command of the README: builds, runs every test (domain, API, bUnit, Playwright in headless
+# Chromium) and ends with the plain count "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+results="$(pwd)/TestResults"
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet tool restore >/dev/null
+dotnet build ModelRegistry.sln -c Release -warnaserror --nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
+
+# MTP exits 8 when no test ran: that is a failure here too.
+dotnet test --project ModelRegistry.Tests -c Release --no-build \
+  --report-xunit-junit --report-xunit-junit-filename junit.xml --results-directory "$results" "$@"
+status=$?
+
+report="$results/junit.xml"
+if [ ! -f "$report" ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+total=$(grep -o '<testsuites [^>]*' "$report" | grep -o ' tests="[0-9]*"' | grep -o '[0-9]*')
+failures=$(grep -o '<testsuites [^>]*' "$report" | grep -o ' failures="[0-9]*"' | grep -o '[0-9]*')
+errors=$(grep -o '<testsuites [^>]*' "$report" | grep -o ' errors="[0-9]*"' | grep -o '[0-9]*')
+skipped=$(grep -c '<skipped' "$report" || true)
+failed=$((failures + errors))
+passed=$((total - failed - skipped))
+
+if [ "$total" -eq 0 ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+[ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
