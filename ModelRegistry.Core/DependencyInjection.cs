@@ -74,6 +74,8 @@ public static class DependencyInjection
         services.AddSingleton<FirstRunSetup>();
         services.AddSingleton<DatabaseInitializer>();
         services.AddSingleton<Demo.DemoSeeder>();
+        services.AddSingleton<ActivityService>();
+        services.AddSingleton<RegistryStats>();
         return builder;
     }
 

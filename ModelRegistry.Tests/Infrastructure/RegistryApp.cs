@@ -40,7 +40,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
             return;
         }
 
-        _ = Server; // Builds the host; Program migrates the database on start.
+        StartServer(); // Builds and starts the host (test server or Kestrel); Program migrates the database on start.
         _initialized = true;
         await Task.CompletedTask;
     }

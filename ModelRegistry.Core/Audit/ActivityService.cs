@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using ModelRegistry.Core.Persistence;
+
+namespace ModelRegistry.Core.Audit;
+
+/// <summary>One line of activity: who did what to which model or version, when.</summary>
+public sealed record ActivityEntry(
+    long Sequence,
+    DateTimeOffset Time,
+    string ActorName,
+    string Action,
+    string EntityType,
+    string EntityId,
+    string? ModelName,
+    string Data);
+
+/// <summary>
+/// The slices of the audit trail every signed-in user may read: what happened to models and versions.
+/// (The full log, with users and tokens, is for Auditors and Admins.)
+/// </summary>
+public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFactory)
+{
+    public const int MaxTake = 200;
+
+    /// <summary>The newest model and version events, optionally of one model or one version (<c>model/number</c>).</summary>
+    public async Task<IReadOnlyList<ActivityEntry>> RecentAsync(int take, string? modelName = null, string? versionId = null,
+        CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var events = db.AuditEvents.AsNoTracking()
+            .Where(e => e.EntityType == AuditEntities.Model || e.EntityType == AuditEntities.Version);
+        if (modelName is not null)
+        {
+            events = events.Where(e => e.ModelName == modelName);
+        }
+
+        if (versionId is not null)
+        {
+            events = events.Where(e => e.EntityType == AuditEntities.Version && e.EntityId == versionId);
+        }
+
+        return await events.OrderByDescending(e => e.Sequence).Take(Math.Clamp(take, 1, MaxTake))
+            .Select(e => new ActivityEntry(e.Sequence, e.Time, e.ActorName, e.Action, e.EntityType, e.EntityId, e.ModelName, e.Data))
+            .ToListAsync(ct);
+    }
+}
