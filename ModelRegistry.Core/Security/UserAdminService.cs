@@ -180,8 +180,12 @@ public sealed class UserAdminService(
                 return false; // Already so: nothing changed, nothing to record.
             }
 
-            // A new stamp makes the next revalidation of the user's cookie and circuit see the change.
-            Check(await users.UpdateSecurityStampAsync(user), "user");
+            if (action == AuditActions.UserLocked)
+            {
+                // A new stamp ends the user's sessions: cookies and open dashboard circuits are signed out.
+                // Role changes need no new stamp: roles are re-read on every request and every action.
+                Check(await users.UpdateSecurityStampAsync(user), "user");
+            }
             await audit.RecordAsync(db, actor, action, AuditEntities.User, user.Id, null,
                 new Dictionary<string, object?> { ["email"] = user.Email, ["change"] = data }, ct);
             return true;
