@@ -28,7 +28,7 @@ public sealed record DatasetInfo(string Name, string? Version = null, string? Ur
 
 /// <summary>
 /// The fields of a version a person or pipeline describes. On create, null means "not given";
-/// on update, null leaves a field as it is.
+/// on update, null leaves a field as it is and an empty string clears a text field.
 /// </summary>
 public sealed record VersionInput(
     string? Source = null,

@@ -163,16 +163,19 @@ public sealed partial class VersionService(
                 sha, Input.Line($"{field}.split", d.Split, 50));
         }).ToList();
 
+        // A blank string that was given stays "" (meaning "clear it" on update); absent stays null ("leave it").
+        static string? Keep(string field, string? value, int max) => value is null ? null : Input.Line(field, value, max) ?? "";
+
         return new VersionInput(
-            Source: Input.Line("source", input.Source, 2000),
+            Source: Keep("source", input.Source, 2000),
             Description: input.Description is null ? null : Input.Text("description", input.Description, 10_000),
-            Architecture: Input.Line("architecture", input.Architecture, 200),
-            BaseModel: Input.Line("baseModel", input.BaseModel, 300),
+            Architecture: Keep("architecture", input.Architecture, 200),
+            BaseModel: Keep("baseModel", input.BaseModel, 300),
             ParameterCount: input.ParameterCount,
             ContextLength: input.ContextLength,
-            Quantization: Input.Line("quantization", input.Quantization, 100),
+            Quantization: Keep("quantization", input.Quantization, 100),
             Format: input.Format,
-            License: Input.Line("license", input.License, 200),
+            License: Keep("license", input.License, 200),
             Tags: input.Tags is null ? null : Input.Tags("tags", input.Tags),
             ParentVersion: input.ParentVersion,
             Datasets: datasets);
@@ -191,17 +194,18 @@ public sealed partial class VersionService(
 
     private static void Apply(ModelVersion version, VersionInput input, bool creating)
     {
-        // On create every given field is set; on update only the ones present change.
-        if (creating || input.Source is not null) version.Source = input.Source;
-        if (creating || input.Description is not null) version.Description = input.Description;
+        // On create every given field is set; on update only the ones present change ("" clears a text field).
+        static string? Stored(string? value) => string.IsNullOrEmpty(value) ? null : value;
+        if (creating || input.Source is not null) version.Source = Stored(input.Source);
+        if (creating || input.Description is not null) version.Description = Stored(input.Description);
         var m = version.Metadata;
-        if (creating || input.Architecture is not null) m.Architecture = input.Architecture;
-        if (creating || input.BaseModel is not null) m.BaseModel = input.BaseModel;
+        if (creating || input.Architecture is not null) m.Architecture = Stored(input.Architecture);
+        if (creating || input.BaseModel is not null) m.BaseModel = Stored(input.BaseModel);
         if (creating || input.ParameterCount is not null) m.ParameterCount = input.ParameterCount;
         if (creating || input.ContextLength is not null) m.ContextLength = input.ContextLength;
-        if (creating || input.Quantization is not null) m.Quantization = input.Quantization;
+        if (creating || input.Quantization is not null) m.Quantization = Stored(input.Quantization);
         if (creating || input.Format is not null) m.Format = input.Format ?? WeightFormat.Unknown;
-        if (creating || input.License is not null) m.License = input.License;
+        if (creating || input.License is not null) m.License = Stored(input.License);
         if (creating || input.Tags is not null) m.Tags = input.Tags?.ToList() ?? [];
         if (creating || input.ParentVersion is not null) version.ParentVersionNumber = input.ParentVersion;
         if (creating || input.Datasets is not null)
