@@ -89,8 +89,8 @@ public sealed class DemoSeeder(
         var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
 
         await using var insertModel = Prepare(connection, tx.GetDbTransaction(),
-            "INSERT INTO Models (Name, DisplayName, Description, Task, Owner, Tags, CreatedByUserId, CreatedAt, UpdatedAt, LastVersionNumber) " +
-            "VALUES ($name, $display, $description, $task, $owner, $tags, $by, $at, $at, $last) RETURNING Id",
+            "INSERT INTO Models (Name, DisplayName, Description, Task, Owner, Tags, CreatedByUserId, CreatedAt, UpdatedAt, LastVersionNumber, VersionCount) " +
+            "VALUES ($name, $display, $description, $task, $owner, $tags, $by, $at, $at, $last, $last) RETURNING Id",
             "$name", "$display", "$description", "$task", "$owner", "$tags", "$by", "$at", "$last");
         await using var insertVersion = Prepare(connection, tx.GetDbTransaction(),
             "INSERT INTO Versions (ModelId, Number, Stage, CreatedByUserId, CreatedBy, CreatedAt, UpdatedAt, Source, Architecture, BaseModel, " +
