@@ -181,7 +181,7 @@ public sealed class ModelService(
             m.Task,
             m.Owner,
             m.Tags,
-            m.Versions.Count(),
+            m.VersionCount,
             m.Versions.Max(v => (int?)v.Number),
             m.Versions.Where(v => v.Stage == Stage.Production).Select(v => (int?)v.Number).FirstOrDefault(),
             m.CreatedAt,

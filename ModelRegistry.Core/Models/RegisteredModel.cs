@@ -39,12 +39,21 @@ public sealed class RegisteredModel
     /// <summary>Highest version number ever handed out. Numbers are never reused, even if versions go.</summary>
     public int LastVersionNumber { get; private set; }
 
+    /// <summary>
+    /// How many versions the model has, kept with the versions so lists and page totals need not count a
+    /// model's versions on every request. Whatever adds or removes a version changes it in the same transaction
+    /// (<see cref="AllocateVersionNumber"/> does for new versions). While it equals <see cref="LastVersionNumber"/>
+    /// the numbers are exactly 1…LastVersionNumber, which lets a page of versions be found by number.
+    /// </summary>
+    public int VersionCount { get; private set; }
+
     public List<ModelVersion> Versions { get; private set; } = [];
 
-    /// <summary>Hands out the next version number.</summary>
+    /// <summary>Hands out the next version number for a version being added, and counts that version.</summary>
     public int AllocateVersionNumber(DateTimeOffset now)
     {
         LastVersionNumber = checked(LastVersionNumber + 1);
+        VersionCount = checked(VersionCount + 1);
         Touch(now);
         return LastVersionNumber;
     }

@@ -28,10 +28,28 @@ public sealed partial class VersionService(
     {
         var paging = PageRequest.From(page, pageSize);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await ModelIdAsync(db, modelName, ct);
-        var versions = db.Versions.AsNoTracking().Where(v => v.ModelId == modelId);
-        var total = await versions.CountAsync(ct);
-        var items = await versions.OrderByDescending(v => v.Number).Skip(paging.Skip).Take(paging.PageSize).ToListAsync(ct);
+        var model = await db.Models.AsNoTracking().Where(m => m.Name == modelName)
+            .Select(m => new { m.Id, m.VersionCount, m.LastVersionNumber }).SingleOrDefaultAsync(ct)
+            ?? throw ModelService.NotFound(modelName);
+        var total = model.VersionCount;
+        var versions = db.Versions.AsNoTracking().Where(v => v.ModelId == model.Id).OrderByDescending(v => v.Number);
+        List<ModelVersion> items;
+        if (paging.Skip >= total)
+        {
+            items = [];
+        }
+        else if (total == model.LastVersionNumber)
+        {
+            // No number missing: the page starts at a known number, and the index on (ModelId, Number) seeks
+            // straight to it however deep the page is, instead of stepping over every version before it.
+            var first = model.LastVersionNumber - paging.Skip;
+            items = await versions.Where(v => v.Number <= first).Take(paging.PageSize).ToListAsync(ct);
+        }
+        else
+        {
+            items = await versions.Skip(paging.Skip).Take(paging.PageSize).ToListAsync(ct);
+        }
+
         return new PagedResult<VersionInfo>(items.Select(v => ToInfo(modelName, v)).ToList(), total);
     }
 
