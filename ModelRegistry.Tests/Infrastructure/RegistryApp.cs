@@ -51,7 +51,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
             return;
         }
 
-        _ = Server; // Builds the host; Program migrates the database on start.
+        _ = Services; // Starts the host (in memory, or on Kestrel after UseKestrel); Program migrates the database on start.
         _initialized = true;
         await Task.CompletedTask;
     }
