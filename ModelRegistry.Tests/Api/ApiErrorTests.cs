@@ -93,6 +93,19 @@ public sealed class ApiErrorTests(ApiErrorFixture fixture) : IClassFixture<ApiEr
         Assert.Equal(before, await fixture.App.StateAsync());
     }
 
+    [Fact]
+    public async Task Simultaneous_registrations_of_one_name_give_one_201_and_409s()
+    {
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6)
+            .Select(i => Client.PostAsJsonAsync("/api/v1/models", new { name = "race", description = $"attempt {i}" }, Ct)));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created),
+            r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        var events = await fixture.App.AuditEventsAsync();
+        Assert.Single(events, e => e.EntityId == "race");
+    }
+
     [Theory]
     [InlineData("GET", "/api/v1/models/no-such-model")]
     [InlineData("PATCH", "/api/v1/models/no-such-model")]
