@@ -39,10 +39,6 @@ public sealed class ModelNameTests
     [InlineData("-llama", "leading dash")]
     [InlineData(".llama", "leading dot")]
     [InlineData("_llama", "leading underscore")]
-    [InlineData("llama\nchat", "newline")]
-    [InlineData("llama\tchat", "tab")]
-    [InlineData("llama\u0000", "NUL")]
-    [InlineData("llama\u007f", "DEL")]
     [InlineData("llamä", "non-ASCII letter")]
     [InlineData("llama:chat", "colon")]
     [InlineData("llama%2f", "percent escape")]
@@ -52,6 +48,23 @@ public sealed class ModelNameTests
         var error = Assert.Throws<ValidationFailedException>(() => ModelName.Validate(name));
         Assert.Contains(ModelName.Rule, error.Message);
         Assert.True(error.Errors.ContainsKey("name"));
+    }
+
+    // Code points rather than the characters themselves: test names end up in XML reports, where most can't go.
+    [Theory]
+    [InlineData(0x00)]
+    [InlineData(0x09)]
+    [InlineData(0x0A)]
+    [InlineData(0x1B)]
+    [InlineData(0x7F)]
+    [InlineData(0x85)]
+    public void Name_with_a_control_character_is_refused(int codePoint)
+    {
+        var name = $"llama{(char)codePoint}chat";
+
+        Assert.False(ModelName.IsValid(name));
+        var error = Assert.Throws<ValidationFailedException>(() => ModelName.Validate(name));
+        Assert.DoesNotContain((char)codePoint, error.Message);
     }
 
     [Fact]
