@@ -53,6 +53,14 @@ public static class AuditChain
     public static string ComputeHash(AuditEvent e) => ComputeHash(e.Sequence, e.Time, e.ActorId, e.ActorName, e.Action,
         e.EntityType, e.EntityId, e.ModelName, e.Data, e.PreviousHash);
 
+    /// <summary>
+    /// The time of an event as the trail keeps it: UTC, whole milliseconds. Every writer hashes this value, because
+    /// the database keeps less than full precision (SQLite's mapping truncates to 0.1 ms) and an event must verify
+    /// against the time that reads back.
+    /// </summary>
+    public static DateTimeOffset StoredTime(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+
     /// <summary>UTC, 7 fractional digits, trailing Z: the one spelling of a time in the canonical form.</summary>
     public static string FormatTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

@@ -41,7 +41,7 @@ public sealed class AuditTrail(TimeProvider clock)
         }
 
         var sequence = lastSequence + 1;
-        var time = clock.GetUtcNow();
+        var time = AuditChain.StoredTime(clock.GetUtcNow());
         var json = JsonSerializer.Serialize(data ?? new { }, DataJson);
         var hash = AuditChain.ComputeHash(sequence, time, actor.UserId, actor.DisplayName, action, entityType, entityId,
             modelName, json, lastHash);

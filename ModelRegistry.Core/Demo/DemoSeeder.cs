@@ -173,6 +173,7 @@ public sealed class DemoSeeder(
             string entityId, string? modelName, object data, CancellationToken ct)
         {
             var sequence = ++_sequence;
+            time = AuditChain.StoredTime(time);
             var json = JsonSerializer.Serialize(data, Json);
             var hash = AuditChain.ComputeHash(sequence, time, actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous);
             Set(insert, sequence, Ticks(time), actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous, hash);

@@ -122,7 +122,10 @@ public sealed class UserAdminService(
                 return null;
             }
 
-            if (canonical == Roles.Admin && (await users.GetUsersInRoleAsync(Roles.Admin)).Count <= 1)
+            // A locked Admin cannot administer, so only unlocked ones count as the Admin who remains.
+            var now = clock.GetUtcNow();
+            if (canonical == Roles.Admin
+                && !(await users.GetUsersInRoleAsync(Roles.Admin)).Any(u => u.Id != user.Id && !(u.LockoutEnd > now)))
             {
                 throw new ConflictException("This is the last Admin: grant Admin to someone else first.");
             }

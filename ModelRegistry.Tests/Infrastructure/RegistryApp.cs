@@ -2,7 +2,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 
@@ -14,7 +16,11 @@ namespace ModelRegistry.Tests.Infrastructure;
 /// </summary>
 public sealed class RegistryApp : WebApplicationFactory<Program>
 {
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "mr-tests", Guid.NewGuid().ToString("N"));
+    /// <summary>A fresh temporary directory unless set, e.g. to one the command line has just written to.</summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "mr-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>The clock the registry reads; set before the app starts to control time (token expiry).</summary>
+    public TimeProvider? Clock { get; init; }
 
     /// <summary>Extra configuration, e.g. <c>Registry:AllowSelfRegistration</c>.</summary>
     public Dictionary<string, string?> Settings { get; } = new();
@@ -30,6 +36,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        if (Clock is { } clock)
+        {
+            builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(clock)));
+        }
     }
 
     /// <summary>Starts the app (migrating its database) once.</summary>
@@ -40,7 +51,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
             return;
         }
 
-        StartServer(); // Builds and starts the host (test server or Kestrel); Program migrates the database on start.
+        _ = Services; // Starts the host (in memory, or on Kestrel after UseKestrel); Program migrates the database on start.
         _initialized = true;
         await Task.CompletedTask;
     }
@@ -51,7 +62,8 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     public async Task<TestUser> CreateUserAsync(params string[] roles)
     {
         await InitializeAsync();
-        var email = $"{(roles.Length == 0 ? "viewer" : string.Join("-", roles).ToLowerInvariant())}-{Guid.NewGuid():N}"[..40] + "@example.com";
+        var label = roles.Length == 0 ? "viewer" : string.Join("-", roles).ToLowerInvariant();
+        var email = $"{label[..Math.Min(label.Length, 30)]}-{Guid.NewGuid():N}"[..^16] + "@example.com";
         const string password = "correct-horse-battery";
         var info = await Get<UserAdminService>().CreateAsync(Actor.CommandLine, email, password, null, roles);
         return new TestUser(info.Id, email, password, new Actor(info.Id, email, info.Roles.ToHashSet()));

@@ -71,7 +71,7 @@ public static class ApiExtensions
 
     private static Stage? ParseStage(string? stage) =>
         string.IsNullOrWhiteSpace(stage) ? null
-        : Enum.TryParse<Stage>(stage, ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(stage, out _) ? s
+        : TryParseName<Stage>(stage, out var s) ? s
         : throw ValidationFailedException.For("stage", "stage must be one of None, Staging, Production, Archived.");
 
     private static ModelSort ParseSort(string? sort, out bool descending)
@@ -85,8 +85,19 @@ public static class ApiExtensions
 
         var key = sort.Trim();
         descending = key.StartsWith('-');
-        key = key.TrimStart('-');
-        return Enum.TryParse<ModelSort>(key, ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(key, out _) ? s
+        key = descending ? key[1..] : key;
+        return TryParseName<ModelSort>(key, out var s) ? s
             : throw ValidationFailedException.For("sort", "sort must be name, created or updated, optionally prefixed with '-'.");
+    }
+
+    /// <summary>
+    /// Exactly one member name, any case. Enum.TryParse would also take numbers and comma lists, which it
+    /// combines as flags ("Staging,Production" would silently mean Archived).
+    /// </summary>
+    private static bool TryParseName<T>(string value, out T result) where T : struct, Enum
+    {
+        var name = Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, value.Trim(), StringComparison.OrdinalIgnoreCase));
+        result = name is null ? default : Enum.Parse<T>(name);
+        return name is not null;
     }
 }

@@ -26,7 +26,10 @@ public static class RegistryCommandLine
         root.Subcommands.Add(TokensCommand());
         root.Subcommands.Add(SeedDemoCommand.Create(WithServicesAsync));
         var parsed = root.Parse(args);
-        return await parsed.InvokeAsync();
+
+        // A usage error prints the command's help with it; both go to standard error, so a script that
+        // captures standard output (tokens create) never takes a help page for a token. Asked-for --help stays on stdout.
+        return await parsed.InvokeAsync(parsed.Errors.Count > 0 ? new InvocationConfiguration { Output = Console.Error } : null);
     }
 
     private static Command UsersCommand()
