@@ -29,6 +29,13 @@ skipped=$(grep -c '<skipped' "$report" || true)
 failed=$((failures + errors))
 passed=$((total - failed - skipped))
 
+# A report cut short (e.g. by a character the JUnit writer cannot encode) has fewer cases than its header says.
+cases=$(grep -o '<testcase ' "$report" | wc -l)
+if [ "$cases" -ne "$total" ] || ! tail -c 64 "$report" | grep -q '</testsuites>'; then
+  echo "The JUnit report is incomplete ($cases of $total test cases)." >&2
+  failed=$((failed + 1))
+fi
+
 if [ "$total" -eq 0 ]; then
   echo "0 passed, 1 failed"
   exit 1

@@ -16,11 +16,19 @@ public static partial class ModelName
 
     /// <summary>Whether <paramref name="name"/> is a legal model name. Also refuses "..", which the pattern alone allows.</summary>
     public static bool IsValid(string? name) =>
-        name is not null && Regex().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal);
+        name is not null && Regex().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal) && !IsReserved(name);
+
+    /// <summary>Names that would collide with dashboard routes (<c>/models/new</c>).</summary>
+    public static bool IsReserved(string name) => name is "new";
 
     /// <summary>Throws <see cref="ValidationFailedException"/> naming the rule when the name is not legal.</summary>
     public static string Validate(string? name)
     {
+        if (name is not null && IsReserved(name))
+        {
+            throw ValidationFailedException.For("name", $"'{name}' is reserved (it is a dashboard route). {Rule}");
+        }
+
         if (!IsValid(name))
         {
             throw ValidationFailedException.For("name", $"'{Printable(name)}' is not a valid model name. {Rule}");

@@ -8,7 +8,7 @@ namespace ModelRegistry.Core.Security;
 /// Decides whether an actor may perform an action, from the roles the database holds now —
 /// not from a cookie or circuit that may be minutes old — so a revoked role stops the very next action.
 /// </summary>
-public sealed class AccessGuard(TimeProvider clock)
+public sealed class AccessGuard
 {
     /// <summary>Throws <see cref="ForbiddenException"/> unless the actor currently holds a role granting <paramref name="permission"/>.</summary>
     public async Task DemandAsync(RegistryDbContext db, Actor actor, Permission permission, CancellationToken ct)
@@ -27,14 +27,16 @@ public sealed class AccessGuard(TimeProvider clock)
         }
     }
 
-    /// <summary>The user's roles now, or null when the user is unknown or locked out.</summary>
+    /// <summary>The user's roles now, or null when the user is unknown or locked by an Admin.</summary>
     public async Task<IReadOnlySet<string>?> CurrentRolesAsync(RegistryDbContext db, string userId, CancellationToken ct)
     {
         var user = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
             .Select(u => new { u.LockoutEnd })
             .SingleOrDefaultAsync(ct);
-        if (user is null || user.LockoutEnd > clock.GetUtcNow())
+        // An Admin's lock (indefinite) stops everything. The temporary lockout after failed password sign-ins
+        // only stops password sign-in: otherwise anyone guessing a CI account's password could stop its pipeline.
+        if (user is null || user.LockoutEnd >= UserAdminService.LockedByAdmin)
         {
             return null;
         }

@@ -77,11 +77,22 @@ public sealed class TokenService(IDbContextFactory<RegistryDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.InTransactionAsync(async () =>
         {
-            var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId, ct)
-                ?? throw new NotFoundException("There is no such token.");
-            if (token.UserId != actor.UserId)
+            var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId, ct);
+            if (token is not null && token.UserId != actor.UserId)
             {
-                await guard.DemandAsync(db, actor, Permission.Administer, ct);
+                try
+                {
+                    await guard.DemandAsync(db, actor, Permission.Administer, ct);
+                }
+                catch (ForbiddenException)
+                {
+                    token = null; // Someone else's token looks the same as no token: ids cannot be probed.
+                }
+            }
+
+            if (token is null)
+            {
+                throw new NotFoundException("There is no such token.");
             }
 
             if (token.RevokedAt is not null)

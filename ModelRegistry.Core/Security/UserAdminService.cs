@@ -19,6 +19,9 @@ public sealed class UserAdminService(
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<RegistryOptions> options)
 {
+    /// <summary>The lockout end an Admin's lock sets: indefinitely.</summary>
+    public static readonly DateTimeOffset LockedByAdmin = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>All users, by e-mail.</summary>
     public async Task<IReadOnlyList<UserInfo>> ListAsync(Actor actor, CancellationToken ct = default)
     {
@@ -149,7 +152,7 @@ public sealed class UserAdminService(
             }
 
             Check(await users.SetLockoutEnabledAsync(user, true), "lockout");
-            Check(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue), "lockout");
+            Check(await users.SetLockoutEndDateAsync(user, LockedByAdmin), "lockout");
             return new { lockedUntil = "indefinitely" };
         }, ct);
 

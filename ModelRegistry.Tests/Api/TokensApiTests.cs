@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -119,6 +120,27 @@ public sealed class TokensApiTests(TokensFixture fixture) : IClassFixture<Tokens
     }
 
     [Fact]
+    public async Task Failed_sign_in_lockout_does_not_stop_the_accounts_tokens()
+    {
+        var user = await App.CreateUserAsync(Roles.DataScientist);
+        using var client = await App.ClientForAsync(user);
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ApplicationUser>>();
+            var entity = await users.FindByIdAsync(user.Id);
+            for (var i = 0; i < 5; i++)
+            {
+                await users.AccessFailedAsync(entity!);
+            }
+
+            Assert.True(await users.IsLockedOutAsync(entity!));
+        }
+
+        // Someone guessing the password locks password sign-in only; the pipeline's token keeps working.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/models", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Revoking_a_token_makes_it_401_immediately()
     {
         var user = await App.CreateUserAsync(Roles.DataScientist);
@@ -152,7 +174,7 @@ public sealed class TokensApiTests(TokensFixture fixture) : IClassFixture<Tokens
     }
 
     [Fact]
-    public async Task Revoking_someone_elses_token_is_403_unless_admin()
+    public async Task Revoking_someone_elses_token_is_404_unless_admin_so_ids_cannot_be_probed()
     {
         var owner = await App.CreateUserAsync(Roles.DataScientist);
         var other = await App.CreateUserAsync(Roles.Reviewer);
@@ -163,7 +185,7 @@ public sealed class TokensApiTests(TokensFixture fixture) : IClassFixture<Tokens
         var (token, id) = await MakeTokenAsync(ownerClient, new { name = "owned" });
         using var tokenClient = ClientWith(token);
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await otherClient.DeleteAsync($"/api/v1/tokens/{id}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await otherClient.DeleteAsync($"/api/v1/tokens/{id}", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await tokenClient.GetAsync("/api/v1/models", Ct)).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await adminClient.DeleteAsync($"/api/v1/tokens/{id}", Ct)).StatusCode);

@@ -42,6 +42,7 @@ public sealed class ModelNameTests
     [InlineData("llamä", "non-ASCII letter")]
     [InlineData("llama:chat", "colon")]
     [InlineData("llama%2f", "percent escape")]
+    [InlineData("new", "reserved: it is the dashboard route /models/new")]
     public void Name_breaking_the_rule_is_refused_with_the_rule_spelled_out(string name, string why)
     {
         Assert.False(ModelName.IsValid(name), why);

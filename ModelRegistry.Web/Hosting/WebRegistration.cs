@@ -140,6 +140,11 @@ public static class WebRegistration
         if (context.Request.Path.StartsWithSegments("/api"))
         {
             context.Response.StatusCode = status;
+            if (status == StatusCodes.Status401Unauthorized)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+
             return Task.CompletedTask;
         }
 
