@@ -51,7 +51,8 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     public async Task<TestUser> CreateUserAsync(params string[] roles)
     {
         await InitializeAsync();
-        var email = $"{(roles.Length == 0 ? "viewer" : string.Join("-", roles).ToLowerInvariant())}-{Guid.NewGuid():N}"[..40] + "@example.com";
+        var local = $"{(roles.Length == 0 ? "viewer" : string.Join("-", roles).ToLowerInvariant())}-{Guid.NewGuid():N}";
+        var email = local[..Math.Min(local.Length, 40)] + "@example.com";
         const string password = "correct-horse-battery";
         var info = await Get<UserAdminService>().CreateAsync(Actor.CommandLine, email, password, null, roles);
         return new TestUser(info.Id, email, password, new Actor(info.Id, email, info.Roles.ToHashSet()));

@@ -70,6 +70,7 @@ public static class WebRegistration
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddRegistryPolicies();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, DashboardForbiddenHandler>();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<RegistryExceptionHandler>();
