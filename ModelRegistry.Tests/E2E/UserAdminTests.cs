@@ -30,7 +30,10 @@ public sealed class UserAdminTests(BrowserFixture browser)
         await Assertions.Expect(row).ToContainTextAsync(Roles.DataScientist);
         await BrowserFixture.ScreenshotAsync(adminPage, "admin-users");
 
-        var userPage = await browser.NewPageAsync(new TestUser("", email, password, null!));
+        var created = (await browser.App.Get<UserAdminService>().ListAsync(Actor.CommandLine, TestContext.Current.CancellationToken))
+            .Single(u => u.Email == email);
+        Assert.Equal([Roles.DataScientist], created.Roles);
+        var userPage = await browser.NewPageAsync(new TestUser(created.Id, email, password, new Actor(created.Id, email, created.Roles.ToHashSet())));
         await Assertions.Expect(userPage.GetByRole(AriaRole.Link, new() { Name = "Register a model" }).First).ToBeVisibleAsync();
 
         await row.GetByRole(AriaRole.Button, new() { Name = $"Change roles of {email}" }).ClickAsync();
