@@ -1,5 +1,6 @@
 using AngleSharp.Dom;
 using Bunit;
+using Microsoft.AspNetCore.Components.Web;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Components.Pages.Models.Components;
@@ -46,12 +47,14 @@ public sealed class VersionFormTests : IAsyncDisposable
     private void Choose(string label, string option) =>
         OpenSelect(label).Single(i => i.TextContent.Trim() == option).Click();
 
-    private void Submit() => _form.FindAll("button").Single(b => b.TextContent.Trim() == "Create version").Click();
+    /// <summary>Clicks the submit button and waits for its handler (validation, then OnSubmit) to finish.</summary>
+    private Task SubmitAsync() =>
+        _form.FindAll("button").Single(b => b.TextContent.Trim() == "Create version").ClickAsync(new MouseEventArgs());
 
     private string ValidationMessages() => string.Join(" | ", _form.FindAll(".mud-input-error").Select(e => e.TextContent.Trim()));
 
     [Fact]
-    public void Submitting_raises_OnSubmit_with_the_typed_values()
+    public async Task Submitting_raises_OnSubmit_with_the_typed_values()
     {
         RenderForm(existing: [1, 2]);
 
@@ -69,7 +72,7 @@ public sealed class VersionFormTests : IAsyncDisposable
         Type("Split", "train");
         Type("URI", "s3://datasets/support-tickets/2024-06/");
         Type("SHA-256 (optional)", GoodSha);
-        Submit();
+        await SubmitAsync();
 
         var input = Assert.Single(_submitted);
         Assert.Equal("https://github.com/acme/train/commit/abc123", input.Source);
@@ -87,36 +90,36 @@ public sealed class VersionFormTests : IAsyncDisposable
     [Theory]
     [InlineData("not-a-hash")]
     [InlineData("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0g")]
-    public void A_bad_sha256_blocks_submit_and_says_why(string sha)
+    public async Task A_bad_sha256_blocks_submit_and_says_why(string sha)
     {
         RenderForm();
         _form.FindAll("button").Single(b => b.TextContent.Contains("Add data set")).Click();
         Type("Data set name", "support-tickets");
         Type("SHA-256 (optional)", sha);
-        Submit();
+        await SubmitAsync();
 
+        _form.WaitForAssertion(() => Assert.Contains("A SHA-256 is 64 hexadecimal characters.", ValidationMessages()));
         Assert.Empty(_submitted);
-        Assert.Contains("A SHA-256 is 64 hexadecimal characters.", ValidationMessages());
     }
 
     [Theory]
     [InlineData("data/train.jsonl")]
     [InlineData("/data/train.jsonl")]
     [InlineData("train split")]
-    public void A_dataset_uri_that_is_not_absolute_blocks_submit_and_says_why(string uri)
+    public async Task A_dataset_uri_that_is_not_absolute_blocks_submit_and_says_why(string uri)
     {
         RenderForm();
         _form.FindAll("button").Single(b => b.TextContent.Contains("Add data set")).Click();
         Type("Data set name", "support-tickets");
         Type("URI", uri);
-        Submit();
+        await SubmitAsync();
 
+        _form.WaitForAssertion(() => Assert.Contains("Enter an absolute URI", ValidationMessages()));
         Assert.Empty(_submitted);
-        Assert.Contains("Enter an absolute URI", ValidationMessages());
     }
 
     [Fact]
-    public void Initial_values_prefill_the_fields_and_submit_unchanged()
+    public async Task Initial_values_prefill_the_fields_and_submit_unchanged()
     {
         var initial = new VersionInfo("chat", 3, Stage.Staging, "ds", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch,
             Source: "run-42", Description: "Longer context.", Architecture: "LlamaForCausalLM", BaseModel: "meta-llama/Llama-3.1-8B",
@@ -137,7 +140,7 @@ public sealed class VersionFormTests : IAsyncDisposable
         Assert.Equal("ultrachat", Field("Data set name").GetAttribute("value"));
         Assert.Equal("hf://datasets/ultrachat", Field("URI").GetAttribute("value"));
 
-        Submit();
+        await SubmitAsync();
 
         var input = Assert.Single(_submitted);
         Assert.Equal(

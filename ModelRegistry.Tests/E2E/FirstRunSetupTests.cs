@@ -40,7 +40,7 @@ public sealed class FirstRunSetupTests(BrowserFixture browser)
 
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
         await BrowserFixture.WaitForCircuitAsync(page);
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Home" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Home", Exact = true })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("Ada Admin")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users & roles" })).ToBeVisibleAsync();
 

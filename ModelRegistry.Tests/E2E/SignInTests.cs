@@ -31,7 +31,7 @@ public sealed class SignInTests(BrowserFixture browser)
         await SubmitSignInAsync(page, user.Email, user.Password);
 
         await page.WaitForURLAsync("**/Account/Lockout");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Locked out" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Locked out", Exact = true })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "lockout");
         await page.GotoAsync("/");
         await page.WaitForURLAsync(url => url.Contains("/Account/Login", StringComparison.Ordinal));

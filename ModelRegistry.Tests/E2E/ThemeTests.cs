@@ -36,7 +36,7 @@ public sealed class ThemeTests(BrowserFixture browser)
         var user = await browser.App.CreateUserAsync(Roles.DataScientist);
         var page = await browser.NewPageAsync(user);
         await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Home" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Home", Exact = true })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("Support assistant")).ToBeVisibleAsync();
         var light = await BackgroundAsync(page);
         Assert.NotEqual(DarkBackground, light);

@@ -42,7 +42,7 @@ public sealed class UserAdminTests(BrowserFixture browser)
 
         await userPage.ReloadAsync();
         await BrowserFixture.WaitForCircuitAsync(userPage);
-        await Assertions.Expect(userPage.GetByRole(AriaRole.Heading, new() { Name = "Home" })).ToBeVisibleAsync();
+        await Assertions.Expect(userPage.GetByRole(AriaRole.Heading, new() { Name = "Home", Exact = true })).ToBeVisibleAsync();
         Assert.Equal(0, await userPage.GetByRole(AriaRole.Link, new() { Name = "Register a model" }).CountAsync());
 
         await userPage.Context.CloseAsync();

@@ -83,7 +83,7 @@ public sealed class ViewerTests(BrowserFixture browser)
 
         await page.GotoAsync("/models");
         await page.WaitForURLAsync(url => url.Contains("/Account/Login", StringComparison.Ordinal));
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
         Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = "Models" }).CountAsync());
         await BrowserFixture.ScreenshotAsync(page, "login");
 
@@ -91,7 +91,7 @@ public sealed class ViewerTests(BrowserFixture browser)
         await page.GetByLabel("Password").FillAsync(viewer.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/models");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Models" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Models", Exact = true })).ToBeVisibleAsync();
         await page.Context.CloseAsync();
     }
 }
