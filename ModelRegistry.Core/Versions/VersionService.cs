@@ -199,10 +199,18 @@ public sealed partial class VersionService(
             Datasets: datasets);
     }
 
+    /// <summary>
+    /// Whether <paramref name="uri"/> is an acceptable data set location: absolute with a scheme (https, s3, hf, …).
+    /// A bare path is not, even where .NET would read "/data/x" as a file URI, and neither are schemes that run
+    /// script or point into the server's file system.
+    /// </summary>
+    public static bool IsAcceptableUri(string uri) =>
+        Uri.TryCreate(uri.Trim(), UriKind.Absolute, out var parsed) && parsed.Scheme is not ("javascript" or "data" or "vbscript" or "file");
+
     private static string? Url(string field, string? value)
     {
         var v = Input.Line(field, value, 2000);
-        if (v is not null && (!Uri.TryCreate(v, UriKind.Absolute, out var uri) || uri.Scheme is "javascript" or "data" or "vbscript" or "file"))
+        if (v is not null && !IsAcceptableUri(v))
         {
             throw ValidationFailedException.For(field, $"{field} must be an absolute URI (e.g. https://…, s3://…, hf://…).");
         }

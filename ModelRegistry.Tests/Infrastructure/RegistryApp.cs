@@ -63,7 +63,7 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     {
         await InitializeAsync();
         var label = roles.Length == 0 ? "viewer" : string.Join("-", roles).ToLowerInvariant();
-        var email = $"{label[..Math.Min(label.Length, 30)]}-{Guid.NewGuid():N}"[..^16] + "@example.com";
+        var email = $"{label[..Math.Min(label.Length, 20)]}-{Guid.NewGuid().ToString("N")[..10]}@example.com";
         const string password = "correct-horse-battery";
         var info = await Get<UserAdminService>().CreateAsync(Actor.CommandLine, email, password, null, roles);
         return new TestUser(info.Id, email, password, new Actor(info.Id, email, info.Roles.ToHashSet()));
