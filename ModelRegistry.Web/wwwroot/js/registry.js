@@ -4,10 +4,8 @@ window.registry = {
   markInteractive() {
     document.documentElement.dataset.interactive = "true";
   },
-  getTheme() {
-    return localStorage.getItem("registry.theme");
-  },
+  // The theme lives in a cookie so the server renders the page in it from the first byte.
   setTheme(value) {
-    localStorage.setItem("registry.theme", value);
+    document.cookie = `registry.theme=${value === "dark" ? "dark" : "light"}; path=/; max-age=31536000; samesite=lax`;
   },
 };
