@@ -75,6 +75,15 @@ public static class DependencyInjection
         services.AddSingleton<DatabaseInitializer>();
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<ActivityService>();
+
+        services.AddOptions<Webhooks.WebhookOptions>().BindConfiguration(Webhooks.WebhookOptions.Section);
+        services.AddSingleton<Webhooks.WebhookSignal>();
+        services.AddSingleton<Webhooks.WebhookService>();
+        services.AddSingleton<Webhooks.WebhookOutbox>();
+        services.AddSingleton<Audit.IAuditObserver>(sp => sp.GetRequiredService<Webhooks.WebhookOutbox>());
+        services.AddHttpClient(Webhooks.WebhookDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+                Webhooks.WebhookDispatcher.CreateHandler(sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>()));
         services.AddSingleton<RegistryStats>();
         return builder;
     }

@@ -15,6 +15,8 @@ public static class AuditActions
     public const string UserUnlocked = "user.unlocked";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
+    public const string WebhookCreated = "webhook.created";
+    public const string WebhookDeleted = "webhook.deleted";
 }
 
 /// <summary>Entity type names used in audit events.</summary>
@@ -24,4 +26,5 @@ public static class AuditEntities
     public const string Version = "version";
     public const string User = "user";
     public const string Token = "token";
+    public const string Webhook = "webhook";
 }

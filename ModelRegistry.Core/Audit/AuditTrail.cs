@@ -10,7 +10,7 @@ namespace ModelRegistry.Core.Audit;
 /// (<see cref="RegistryDbContext.InTransactionAsync{T}"/>), so a change is never saved unrecorded
 /// and a failed change records nothing.
 /// </summary>
-public sealed class AuditTrail(TimeProvider clock)
+public sealed class AuditTrail(TimeProvider clock, IEnumerable<IAuditObserver> observers)
 {
     private static readonly JsonSerializerOptions DataJson = new(JsonSerializerDefaults.Web)
     {
@@ -48,6 +48,11 @@ public sealed class AuditTrail(TimeProvider clock)
         var e = new AuditEvent(sequence, time, actor.UserId, actor.DisplayName, action, entityType, entityId, modelName,
             json, lastHash, hash);
         db.AuditEvents.Add(e);
+        foreach (var observer in observers)
+        {
+            await observer.OnRecordedAsync(db, e, ct);
+        }
+
         return e;
     }
 }

@@ -22,6 +22,9 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// <summary>The clock the registry reads; set before the app starts to control time (token expiry).</summary>
     public TimeProvider? Clock { get; init; }
 
+    /// <summary>Leave the data directory behind on dispose (a restart test hands it to the next app).</summary>
+    public bool KeepDataDirectory { get; init; }
+
     /// <summary>Extra configuration, e.g. <c>Registry:AllowSelfRegistration</c>.</summary>
     public Dictionary<string, string?> Settings { get; } = new();
 
@@ -91,6 +94,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (KeepDataDirectory)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

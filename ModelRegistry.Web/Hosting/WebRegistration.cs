@@ -78,6 +78,10 @@ public static class WebRegistration
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
 
+        // Webhook deliveries are sent by the server only (the command line queues them through the outbox).
+        services.AddHostedService(sp => sp.GetRequiredService<ModelRegistry.Core.Webhooks.WebhookDispatcher>());
+        services.AddSingleton<ModelRegistry.Core.Webhooks.WebhookDispatcher>();
+
         services.AddHealthChecks()
             .AddDbContextCheck<RegistryDbContext>("database")
             .AddCheck<ArtifactStoreHealthCheck>("artifact-store");

@@ -1,0 +1,34 @@
+using ModelRegistry.Core.Audit;
+
+namespace ModelRegistry.Core.Webhooks;
+
+/// <summary>The event types a webhook can subscribe to (DESIGN.md, Webhook), and the audit actions behind them.</summary>
+public static class WebhookEvents
+{
+    public const string ModelCreated = "model.created";
+    public const string VersionCreated = "version.created";
+    public const string ArtifactUploaded = "artifact.uploaded";
+    public const string CardRevised = "card.revised";
+    public const string TransitionRequested = "transition.requested";
+    public const string TransitionApproved = "transition.approved";
+    public const string TransitionRejected = "transition.rejected";
+    public const string StageChanged = "stage.changed";
+    public const string DeploymentRecorded = "deployment.recorded";
+
+    /// <summary>Sent by "send test event"; every subscription receives it.</summary>
+    public const string Ping = "ping";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        ModelCreated, VersionCreated, ArtifactUploaded, CardRevised, TransitionRequested, TransitionApproved,
+        TransitionRejected, StageChanged, DeploymentRecorded,
+    ];
+
+    /// <summary>The webhook event an audit action raises, if any (stage changes are audited as <c>version.stage_changed</c>).</summary>
+    public static string? ForAuditAction(string action) => action switch
+    {
+        AuditActions.VersionStageChanged => StageChanged,
+        _ when All.Contains(action) => action,
+        _ => null,
+    };
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Webhooks;
+using ModelRegistry.Tests.Infrastructure;
+
+namespace ModelRegistry.Tests.Webhooks;
+
+/// <summary>Webhooks against a real receiver on loopback (allowed here by configuration, as in a private network).</summary>
+public sealed class WebhookDeliveryTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static RegistryApp App(string? dataDirectory = null, int pollSeconds = 1, bool keep = false)
+    {
+        var app = dataDirectory is null ? new RegistryApp { KeepDataDirectory = keep } : new RegistryApp { DataDirectory = dataDirectory, KeepDataDirectory = keep };
+        app.Settings["Registry:Webhooks:AllowPrivateNetworks"] = "true";
+        app.Settings["Registry:Webhooks:PollSeconds"] = pollSeconds.ToString();
+        app.Settings["Registry:Webhooks:RetryDelaysSeconds:0"] = "0";
+        app.Settings["Registry:Webhooks:RetryDelaysSeconds:1"] = "0";
+        app.Settings["Registry:Webhooks:RetryDelaysSeconds:2"] = "0";
+        return app;
+    }
+
+    [Fact]
+    public async Task Receiver_failing_twice_gets_the_same_signed_delivery_three_times_and_it_succeeds()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = n => n <= 2 ? 500 : 200;
+        await using var app = App();
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        var (webhook, secret) = await app.Get<WebhookService>().CreateAsync(admin.Actor,
+            new CreateWebhook(receiver.Url, [WebhookEvents.VersionCreated], "a-shared-secret-of-some-length"), Ct);
+        Assert.Equal("a-shared-secret-of-some-length", secret);
+
+        await app.RegisterModelAsync(admin, "hooked");
+        await app.CreateVersionAsync(admin, "hooked");
+        await receiver.WaitForAsync(3);
+
+        var received = receiver.Requests.ToArray();
+        Assert.Equal(3, received.Length);
+        Assert.All(received, r => Assert.Equal("version.created", r.Event));
+        Assert.Single(received.Select(r => r.Delivery).Distinct());
+        foreach (var r in received)
+        {
+            var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), r.Body));
+            Assert.Equal(expected, r.Signature);
+        }
+
+        var body = JsonDocument.Parse(received[0].Body).RootElement;
+        Assert.Equal("version.created", body.GetProperty("event").GetString());
+        Assert.Equal("hooked", body.GetProperty("model").GetString());
+        Assert.Equal(1, body.GetProperty("data").GetProperty("number").GetInt32());
+
+        var deliveries = await WaitForStatusAsync(app, admin, webhook.Id, DeliveryStatus.Succeeded);
+        var delivery = Assert.Single(deliveries);
+        Assert.Equal(3, delivery.Attempts);
+        Assert.Equal([500, 500, 200], delivery.AttemptLog.Select(a => a.StatusCode ?? 0));
+    }
+
+    [Fact]
+    public async Task Only_subscribed_events_are_sent_and_model_created_is_one()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = App();
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        await app.Get<WebhookService>().CreateAsync(admin.Actor, new CreateWebhook(receiver.Url, [WebhookEvents.ModelCreated], null), Ct);
+
+        await app.RegisterModelAsync(admin, "only-models");
+        await app.CreateVersionAsync(admin, "only-models");
+        await receiver.WaitForAsync(1);
+        await Task.Delay(1500, Ct); // Long enough for a version.created delivery to have gone out, were it queued.
+
+        var received = Assert.Single(receiver.Requests);
+        Assert.Equal("model.created", received.Event);
+    }
+
+    [Fact]
+    public async Task Redirects_are_not_followed_and_the_attempt_says_so()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = _ => 302;
+        await using var app = App();
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        var (webhook, _) = await app.Get<WebhookService>().CreateAsync(admin.Actor, new CreateWebhook(receiver.Url, [WebhookEvents.ModelCreated], null), Ct);
+
+        await app.Get<WebhookService>().SendTestAsync(admin.Actor, webhook.Id, Ct);
+
+        var delivery = Assert.Single(await WaitForStatusAsync(app, admin, webhook.Id, DeliveryStatus.Failed));
+        Assert.Equal(302, delivery.LastStatusCode);
+        Assert.Contains("Redirects are not followed", delivery.LastError);
+        Assert.Equal(4, delivery.Attempts); // First try and three retries, then given up.
+    }
+
+    [Fact]
+    public async Task Send_test_event_and_redeliver_reach_the_receiver_with_the_same_delivery_id()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = App();
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        var service = app.Get<WebhookService>();
+        var (webhook, _) = await service.CreateAsync(admin.Actor, new CreateWebhook(receiver.Url, [WebhookEvents.StageChanged], null), Ct);
+
+        var test = await service.SendTestAsync(admin.Actor, webhook.Id, Ct);
+        await receiver.WaitForAsync(1);
+        await WaitForStatusAsync(app, admin, webhook.Id, DeliveryStatus.Succeeded);
+        await service.RedeliverAsync(admin.Actor, test.Id, Ct);
+        await receiver.WaitForAsync(2);
+
+        Assert.Equal([test.Id, test.Id], receiver.Requests.Select(r => r.Delivery));
+        Assert.All(receiver.Requests, r => Assert.Equal("ping", r.Event));
+    }
+
+    [Fact]
+    public async Task Deliveries_queued_before_a_restart_are_sent_after_it()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var directory = Path.Combine(Path.GetTempPath(), "mr-tests", Guid.NewGuid().ToString("N"));
+        await using (var first = App(directory, pollSeconds: 3600, keep: true))
+        {
+            var admin = await first.CreateUserAsync(Roles.Admin);
+            await first.Get<WebhookService>().CreateAsync(admin.Actor, new CreateWebhook(receiver.Url, [WebhookEvents.ModelCreated], null), Ct);
+            await Task.Delay(300, Ct); // Let the dispatcher's first (empty) pass finish, so it now sleeps for an hour.
+            await first.RegisterModelAsync(admin, "survives-restart");
+        }
+
+        Assert.Empty(receiver.Requests);
+        await using var second = App(directory);
+        await second.InitializeAsync();
+        await receiver.WaitForAsync(1);
+
+        Assert.Equal("model.created", Assert.Single(receiver.Requests).Event);
+    }
+
+    [Fact]
+    public async Task Connection_to_an_internal_address_is_refused_at_send_time_when_not_allowed()
+    {
+        // Stands for DNS rebinding: a name that was public when the webhook was saved resolves inside later.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var options = new StaticOptions(new WebhookOptions { AllowPrivateNetworks = false });
+        using var client = new HttpClient(WebhookDispatcher.CreateHandler(options));
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.PostAsync(receiver.Url, new StringContent("{}"), Ct));
+
+        Assert.IsType<WebhookTargetException>(error.InnerException);
+        Assert.Empty(receiver.Requests);
+    }
+
+    private static async Task<IReadOnlyList<DeliveryInfo>> WaitForStatusAsync(RegistryApp app, TestUser admin, long webhookId, DeliveryStatus status)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        IReadOnlyList<DeliveryInfo> deliveries;
+        do
+        {
+            deliveries = await app.Get<WebhookService>().DeliveriesAsync(admin.Actor, webhookId, ct: Ct);
+            if (deliveries.Count > 0 && deliveries.All(d => d.Status == status))
+            {
+                return deliveries;
+            }
+
+            await Task.Delay(100, Ct);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return deliveries;
+    }
+
+    private sealed class StaticOptions(WebhookOptions value) : IOptionsMonitor<WebhookOptions>
+    {
+        public WebhookOptions CurrentValue => value;
+        public WebhookOptions Get(string? name) => value;
+        public IDisposable? OnChange(Action<WebhookOptions, string?> listener) => null;
+    }
+}
