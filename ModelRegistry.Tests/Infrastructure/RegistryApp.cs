@@ -35,6 +35,9 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("Registry:DataDirectory", DataDirectory);
         builder.UseSetting("Urls", "http://127.0.0.1:0");
+        // Every test signs in from 127.0.0.1; the sign-in limit is tested with its own settings.
+        builder.UseSetting("Registry:RateLimits:SignInPerMinute", "100000");
+        builder.UseSetting("Registry:RateLimits:AnonymousApiPerMinute", "100000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -23,7 +23,7 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
                 environment.IsDevelopment() ? exception.Message : "The server could not complete the request.", null),
         };
 
-        if (status < 500 && !context.Request.Path.StartsWithSegments("/api"))
+        if (status < 500 && !Hosting.WebRegistration.IsApiRequest(context.Request))
         {
             // Dashboard pages show their own messages; only API callers get problem details here.
             context.Response.StatusCode = status;

@@ -15,6 +15,7 @@ using ModelRegistry.Web.Components;
 using ModelRegistry.Web.Components.Account;
 using ModelRegistry.Web.Security;
 using MudBlazor.Services;
+using Scalar.AspNetCore;
 
 namespace ModelRegistry.Web.Hosting;
 
@@ -73,6 +74,15 @@ public static class WebRegistration
             .AddRegistryPolicies();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, DashboardForbiddenHandler>();
 
+        services.AddRegistryRateLimiting(builder.Configuration);
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Model Registry for LLMs";
+            document.Info.Description = "Models, versions, files, cards, evaluation results, lifecycle and audit. " +
+                "Authenticate with `Authorization: Bearer <token>` (make one under API tokens) or the dashboard cookie.";
+            return Task.CompletedTask;
+        }));
+
         services.AddProblemDetails();
         services.AddExceptionHandler<RegistryExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -123,10 +133,11 @@ public static class WebRegistration
         }
 
         // API callers get problem details for bare error statuses (401, 403, 404 …); people get the dashboard's page.
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
-        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"),
+        app.UseWhen(context => IsApiRequest(context.Request), api => api.UseStatusCodePages());
+        app.UseWhen(context => !IsApiRequest(context.Request),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;
@@ -138,12 +149,22 @@ public static class WebRegistration
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+
+        // The OpenAPI document and an interactive reference, for signed-in users (assets served locally, no CDN).
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/reference", options => options
+            .WithTitle("Model Registry API")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp());
         return app;
     }
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
     {
-        if (context.Request.Path.StartsWithSegments("/api"))
+        if (IsApiRequest(context.Request))
         {
             context.Response.StatusCode = status;
             if (status == StatusCodes.Status401Unauthorized)
@@ -157,6 +178,10 @@ public static class WebRegistration
         context.Response.Redirect(context.RedirectUri);
         return Task.CompletedTask;
     }
+
+    /// <summary>Machine-facing paths: they answer with status codes and problem details, never a sign-in redirect.</summary>
+    public static bool IsApiRequest(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report) =>
         context.Response.WriteAsJsonAsync(new
