@@ -120,6 +120,18 @@ public sealed class TokensApiTests(TokensFixture fixture) : IClassFixture<Tokens
     }
 
     [Fact]
+    public async Task Admin_lists_every_users_tokens_and_others_may_not()
+    {
+        var owner = await App.CreateUserAsync(Roles.DataScientist);
+        using var ownerClient = await App.ClientForAsync(owner);
+        using var adminClient = await App.ClientForAsync(await App.CreateUserAsync(Roles.Admin));
+
+        var all = await adminClient.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/tokens?all=true", Ct);
+        Assert.Contains(all.EnumerateArray(), t => t.GetProperty("ownerEmail").GetString() == owner.Email);
+        Assert.Equal(HttpStatusCode.Forbidden, (await ownerClient.GetAsync("/api/v1/tokens?all=true", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Failed_sign_in_lockout_does_not_stop_the_accounts_tokens()
     {
         var user = await App.CreateUserAsync(Roles.DataScientist);

@@ -13,8 +13,9 @@ internal static class TokensApi
     {
         var tokens = api.MapGroup("/tokens").WithTags("Tokens");
 
-        tokens.MapGet("/", (TokenService service, ClaimsPrincipal user, CancellationToken ct) =>
-            service.ListMineAsync(user.ToActor(), ct));
+        // ?all=true lists every user's tokens (Admin only), so an Admin can find and revoke any of them.
+        tokens.MapGet("/", (bool? all, TokenService service, ClaimsPrincipal user, CancellationToken ct) =>
+            all == true ? service.ListAllAsync(user.ToActor(), ct) : service.ListMineAsync(user.ToActor(), ct));
 
         tokens.MapPost("/", async (CreateTokenRequest body, TokenService service, ClaimsPrincipal user, CancellationToken ct) =>
         {
