@@ -56,6 +56,7 @@ public static class WebRegistration
             cookie.Cookie.Name = "registry.auth";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure whenever served over HTTPS.
             cookie.LoginPath = "/Account/Login";
             cookie.AccessDeniedPath = "/Account/AccessDenied";
             // API callers get status codes, not a redirect to the sign-in page.
@@ -126,6 +127,7 @@ public static class WebRegistration
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         if (!app.Environment.IsDevelopment())
         {
@@ -152,8 +154,9 @@ public static class WebRegistration
 
         // The OpenAPI document and an interactive reference, for signed-in users (assets served locally, no CDN).
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/reference", options => options
+        app.MapScalarApiReference("/reference", (options, context) => options
             .WithTitle("Model Registry API")
+            .WithNonce(context.Nonce())
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             .DisableDefaultFonts()
             .DisableTelemetry()
