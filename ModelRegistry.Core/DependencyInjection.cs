@@ -75,6 +75,7 @@ public static class DependencyInjection
         services.AddSingleton<DatabaseInitializer>();
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<ActivityService>();
+        services.AddSingleton<Operations.BackupService>();
 
         services.AddOptions<Webhooks.WebhookOptions>().BindConfiguration(Webhooks.WebhookOptions.Section);
         services.AddSingleton<Webhooks.WebhookSignal>();

@@ -15,7 +15,7 @@ namespace ModelRegistry.Web.Cli;
 /// </summary>
 public static class RegistryCommandLine
 {
-    private static readonly string[] Verbs = ["users", "tokens", "seed-demo"];
+    private static readonly string[] Verbs = ["users", "tokens", "seed-demo", "backup", "restore", "verify-audit"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -24,7 +24,10 @@ public static class RegistryCommandLine
         var root = new RootCommand("Model Registry for LLMs");
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(TokensCommand());
-        root.Subcommands.Add(SeedDemoCommand.Create(WithServicesAsync));
+        root.Subcommands.Add(SeedDemoCommand.Create(work => WithServicesAsync(work)));
+        root.Subcommands.Add(OperationsCommands.Backup(work => WithServicesAsync(work)));
+        root.Subcommands.Add(OperationsCommands.Restore(work => WithServicesAsync(work, initialize: false)));
+        root.Subcommands.Add(OperationsCommands.VerifyAudit(work => WithServicesAsync(work)));
         var parsed = root.Parse(args);
 
         // A usage error prints the command's help with it; both go to standard error, so a script that
@@ -91,7 +94,7 @@ public static class RegistryCommandLine
     private static string Describe(IReadOnlyList<string> roles) => roles.Count == 0 ? "Viewer only" : string.Join(", ", roles);
 
     /// <summary>Builds the app's services on the configured data directory, migrates it, and runs <paramref name="work"/>.</summary>
-    internal static async Task<int> WithServicesAsync(Func<IServiceProvider, Task<int>> work)
+    internal static async Task<int> WithServicesAsync(Func<IServiceProvider, Task<int>> work, bool initialize = true)
     {
         var builder = RegistryHost.CreateBuilder([]);
         builder.Logging.ClearProviders();
@@ -101,7 +104,11 @@ public static class RegistryCommandLine
         await using var app = builder.Build();
         try
         {
-            await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+            if (initialize)
+            {
+                await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+            }
+
             return await work(app.Services);
         }
         catch (RegistryException e)

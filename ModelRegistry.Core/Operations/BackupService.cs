@@ -1,0 +1,184 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Persistence;
+
+namespace ModelRegistry.Core.Operations;
+
+/// <summary>What a backup holds, written to <c>manifest.json</c> beside it.</summary>
+public sealed record BackupManifest(
+    int Format,
+    DateTimeOffset CreatedAt,
+    string DatabaseFile,
+    string DatabaseSha256,
+    long DatabaseBytes,
+    int Blobs,
+    long BlobBytes,
+    long AuditEvents,
+    long AuditHeadSequence,
+    string AuditHeadHash);
+
+/// <summary>
+/// Online backup and restore of a SQLite data directory: a consistent database snapshot (<c>VACUUM INTO</c>,
+/// taken while the server keeps serving), every content-addressed blob copied and its hash verified, the
+/// data-protection keys (which encrypt webhook secrets and sign cookies), and a manifest.
+/// </summary>
+public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> dbFactory, DataDirectory data, TimeProvider clock)
+{
+    public const string ManifestFile = "manifest.json";
+    private const string DatabaseFile = "registry.db";
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex BlobName();
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>Writes a backup into <paramref name="target"/>, which must be empty or not exist.</summary>
+    public async Task<BackupManifest> BackupAsync(string target, CancellationToken ct = default)
+    {
+        var root = Path.GetFullPath(target);
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+        {
+            throw new ConflictException($"'{root}' is not empty; back up into a new directory.");
+        }
+
+        Directory.CreateDirectory(root);
+        var databasePath = Path.Combine(root, DatabaseFile);
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            // One statement, one read transaction: a consistent snapshot while writers carry on.
+            await db.Database.ExecuteSqlAsync($"VACUUM INTO {databasePath}", ct);
+        }
+
+        // Blobs are written and fsynced before the rows that name them commit, so every blob the snapshot
+        // refers to exists now; blobs added since are harmless extras.
+        var (blobs, blobBytes) = await CopyBlobsAsync(Path.Combine(data.ArtifactsRoot, "blobs"), Path.Combine(root, "blobs"), ct);
+        CopyDirectory(Path.Combine(data.Root, "keys"), Path.Combine(root, "keys"));
+
+        var audit = await VerifyAuditAsync(databasePath, ct);
+        var manifest = new BackupManifest(1, clock.GetUtcNow(), DatabaseFile, await Sha256FileAsync(databasePath, ct),
+            new FileInfo(databasePath).Length, blobs, blobBytes, audit.Events, audit.HeadSequence, audit.HeadHash);
+        await File.WriteAllTextAsync(Path.Combine(root, ManifestFile), JsonSerializer.Serialize(manifest, Json), ct);
+        return manifest;
+    }
+
+    /// <summary>Restores a backup into the configured data directory, which must hold no database yet.</summary>
+    public async Task<(BackupManifest Manifest, AuditVerification Audit)> RestoreAsync(string source, CancellationToken ct = default)
+    {
+        var root = Path.GetFullPath(source);
+        var manifestPath = Path.Combine(root, ManifestFile);
+        if (!File.Exists(manifestPath))
+        {
+            throw new NotFoundException($"'{root}' holds no {ManifestFile}; is it a backup?");
+        }
+
+        if (File.Exists(data.DatabasePath))
+        {
+            throw new ConflictException($"'{data.Root}' already holds a registry; restore into an empty data directory.");
+        }
+
+        var manifest = JsonSerializer.Deserialize<BackupManifest>(await File.ReadAllTextAsync(manifestPath, ct), Json)
+            ?? throw new ValidationFailedException("The manifest is empty.");
+        var backupDatabase = Path.Combine(root, manifest.DatabaseFile);
+        if (await Sha256FileAsync(backupDatabase, ct) != manifest.DatabaseSha256)
+        {
+            throw new ValidationFailedException("The backup's database does not match its manifest: it was changed or damaged.");
+        }
+
+        var (blobs, _) = await CopyBlobsAsync(Path.Combine(root, "blobs"), Path.Combine(data.ArtifactsRoot, "blobs"), ct);
+        if (blobs < manifest.Blobs)
+        {
+            throw new ValidationFailedException($"The backup lists {manifest.Blobs} blobs but holds {blobs}.");
+        }
+
+        CopyDirectory(Path.Combine(root, "keys"), Path.Combine(data.Root, "keys"));
+        var staging = data.DatabasePath + ".restoring";
+        File.Copy(backupDatabase, staging, overwrite: true);
+        File.Move(staging, data.DatabasePath);
+        SqliteConnection.ClearAllPools();
+
+        var audit = await VerifyAuditAsync(data.DatabasePath, ct);
+        return (manifest, audit);
+    }
+
+    private static async Task<AuditVerification> VerifyAuditAsync(string databasePath, CancellationToken ct)
+    {
+        await using var db = new RegistryDbContext(new DbContextOptionsBuilder<RegistryDbContext>()
+            .UseSqlite($"Data Source={databasePath};Pooling=False").Options);
+        return await AuditVerifier.VerifyAsync(db, ct);
+    }
+
+    /// <summary>Copies every content-addressed blob, checking that its bytes still hash to its name.</summary>
+    private static async Task<(int Count, long Bytes)> CopyBlobsAsync(string from, string to, CancellationToken ct)
+    {
+        if (!Directory.Exists(from))
+        {
+            return (0, 0);
+        }
+
+        int count = 0;
+        long bytes = 0;
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (!BlobName().IsMatch(name))
+            {
+                continue;
+            }
+
+            var destination = Path.Combine(to, name[..2], name[2..4], name);
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            var temp = destination + ".copying";
+            await using (var input = File.OpenRead(file))
+            await using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                var buffer = new byte[1 << 20];
+                int read;
+                while ((read = await input.ReadAsync(buffer, ct)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await output.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+
+                await output.FlushAsync(ct);
+                output.Flush(flushToDisk: true);
+                if (Convert.ToHexStringLower(hash.GetHashAndReset()) != name)
+                {
+                    throw new ValidationFailedException($"Blob {name} does not match its hash: its bytes were changed. Run verify-artifacts.");
+                }
+
+                bytes += output.Length;
+            }
+
+            File.Move(temp, destination, overwrite: true);
+            count++;
+        }
+
+        return (count, bytes);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        if (!Directory.Exists(from))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
+    private static async Task<string> Sha256FileAsync(string path, CancellationToken ct)
+    {
+        await using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Versions;
+using ModelRegistry.Tests.Infrastructure;
+
+namespace ModelRegistry.Tests.Cli;
+
+[Collection(CommandLineCollection.Name)]
+public sealed class BackupRestoreTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string TempDirectory(string kind) => Path.Combine(Path.GetTempPath(), "mr-tests", $"{kind}-{Guid.NewGuid():N}");
+
+    [Fact]
+    public async Task Backup_taken_while_serving_restores_into_an_empty_directory_with_a_valid_chain()
+    {
+        var backup = TempDirectory("backup");
+        var restored = TempDirectory("restored");
+        try
+        {
+            await using (var app = new RegistryApp())
+            {
+                var ds = await app.CreateUserAsync(Roles.DataScientist);
+                await app.RegisterModelAsync(ds, "kept-model");
+                await app.CreateVersionAsync(ds, "kept-model", new VersionInput(BaseModel: "meta-llama/Llama-3.1-8B"));
+
+                // Writers keep going while the backup runs against the same data directory.
+                var writing = Task.Run(async () =>
+                {
+                    for (var i = 0; i < 20; i++)
+                    {
+                        await app.CreateVersionAsync(ds, "kept-model");
+                    }
+                }, Ct);
+                var result = await RegistryCli.RunAsync(app.DataDirectory, "backup", "--to", backup);
+                await writing;
+
+                Assert.True(result.ExitCode == 0, result.StandardError);
+                var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(backup, "manifest.json"), Ct)).RootElement;
+                Assert.True(manifest.GetProperty("auditEvents").GetInt64() >= 4);
+            }
+
+            var restore = await RegistryCli.RunAsync(restored, "restore", "--from", backup);
+            Assert.True(restore.ExitCode == 0, restore.StandardError);
+            var report = JsonDocument.Parse(restore.StandardOutput).RootElement;
+            Assert.True(report.GetProperty("valid").GetBoolean());
+
+            await using var after = new RegistryApp { DataDirectory = restored };
+            await after.InitializeAsync();
+            var version = await after.Get<VersionService>().GetAsync("kept-model", 1, Ct);
+            Assert.Equal("meta-llama/Llama-3.1-8B", version.BaseModel);
+            var verify = await RegistryCli.RunAsync(restored, "verify-audit");
+            Assert.Equal(0, verify.ExitCode);
+        }
+        finally
+        {
+            if (Directory.Exists(backup))
+            {
+                Directory.Delete(backup, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Restore_refuses_a_directory_that_already_holds_a_registry_and_a_tampered_backup()
+    {
+        var backup = TempDirectory("backup");
+        try
+        {
+            await using var app = new RegistryApp();
+            var ds = await app.CreateUserAsync(Roles.DataScientist);
+            await app.RegisterModelAsync(ds, "some-model");
+            Assert.Equal(0, (await RegistryCli.RunAsync(app.DataDirectory, "backup", "--to", backup)).ExitCode);
+
+            var intoExisting = await RegistryCli.RunAsync(app.DataDirectory, "restore", "--from", backup);
+            Assert.NotEqual(0, intoExisting.ExitCode);
+            Assert.Contains("empty data directory", intoExisting.StandardError);
+
+            await File.AppendAllTextAsync(Path.Combine(backup, "registry.db"), "tampered", Ct);
+            var empty = TempDirectory("restored");
+            var tampered = await RegistryCli.RunAsync(empty, "restore", "--from", backup);
+            Assert.NotEqual(0, tampered.ExitCode);
+            Assert.Contains("does not match its manifest", tampered.StandardError);
+            Assert.False(File.Exists(Path.Combine(empty, "registry.db")));
+        }
+        finally
+        {
+            if (Directory.Exists(backup))
+            {
+                Directory.Delete(backup, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Verify_audit_reports_a_tampered_event_with_exit_code_1()
+    {
+        await using var app = new RegistryApp();
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        await app.RegisterModelAsync(ds, "tamper-target");
+        await app.ExecuteSqlAsync("DROP TRIGGER IF EXISTS AuditEvents_NoUpdate; UPDATE AuditEvents SET ActorName = 'someone else' WHERE Sequence = 2");
+
+        var result = await RegistryCli.RunAsync(app.DataDirectory, "verify-audit");
+
+        Assert.Equal(1, result.ExitCode);
+        var report = JsonDocument.Parse(result.StandardOutput).RootElement;
+        Assert.False(report.GetProperty("valid").GetBoolean());
+        Assert.Equal(2, report.GetProperty("firstBrokenSequence").GetInt64());
+    }
+}
