@@ -8,6 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ModelRegistry.Core.Artifacts;
+using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
@@ -76,6 +78,8 @@ public static class DependencyInjection
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<ActivityService>();
         services.AddSingleton<RegistryStats>();
+        services.AddSingleton<FileSystemArtifactStore>();
+        services.AddSingleton<ArtifactService>();
         return builder;
     }
 
