@@ -24,6 +24,7 @@ public static class ApiExtensions
         api.MapModels();
         api.MapVersions();
         api.MapTokens();
+        api.MapArtifacts();
         return app;
     }
 

@@ -15,7 +15,7 @@ namespace ModelRegistry.Web.Cli;
 /// </summary>
 public static class RegistryCommandLine
 {
-    private static readonly string[] Verbs = ["users", "tokens", "seed-demo"];
+    private static readonly string[] Verbs = ["users", "tokens", "seed-demo", "verify-artifacts"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -25,6 +25,7 @@ public static class RegistryCommandLine
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(TokensCommand());
         root.Subcommands.Add(SeedDemoCommand.Create(WithServicesAsync));
+        root.Subcommands.Add(VerifyArtifactsCommand.Create(WithServicesAsync));
         var parsed = root.Parse(args);
 
         // A usage error prints the command's help with it; both go to standard error, so a script that
