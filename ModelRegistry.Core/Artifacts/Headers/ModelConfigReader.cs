@@ -27,6 +27,11 @@ public static class ModelConfigReader
         var bytes = new byte[length];
         stream.Seek(0, SeekOrigin.Begin);
         stream.ReadExactly(bytes);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new HeaderFormatException("config.json is not valid UTF-8.");
+        }
+
         JsonDocument document;
         try
         {

@@ -29,6 +29,9 @@ public static class SafetensorsReader
         ["F4"] = 4, ["F6_E2M3"] = 6, ["F6_E3M2"] = 6,
     };
 
+    private static readonly (string Name, byte[] Utf8)[] DtypeNames =
+        DtypeBits.Keys.Select(k => (k, System.Text.Encoding.UTF8.GetBytes(k))).ToArray();
+
     /// <summary>Reads the header of <paramref name="stream"/> (seekable, <paramref name="length"/> bytes).</summary>
     /// <exception cref="HeaderFormatException">The header breaks the format or a limit.</exception>
     public static HeaderFacts Read(Stream stream, long length)
@@ -206,12 +209,8 @@ public static class SafetensorsReader
                         : throw new HeaderFormatException("A tensor entry has a key other than dtype, shape and data_offsets, or one twice.");
                     return;
                 case JsonTokenType.String when depth == 2 && _field == Field.Dtype:
-                    if (r.ValueSpan.Length > 16 || r.GetString() is not { } dtype || !DtypeBits.ContainsKey(dtype))
-                    {
-                        throw new HeaderFormatException("A tensor has an unknown dtype.");
-                    }
-
-                    _dtype = dtype;
+                    // Matched as bytes: the value is never decoded, so invalid UTF-8 in it is just an unknown dtype.
+                    _dtype = KnownDtype(ref r) ?? throw new HeaderFormatException("A tensor has an unknown dtype.");
                     _field = Field.None;
                     return;
                 case JsonTokenType.StartArray when depth == 2 && _field is Field.Shape or Field.Offsets && !_arrayOpen:
@@ -242,6 +241,19 @@ public static class SafetensorsReader
                 default:
                     throw new HeaderFormatException($"Unexpected {r.TokenType} at depth {depth}: the header must map tensor names to {{dtype, shape, data_offsets}}.");
             }
+        }
+
+        private static string? KnownDtype(ref Utf8JsonReader r)
+        {
+            foreach (var (name, utf8) in DtypeNames)
+            {
+                if (r.ValueTextEquals(utf8))
+                {
+                    return name;
+                }
+            }
+
+            return null;
         }
 
         private void FinishTensor()
