@@ -43,7 +43,7 @@ public static class RawHttp
     /// and drops the connection: the client died mid-upload.
     /// </summary>
     public static async Task CutOffUploadAsync(Uri server, string target, string bearer, long declaredLength, byte[] sent,
-        CancellationToken ct = default)
+        Func<Task> beforeCut, CancellationToken ct = default)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port, ct);
@@ -53,8 +53,7 @@ public static class RawHttp
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), ct);
         await stream.WriteAsync(sent, ct);
         await stream.FlushAsync(ct);
-        // Give the server time to start streaming the body to the store before the connection dies.
-        await Task.Delay(300, ct);
+        await beforeCut();
         client.Client.LingerState = new LingerOption(true, 0); // RST, as a killed client would leave it
         client.Close();
     }
