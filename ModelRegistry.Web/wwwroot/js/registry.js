@@ -10,4 +10,13 @@ window.registry = {
   setTheme(value) {
     localStorage.setItem("registry.theme", value);
   },
+  // Copies text (a file's SHA-256) to the clipboard; false where the browser does not allow it (plain http off localhost).
+  async copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
 };

@@ -56,6 +56,7 @@ export function attach(zone, filesInput, folderInput, dotnet, options) {
   filesInput.addEventListener("change", onFiles);
   folderInput.addEventListener("change", onFolder);
   window.addEventListener("beforeunload", onBeforeUnload);
+  zone.dataset.uploader = "ready";
 
   function enqueue(entries) {
     if (disposed || entries.length === 0) return;

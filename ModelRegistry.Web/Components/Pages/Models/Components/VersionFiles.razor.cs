@@ -34,6 +34,7 @@ public sealed partial class VersionFiles : IAsyncDisposable
     [Inject] private IAuthorizationService Authorization { get; set; } = default!;
     [Inject] private AuthenticationStateProvider AuthState { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     private readonly List<Upload> _uploads = [];
     private readonly string _filesInputId = $"files-{Guid.NewGuid():N}";
@@ -302,6 +303,23 @@ public sealed partial class VersionFiles : IAsyncDisposable
         if (h.HasChatTemplate == true)
         {
             yield return "chat template";
+        }
+    }
+
+    private async Task CopyAsync(string sha256)
+    {
+        var copied = await JS.InvokeAsync<bool>("registry.copyText", sha256);
+        Snackbar.Add(copied ? "SHA-256 copied" : $"Copy it by hand: {sha256}", copied ? Severity.Success : Severity.Info);
+    }
+
+    /// <summary>The configured limit in binary units, as it is configured (200 GiB, not "214.7 GB").</summary>
+    private string MaxFileSize
+    {
+        get
+        {
+            var max = Artifacts.MaxFileBytes;
+            const long gib = 1L << 30, mib = 1L << 20;
+            return max % gib == 0 ? $"{max / gib} GiB" : max % mib == 0 ? $"{max / mib} MiB" : Format.Bytes(max);
         }
     }
 
