@@ -145,7 +145,7 @@ done
 rm -f "$big"
 
 browser_status="skipped"
-declare -a t_api_small t_browser
+declare -a t_api_small t_browser t_sending
 if [ "${SKIP_BROWSER:-0}" != 1 ]; then
   small="$work/browser-${BROWSER_MIB}m.dat"
   head -c "${BROWSER_MIB}M" /dev/urandom >"$small"
@@ -153,7 +153,9 @@ if [ "${SKIP_BROWSER:-0}" != 1 ]; then
   for round in $(seq 1 "$BROWSER_ROUNDS"); do
     say "Browser round $round/$BROWSER_ROUNDS: ${BROWSER_MIB} MiB through the dashboard, and through the API …"
     result=$(cd "$repo/bench" && timeout 600 node upload_browser.mjs "$base" "$EMAIL" "$PASSWORD" "$MODEL" "$small")
+    echo "$result" >>"$work/browser.jsonl"
     t_browser+=("$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["failed"] == 0, r; print("%.3f" % r["seconds"])' "$result")")
+    t_sending+=("$(python3 -c 'import json,sys; print("%.3f" % json.loads(sys.argv[1])["sending"])' "$result")")
     t_api_small+=("$(upload "$small" "api-${BROWSER_MIB}m-$round.dat" "$small_sha")")
   done
   listed=$(api "$files" | python3 -c "import json,sys; print(sum(1 for f in json.load(sys.stdin) if f['sha256'] == sys.argv[1]))" "$small_sha")
@@ -196,6 +198,7 @@ fi
   echo "| download ÷ sha256sum | **$down_ratio** | | ≤ 1.0 | ${verdicts[2]} |"
   if [ "$browser_status" = done ]; then
     echo "| dashboard upload, headless Chromium (${BROWSER_MIB} MiB) | $browser s ($browser_mbps MB/s) | ${t_browser[*]} | | |"
+    echo "| … of which the browser sending the bytes (XHR upload start → last byte) | $(median "${t_sending[@]}") s | ${t_sending[*]} | | |"
     echo "| API upload, \`curl -T\` (${BROWSER_MIB} MiB) | $api_small s ($api_small_mbps MB/s) | ${t_api_small[*]} | | |"
     echo "| dashboard ÷ API throughput (vs the ${SIZE_MIB} MiB API upload) | **$share** | | ≥ 0.5 | ${verdicts[3]} |"
     echo "| dashboard ÷ API throughput (same ${BROWSER_MIB} MiB file) | **$share_small** | | ≥ 0.5 | ${verdicts[4]} |"

@@ -43,6 +43,12 @@ public sealed class FileUploadTests(BrowserFixture browser)
 
         await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "model.safetensors" })).ToContainTextAsync("524.3 K params");
 
+        // The download link gives the bytes back (a real download, not a navigation inside the dashboard).
+        var download = await page.RunAndWaitForDownloadAsync(() =>
+            page.GetByRole(AriaRole.Link, new() { Name = "Download config.json" }).ClickAsync());
+        Assert.Equal("config.json", download.SuggestedFilename);
+        Assert.Equal(config, await File.ReadAllBytesAsync(await download.PathAsync(), TestContext.Current.CancellationToken));
+
         // The bytes went to the API with the cookie and the page's antiforgery token; without the token it is refused.
         var forged = await page.APIRequest.PutAsync($"/api/v1/models/{name}/versions/1/files/forged.bin",
             new() { DataByte = [1, 2, 3], Headers = new Dictionary<string, string> { ["Content-Type"] = "application/octet-stream" } });
@@ -68,6 +74,40 @@ public sealed class FileUploadTests(BrowserFixture browser)
         await Assertions.Expect(page.GetByText("Header unreadable")).ToBeVisibleAsync();
         await page.WaitForTimeoutAsync(400);
         await BrowserFixture.ScreenshotAsync(page, "version-files");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Files_dropped_on_the_drop_zone_are_uploaded()
+    {
+        var app = browser.App;
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        var name = $"e2e-drop-{Guid.NewGuid():N}"[..20];
+        await app.RegisterModelAsync(ds, name);
+        await app.CreateVersionAsync(ds, name);
+        var page = await browser.NewPageAsync(ds);
+        await page.GotoAsync($"/models/{name}/versions/1");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Files" }).ClickAsync();
+        await page.WaitForSelectorAsync("[data-uploader=ready]", new() { State = WaitForSelectorState.Attached });
+
+        // What a drag from the desktop delivers: a drop event whose DataTransfer carries the files.
+        var zone = page.GetByRole(AriaRole.Region, new() { Name = "Upload files" });
+        var transfer = await page.EvaluateHandleAsync("""
+            () => {
+              const t = new DataTransfer();
+              t.items.add(new File(['{"model_type":"mistral"}'], "config.json", { type: "application/json" }));
+              t.items.add(new File([new Uint8Array(3000)], "tokenizer.model"));
+              return t;
+            }
+            """);
+        await zone.DispatchEventAsync("dragenter", new Dictionary<string, object> { ["dataTransfer"] = transfer });
+        await zone.DispatchEventAsync("drop", new Dictionary<string, object> { ["dataTransfer"] = transfer });
+
+        await Assertions.Expect(page.GetByText("Uploaded 2 of 2 files")).ToBeVisibleAsync();
+        var table = page.GetByRole(AriaRole.Table).Filter(new() { HasText = "SHA-256" });
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "tokenizer.model" })).ToContainTextAsync("3 kB");
+        await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "config.json" })).ToContainTextAsync("mistral");
         await page.Context.CloseAsync();
     }
 }
