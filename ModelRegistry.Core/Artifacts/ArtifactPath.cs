@@ -12,7 +12,8 @@ namespace ModelRegistry.Core.Artifacts;
 /// </summary>
 public static class ArtifactPath
 {
-    public const int MaxLength = 1024;
+    /// <summary>Real repositories stay far below; and model/number/path must fit an audit entity id (450).</summary>
+    public const int MaxLength = 300;
     public const int MaxSegments = 32;
     public const int MaxSegmentLength = 255;
 

@@ -191,7 +191,7 @@ namespace ModelRegistry.Core.Persistence.Migrations
 
                     b.Property<string>("Path")
                         .IsRequired()
-                        .HasMaxLength(1024)
+                        .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Sha256")
@@ -247,7 +247,7 @@ namespace ModelRegistry.Core.Persistence.Migrations
 
                     b.Property<string>("Source")
                         .IsRequired()
-                        .HasMaxLength(1064)
+                        .HasMaxLength(340)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Value")

@@ -17,7 +17,7 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
                     VersionId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Path = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    Path = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
                     Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Size = table.Column<long>(type: "INTEGER", nullable: false),
                     ContentType = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
@@ -49,7 +49,7 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     VersionId = table.Column<long>(type: "INTEGER", nullable: false),
                     Field = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
                     Value = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
-                    Source = table.Column<string>(type: "TEXT", maxLength: 1064, nullable: false),
+                    Source = table.Column<string>(type: "TEXT", maxLength: 340, nullable: false),
                     FilledAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>

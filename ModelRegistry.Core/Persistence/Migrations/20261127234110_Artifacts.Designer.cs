@@ -10,7 +10,7 @@ using ModelRegistry.Core.Persistence;
 namespace ModelRegistry.Core.Persistence.Migrations
 {
     [DbContext(typeof(RegistryDbContext))]
-    [Migration("20261127231608_Artifacts")]
+    [Migration("20261127234110_Artifacts")]
     partial class Artifacts
     {
         /// <inheritdoc />
@@ -194,7 +194,7 @@ namespace ModelRegistry.Core.Persistence.Migrations
 
                     b.Property<string>("Path")
                         .IsRequired()
-                        .HasMaxLength(1024)
+                        .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Sha256")
@@ -250,7 +250,7 @@ namespace ModelRegistry.Core.Persistence.Migrations
 
                     b.Property<string>("Source")
                         .IsRequired()
-                        .HasMaxLength(1064)
+                        .HasMaxLength(340)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Value")
