@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Artifacts.Headers;
@@ -32,6 +33,7 @@ public sealed record HeaderFacts
     public int? SplitCount { get; init; }
 
     /// <summary>True when nothing was found (a config.json with none of the known keys).</summary>
+    [JsonIgnore]
     public bool IsEmpty => Architecture is null && ModelName is null && ContextLength is null && ParameterCount is null
         && Quantization is null && Dtypes.Count == 0 && TensorCount is null && HasChatTemplate is null;
 }
