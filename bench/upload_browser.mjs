@@ -1,6 +1,7 @@
 // Browser side of bench/upload.sh: signs in to the dashboard in headless Debian Chromium, opens a version's
 // Files tab, chooses one file and times until the tab reports it uploaded. Prints {"seconds": …}.
 // Usage: node upload_browser.mjs BASE_URL EMAIL PASSWORD MODEL FILE
+import { statfsSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const [base, email, password, model, file] = process.argv.slice(2);
@@ -9,10 +10,20 @@ if (!file || !base.startsWith("http://127.0.0.1:")) {
   process.exit(2);
 }
 
+// --disable-dev-shm-usage is for containers with a 64 MB /dev/shm: it moves Chromium's shared memory (which
+// carries the upload's bytes between its processes) to files in /tmp, on disk. Use it only where /dev/shm is small.
+let smallShm = true;
+try {
+  const shm = statfsSync("/dev/shm");
+  smallShm = shm.blocks * shm.bsize < 1024 ** 3;
+} catch {
+  // No /dev/shm: keep the safe default.
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
   headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+  args: ["--no-sandbox", "--disable-gpu", ...(smallShm ? ["--disable-dev-shm-usage"] : []), "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
 });
 try {
