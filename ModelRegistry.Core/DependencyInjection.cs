@@ -8,6 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ModelRegistry.Core.Artifacts;
+using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
@@ -86,6 +88,8 @@ public static class DependencyInjection
             .ConfigurePrimaryHttpMessageHandler(sp =>
                 Webhooks.WebhookDispatcher.CreateHandler(sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>()));
         services.AddSingleton<RegistryStats>();
+        services.AddSingleton<FileSystemArtifactStore>();
+        services.AddSingleton<ArtifactService>();
         return builder;
     }
 

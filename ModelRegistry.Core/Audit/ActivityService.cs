@@ -15,7 +15,7 @@ public sealed record ActivityEntry(
     string Data);
 
 /// <summary>
-/// The slices of the audit trail every signed-in user may read: what happened to models and versions.
+/// The slices of the audit trail every signed-in user may read: what happened to models, versions and their files.
 /// (The full log, with users and tokens, is for Auditors and Admins.)
 /// </summary>
 public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFactory)
@@ -28,7 +28,8 @@ public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var events = db.AuditEvents.AsNoTracking()
-            .Where(e => e.EntityType == AuditEntities.Model || e.EntityType == AuditEntities.Version);
+            .Where(e => e.EntityType == AuditEntities.Model || e.EntityType == AuditEntities.Version
+                || e.EntityType == AuditEntities.Artifact);
         if (modelName is not null)
         {
             events = events.Where(e => e.ModelName == modelName);
@@ -36,7 +37,10 @@ public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFacto
 
         if (versionId is not null)
         {
-            events = events.Where(e => e.EntityType == AuditEntities.Version && e.EntityId == versionId);
+            // A file's id is model/number/path: the version's id followed by '/'.
+            var filePrefix = versionId + "/";
+            events = events.Where(e => (e.EntityType == AuditEntities.Version && e.EntityId == versionId)
+                || (e.EntityType == AuditEntities.Artifact && e.EntityId.StartsWith(filePrefix)));
         }
 
         return await events.OrderByDescending(e => e.Sequence).Take(Math.Clamp(take, 1, MaxTake))

@@ -8,6 +8,7 @@ public static class AuditActions
     public const string VersionCreated = "version.created";
     public const string VersionUpdated = "version.updated";
     public const string VersionStageChanged = "version.stage_changed";
+    public const string ArtifactUploaded = "artifact.uploaded";
     public const string UserCreated = "user.created";
     public const string UserRoleGranted = "user.role_granted";
     public const string UserRoleRevoked = "user.role_revoked";
@@ -24,6 +25,9 @@ public static class AuditEntities
 {
     public const string Model = "model";
     public const string Version = "version";
+
+    /// <summary>A file of a version; its id is <c>model/number/path</c>.</summary>
+    public const string Artifact = "artifact";
     public const string User = "user";
     public const string Token = "token";
     public const string Webhook = "webhook";

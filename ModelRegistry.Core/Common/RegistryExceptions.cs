@@ -35,3 +35,18 @@ public sealed class ForbiddenException(string message) : RegistryException(messa
 {
     public override string Title => "Forbidden";
 }
+
+/// <summary>The request body is larger than the configured limit (HTTP 413).</summary>
+public sealed class PayloadTooLargeException(string message) : RegistryException(message)
+{
+    public override string Title => "Request too large";
+}
+
+/// <summary>An upload's bytes do not hash to the checksum its sender declared (HTTP 422); nothing was kept.</summary>
+public sealed class ChecksumMismatchException(string expected, string actual)
+    : RegistryException($"The uploaded bytes have SHA-256 {actual}, not the declared {expected}; nothing was stored.")
+{
+    public string Expected { get; } = expected;
+    public string Actual { get; } = actual;
+    public override string Title => "Checksum mismatch";
+}

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Versions;
@@ -24,6 +25,27 @@ public static class RegistryAppExtensions
         await app.InitializeAsync();
         return await app.Get<VersionService>().CreateAsync(by.Actor, model, input ?? new VersionInput(),
             TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Uploads <paramref name="bytes"/> as a file of a version through Core as <paramref name="by"/>.</summary>
+    public static async Task<UploadResult> UploadAsync(this RegistryApp app, TestUser by, string model, int number, string path,
+        byte[] bytes, string? expectedSha256 = null)
+    {
+        await app.InitializeAsync();
+        using var content = new MemoryStream(bytes, writable: false);
+        return await app.Get<ArtifactService>().UploadAsync(by.Actor, model, number, path, content,
+            new UploadOptions(expectedSha256, bytes.Length), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Every file in the artifact store (blobs and temporary files), relative to it.</summary>
+    public static IReadOnlyList<string> StoreFiles(this RegistryApp app)
+    {
+        var root = Path.Combine(app.DataDirectory, "artifacts");
+        return Directory.Exists(root)
+            ? Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(root, f)).Where(f => !f.StartsWith(".health-", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).ToList()
+            : [];
     }
 
     /// <summary>The audit trail in sequence order, optionally only the events after <paramref name="afterSequence"/>.</summary>

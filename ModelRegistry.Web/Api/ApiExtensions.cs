@@ -25,6 +25,7 @@ public static class ApiExtensions
         api.MapVersions();
         api.MapTokens();
         api.MapWebhooks();
+        api.MapArtifacts();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using ModelRegistry.Core.Common;
@@ -18,6 +19,10 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
             NotFoundException n => (StatusCodes.Status404NotFound, n.Title, n.Message, null),
             ConflictException c => (StatusCodes.Status409Conflict, c.Title, c.Message, null),
             ForbiddenException f => (StatusCodes.Status403Forbidden, f.Title, f.Message, null),
+            PayloadTooLargeException p => (StatusCodes.Status413PayloadTooLarge, p.Title, p.Message, null),
+            ChecksumMismatchException m => (StatusCodes.Status422UnprocessableEntity, m.Title, m.Message, null),
+            AntiforgeryValidationException => (StatusCodes.Status400BadRequest, "Antiforgery token missing or invalid",
+                "A dashboard (cookie) request that changes data must send the page's antiforgery token in the RequestVerificationToken header.", null),
             BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "Request too large" : "Bad request", BadRequestDetail(b), null),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error",
                 environment.IsDevelopment() ? exception.Message : "The server could not complete the request.", null),

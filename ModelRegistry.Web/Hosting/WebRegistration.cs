@@ -3,10 +3,12 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ModelRegistry.Core;
+using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
@@ -24,10 +26,22 @@ public static class WebRegistration
     /// <summary>The authentication scheme that picks bearer token or cookie per request.</summary>
     public const string SmartScheme = "Registry";
 
+    /// <summary>Request bodies other than file uploads (forms, sign-in, JSON); the API group's own limit is lower.</summary>
+    public const long MaxOtherBodyBytes = 4 * 1024 * 1024;
+
     /// <summary>Dashboard, sign-in, authorization, API plumbing and health checks.</summary>
     public static WebApplicationBuilder AddModelRegistryWeb(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Every request body but a file upload is small. The upload endpoint lifts the limit for its own request
+        // to Registry:Artifacts:MaxFileBytes and streams the body; nothing accepts files as multipart forms, so
+        // forms stay small too and can never be used to spool gigabytes to disk.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxOtherBodyBytes);
+        services.Configure<FormOptions>(forms =>
+        {
+            forms.MultipartBodyLengthLimit = MaxOtherBodyBytes;
+            forms.BufferBodyLengthLimit = MaxOtherBodyBytes;
+        });
         services.AddRazorComponents().AddInteractiveServerComponents();
         // Notices appear bottom right, where they cover no page header or primary action.
         services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
@@ -110,6 +124,8 @@ public static class WebRegistration
     public static async Task InitializeRegistryAsync(this WebApplication app)
     {
         await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        // Before any upload can start: temporary files of uploads cut off by a crash go.
+        await app.Services.GetRequiredService<ArtifactService>().RecoverStoreAsync();
         var setup = app.Services.GetRequiredService<FirstRunSetup>();
         if (await setup.IsOpenAsync())
         {
@@ -129,6 +145,7 @@ public static class WebRegistration
     {
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
+        app.UseRawPathGuard();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();

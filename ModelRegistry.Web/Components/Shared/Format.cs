@@ -36,6 +36,22 @@ public static class Format
         };
     }
 
+    /// <summary>Decimal units, as model hubs show sizes: 4,976,698,672 → "4.98 GB"; 97 → "97 B".</summary>
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "kB", "MB", "GB", "TB", "PB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1000 && unit < units.Length - 1)
+        {
+            value /= 1000;
+            unit++;
+        }
+
+        var digits = unit == 0 ? "0" : value >= 100 ? "0" : value >= 10 ? "0.#" : "0.##";
+        return value.ToString(digits, CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
     public static string Text(string? value) => string.IsNullOrWhiteSpace(value) ? "—" : value;
 
     /// <summary>True for http(s) links that are safe to render as anchors.</summary>

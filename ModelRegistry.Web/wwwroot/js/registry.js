@@ -8,4 +8,13 @@ window.registry = {
   setTheme(value) {
     document.cookie = `registry.theme=${value === "dark" ? "dark" : "light"}; path=/; max-age=31536000; samesite=lax`;
   },
+  // Copies text (a file's SHA-256) to the clipboard; false where the browser does not allow it (plain http off localhost).
+  async copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
 };

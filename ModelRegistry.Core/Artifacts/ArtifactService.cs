@@ -1,0 +1,308 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelRegistry.Core.Artifacts.Headers;
+using ModelRegistry.Core.Artifacts.Storage;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Versions;
+
+namespace ModelRegistry.Core.Artifacts;
+
+/// <summary>
+/// Uploads, lists and opens a version's files; reads their headers into the version's metadata; verifies the
+/// store. An upload is streamed to the store and hashed before anything is written to the database, and the
+/// artifact row, the metadata it fills and its audit event are committed together.
+/// </summary>
+public sealed partial class ArtifactService(
+    IDbContextFactory<RegistryDbContext> dbFactory,
+    AccessGuard guard,
+    AuditTrail audit,
+    FileSystemArtifactStore store,
+    IOptions<RegistryOptions> options,
+    TimeProvider clock,
+    ILogger<ArtifactService> logger)
+{
+    [GeneratedRegex("^[0-9a-fA-F]{64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Sha256Hex();
+
+    /// <summary>The largest file accepted (<c>Registry:Artifacts:MaxFileBytes</c>).</summary>
+    public long MaxFileBytes => options.Value.Artifacts.MaxFileBytes;
+
+    /// <summary>A version's files by path; 404 when the model or version is unknown.</summary>
+    public async Task<IReadOnlyList<ArtifactInfo>> ListAsync(string modelName, int number, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        var rows = await db.Artifacts.AsNoTracking().Where(a => a.VersionId == versionId).OrderBy(a => a.Path).ToListAsync(ct);
+        return rows.Select(ToInfo).ToList();
+    }
+
+    /// <summary>
+    /// Stores <paramref name="content"/> as the file <paramref name="path"/> of a version, replacing a file with the
+    /// same path. DataScientist or Admin. The actor and the target are checked before a byte is read; the bytes
+    /// are hashed while they stream to the store; with <see cref="UploadOptions.ExpectedSha256"/> a mismatch
+    /// keeps nothing (422); past <see cref="MaxFileBytes"/> nothing is kept (413). Headers are read to fill empty
+    /// metadata fields; one audit event <c>artifact.uploaded</c> records the upload.
+    /// </summary>
+    public async Task<UploadResult> UploadAsync(Actor actor, string modelName, int number, string path, Stream content,
+        UploadOptions? upload = null, CancellationToken ct = default)
+    {
+        var normalized = ArtifactPath.Normalize(path);
+        var expected = upload?.ExpectedSha256 is { } e ? ParseChecksum(e) : null;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            await guard.DemandAsync(db, actor, Permission.EditModels, ct);
+            await VersionIdAsync(db, modelName, number, ct);
+        }
+
+        await using var staged = await store.StageAsync(content, MaxFileBytes, upload?.DeclaredLength, ct);
+        if (expected is not null && expected != staged.Sha256)
+        {
+            throw new ChecksumMismatchException(expected, staged.Sha256);
+        }
+
+        FileInspection inspection;
+        await using (var file = staged.OpenRead())
+        {
+            inspection = FileInspector.Inspect(normalized, file, staged.Size);
+        }
+
+        UploadResult result;
+        string? previousSha;
+        using (await store.LockAsync(staged.Sha256, ct))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            // Again: a long upload gives time for a role to be revoked.
+            await guard.DemandAsync(db, actor, Permission.EditModels, ct);
+            (result, previousSha) = await db.InTransactionAsync(
+                () => RecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct), ct);
+            try
+            {
+                store.Promote(staged);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The row is committed; the complete file stays in tmp/ for the start-up sweep to move into place.
+                staged.Settled = true;
+                logger.LogError(ex, "Committed {Path} ({Sha256}) but could not move its blob into place.", normalized, staged.Sha256);
+                throw;
+            }
+        }
+
+        if (previousSha is not null && previousSha != staged.Sha256)
+        {
+            await DeleteIfUnreferencedAsync(previousSha);
+        }
+
+        return result;
+    }
+
+    /// <summary>Opens a file for download; 404 when the version or the file is unknown.</summary>
+    public async Task<ArtifactContent> OpenAsync(string modelName, int number, string path, CancellationToken ct = default)
+    {
+        var normalized = ArtifactPath.Normalize(path);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        var row = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.VersionId == versionId && a.Path == normalized, ct)
+            ?? throw new NotFoundException($"Version {number} of '{modelName}' has no file '{normalized}'.");
+        // Waits for an upload of the same bytes that has committed but not yet moved its blob into place.
+        using (await store.LockAsync(row.Sha256, ct))
+        {
+            var stream = store.OpenRead(row.Sha256);
+            if (stream is null)
+            {
+                logger.LogError("The blob {Sha256} of {Model}/{Number}/{Path} is missing from the store.", row.Sha256, modelName, number, normalized);
+                throw new NotFoundException($"The bytes of '{normalized}' are missing from the artifact store; an operator should run verify-artifacts.");
+            }
+
+            return new ArtifactContent(ToInfo(row), stream);
+        }
+    }
+
+    /// <summary>Which of a version's metadata came from its files, and where files disagree with what a person entered.</summary>
+    public async Task<MetadataOrigins> MetadataOriginsAsync(string modelName, int number, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        var version = await db.Versions.AsNoTracking().SingleAsync(v => v.Id == versionId, ct);
+        var fills = await db.MetadataFills.AsNoTracking().Where(f => f.VersionId == versionId).ToListAsync(ct);
+        var files = await FileFactsAsync(db, versionId, exceptPath: null, ct);
+        return MetadataMerge.Origins(version.Metadata, fills, MetadataMerge.Derive(files));
+    }
+
+    /// <summary>
+    /// Re-hashes every blob the database refers to and reports any that is missing or whose bytes no longer
+    /// match its name, with the files affected. Reads the whole store; safe while the server runs.
+    /// </summary>
+    public async Task<StoreVerification> VerifyAsync(IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.Artifacts.AsNoTracking()
+            .Select(a => new { a.Sha256, a.Size, Model = a.Version.Model.Name, a.Version.Number, a.Path })
+            .ToListAsync(ct);
+        var problems = new List<BlobProblem>();
+        long bytes = 0;
+        var checkedCount = 0;
+        foreach (var blob in rows.GroupBy(r => r.Sha256).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var files = blob.Select(r => $"{r.Model}/{r.Number}/{r.Path}").Order(StringComparer.Ordinal).ToList();
+            progress?.Report($"{blob.Key} {string.Join(", ", files)}");
+            var actual = await store.HashAsync(blob.Key, ct);
+            checkedCount++;
+            if (actual is null)
+            {
+                problems.Add(new BlobProblem(blob.Key, "missing", files));
+                continue;
+            }
+
+            var length = new FileInfo(store.BlobPath(blob.Key)).Length;
+            bytes += length;
+            if (actual != blob.Key)
+            {
+                problems.Add(new BlobProblem(blob.Key, $"hash mismatch: the bytes now hash to {actual}", files));
+            }
+            else if (length != blob.First().Size)
+            {
+                problems.Add(new BlobProblem(blob.Key, $"size mismatch: {length} bytes, recorded {blob.First().Size}", files));
+            }
+        }
+
+        var referenced = rows.Select(r => r.Sha256).ToHashSet(StringComparer.Ordinal);
+        var unreferenced = store.EnumerateBlobs().Where(b => !referenced.Contains(b)).Order(StringComparer.Ordinal).ToList();
+        return new StoreVerification(checkedCount, bytes, problems, unreferenced);
+    }
+
+    /// <summary>
+    /// Start-up recovery: removes the temporary files of uploads cut off by a crash, and moves into place the
+    /// blob of an upload that was committed just before one. Run before the server takes uploads.
+    /// </summary>
+    public Task<(int Removed, int Recovered)> RecoverStoreAsync(CancellationToken ct = default) =>
+        store.SweepAsync(async (sha, c) =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(c);
+            return await db.Artifacts.AnyAsync(a => a.Sha256 == sha, c);
+        }, ct);
+
+    private async Task<(UploadResult, string?)> RecordAsync(RegistryDbContext db, Actor actor, string modelName, int number,
+        string path, StagedBlob staged, FileInspection inspection, CancellationToken ct)
+    {
+        var version = await db.Versions.Include(v => v.Model)
+            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
+            ?? throw VersionService.VersionNotFound(modelName, number);
+        var now = clock.GetUtcNow();
+        var contentType = ContentTypes.For(path);
+        var artifact = await db.Artifacts.SingleOrDefaultAsync(a => a.VersionId == version.Id && a.Path == path, ct);
+        var previous = artifact is null ? null : new { sha256 = artifact.Sha256, size = artifact.Size };
+        if (artifact is null)
+        {
+            artifact = new Artifact(version, path, staged.Sha256, staged.Size, contentType, inspection, actor.UserId, actor.DisplayName, now);
+            db.Artifacts.Add(artifact);
+        }
+        else
+        {
+            artifact.Replace(staged.Sha256, staged.Size, contentType, inspection, actor.UserId, actor.DisplayName, now);
+        }
+
+        var files = await FileFactsAsync(db, version.Id, exceptPath: path, ct);
+        files.Add(new MetadataMerge.FileFacts(path, artifact.Kind, artifact.Header, artifact.HeaderProblem));
+        var fills = await db.MetadataFills.Where(f => f.VersionId == version.Id).ToDictionaryAsync(f => f.Field, ct);
+        var merge = MetadataMerge.Apply(version.Metadata, fills, MetadataMerge.Derive(files), version.Id, now,
+            fill => db.MetadataFills.Add(fill));
+        version.Touch(now);
+        version.Model.Touch(now);
+
+        var info = ToInfo(artifact);
+        await audit.RecordAsync(db, actor, AuditActions.ArtifactUploaded, AuditEntities.Artifact,
+            $"{modelName}/{number}/{path}", modelName, new
+            {
+                path,
+                size = staged.Size,
+                sha256 = staged.Sha256,
+                contentType,
+                kind = artifact.Kind.ToString(),
+                replaced = previous,
+                flags = info.Flags,
+                filled = merge.Filled,
+                conflicts = merge.Conflicts,
+            }, ct);
+        return (new UploadResult(info, previous is not null, merge.Filled, merge.Conflicts), previous?.sha256);
+    }
+
+    private async Task DeleteIfUnreferencedAsync(string sha256)
+    {
+        // Not cancellable: it is quick, and a skipped delete would leave a blob nobody refers to.
+        using (await store.LockAsync(sha256, CancellationToken.None))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            if (!await db.Artifacts.AnyAsync(a => a.Sha256 == sha256))
+            {
+                store.Delete(sha256);
+            }
+        }
+    }
+
+    private static async Task<List<MetadataMerge.FileFacts>> FileFactsAsync(RegistryDbContext db, long versionId, string? exceptPath,
+        CancellationToken ct)
+    {
+        var rows = await db.Artifacts.AsNoTracking()
+            .Where(a => a.VersionId == versionId && (exceptPath == null || a.Path != exceptPath))
+            .Select(a => new { a.Path, a.Kind, a.Header, a.HeaderProblem })
+            .ToListAsync(ct);
+        return rows.Select(r => new MetadataMerge.FileFacts(r.Path, r.Kind, r.Header, r.HeaderProblem)).ToList();
+    }
+
+    private static async Task<long> VersionIdAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
+    {
+        var id = await db.Versions.Where(v => v.Model.Name == modelName && v.Number == number)
+            .Select(v => (long?)v.Id).SingleOrDefaultAsync(ct);
+        if (id is not null)
+        {
+            return id.Value;
+        }
+
+        return await db.Models.AnyAsync(m => m.Name == modelName, ct)
+            ? throw VersionService.VersionNotFound(modelName, number)
+            : throw Models.ModelService.NotFound(modelName);
+    }
+
+    private static string ParseChecksum(string value)
+    {
+        var v = value.Trim();
+        if (!Sha256Hex().IsMatch(v))
+        {
+            throw ValidationFailedException.For("X-Checksum-Sha256", "X-Checksum-Sha256 must be 64 hexadecimal characters (the SHA-256 of the body).");
+        }
+
+        return v.ToLowerInvariant();
+    }
+
+    internal static ArtifactInfo ToInfo(Artifact a)
+    {
+        var flags = new List<string>();
+        if (a.UnsafeFormat)
+        {
+            flags.Add(FileInspector.UnsafeReason);
+        }
+
+        if (a.HeaderProblem is not null)
+        {
+            flags.Add($"header unreadable: {a.HeaderProblem}");
+        }
+
+        return new ArtifactInfo(a.Path, a.Size, a.Sha256, a.ContentType, a.Kind, a.UnsafeFormat, a.HeaderProblem, flags,
+            a.Header, a.UploadedBy, a.UploadedAt);
+    }
+}
+
+/// <summary>An open file for download: its description and its bytes (seekable, for ranges). Dispose it.</summary>
+public sealed class ArtifactContent(ArtifactInfo info, Stream content) : IAsyncDisposable
+{
+    public ArtifactInfo Info { get; } = info;
+    public Stream Content { get; } = content;
+
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}

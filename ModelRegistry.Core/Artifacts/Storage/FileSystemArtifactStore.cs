@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Persistence;
+
+namespace ModelRegistry.Core.Artifacts.Storage;
+
+/// <summary>
+/// Content-addressed blobs under the data directory (DESIGN.md, Storage rules):
+/// <c>artifacts/blobs/ab/cd/abcd…</c> named by the SHA-256 of the bytes, so identical files are stored once and
+/// no user-supplied name ever becomes a file-system path. An upload streams into <c>artifacts/tmp/</c> while it
+/// is hashed, is flushed to disk, and is renamed to <c>&lt;sha256&gt;.&lt;id&gt;.ready</c> once complete; after
+/// the database has committed the artifact row it is renamed into place. A crash leaves only files in
+/// <c>tmp/</c>, which <see cref="SweepAsync"/> removes (or, for a committed upload, moves into place) at start-up.
+/// </summary>
+public sealed class FileSystemArtifactStore
+{
+    /// <summary>Bytes read from the request per step; two such buffers per upload, whatever the file's size.</summary>
+    public const int ChunkSize = 4 * 1024 * 1024;
+
+    private const string PartSuffix = ".part";
+    private const string ReadySuffix = ".ready";
+
+    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly ILogger<FileSystemArtifactStore> _logger;
+
+    public FileSystemArtifactStore(DataDirectory data, ILogger<FileSystemArtifactStore> logger)
+    {
+        _logger = logger;
+        BlobsRoot = Path.Combine(data.ArtifactsRoot, "blobs");
+        TempRoot = Path.Combine(data.ArtifactsRoot, "tmp");
+        Directory.CreateDirectory(BlobsRoot);
+        Directory.CreateDirectory(TempRoot);
+    }
+
+    public string BlobsRoot { get; }
+    public string TempRoot { get; }
+
+    /// <summary>Where the blob with this hash lives (whether or not it exists).</summary>
+    public string BlobPath(string sha256) => Path.Combine(BlobsRoot, sha256[..2], sha256[2..4], sha256);
+
+    /// <summary>
+    /// Streams <paramref name="source"/> into a temporary file in the store, hashing as it goes, then flushes it to
+    /// disk. Memory use is two <see cref="ChunkSize"/> buffers whatever the size: reading the next chunk overlaps
+    /// with hashing and writing the current one. Anything that stops the stream (a cut-off body, the size limit,
+    /// cancellation) deletes the temporary file before the exception leaves.
+    /// </summary>
+    /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> bytes.</exception>
+    public async Task<StagedBlob> StageAsync(Stream source, long maxBytes, long? declaredLength, CancellationToken ct)
+    {
+        if (declaredLength > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        Directory.CreateDirectory(TempRoot);
+        var id = Guid.NewGuid().ToString("N");
+        var partPath = Path.Combine(TempRoot, id + PartSuffix);
+        var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var next = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        Task<int>? reading = null;
+        var staged = false;
+        try
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = 0;
+            await using (var file = new FileStream(partPath, new FileStreamOptions
+                         {
+                             Mode = FileMode.CreateNew,
+                             Access = FileAccess.Write,
+                             Share = FileShare.None,
+                             BufferSize = 0,
+                             // Reserves the space up front when the length is known: a full disk fails at once, not at 90 %.
+                             PreallocationSize = declaredLength ?? 0,
+                         }))
+            {
+                var n = await FillAsync(source, current, ct);
+                while (n > 0)
+                {
+                    size += n;
+                    if (size > maxBytes)
+                    {
+                        throw TooLarge(maxBytes);
+                    }
+
+                    reading = FillAsync(source, next, ct);
+                    var writing = file.WriteAsync(current.AsMemory(0, n), ct);
+                    sha.AppendData(current, 0, n);
+                    await writing;
+                    n = await reading;
+                    reading = null;
+                    (current, next) = (next, current);
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            var hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+            var readyPath = Path.Combine(TempRoot, $"{hash}.{id}{ReadySuffix}");
+            File.Move(partPath, readyPath);
+            DirectorySync.Flush(TempRoot);
+            staged = true;
+            return new StagedBlob(readyPath, hash, size);
+        }
+        finally
+        {
+            if (reading is not null)
+            {
+                // Never hand a buffer back to the pool while a read may still be filling it.
+                try
+                {
+                    await reading;
+                }
+                catch (Exception)
+                {
+                    // The failure that got us here is the one that matters.
+                }
+            }
+
+            ArrayPool<byte>.Shared.Return(current);
+            ArrayPool<byte>.Shared.Return(next);
+            if (!staged)
+            {
+                TryDelete(partPath);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Serialises everything that decides whether a blob exists (promote, delete) for one hash, so a blob is never
+    /// deleted between another upload finding it and committing a row that refers to it.
+    /// </summary>
+    public async Task<IDisposable> LockAsync(string sha256, CancellationToken ct)
+    {
+        var gate = _locks[Convert.ToInt32(sha256[..2], 16) % _locks.Length];
+        await gate.WaitAsync(ct);
+        return new Releaser(gate);
+    }
+
+    /// <summary>
+    /// Moves a staged blob to its place under its hash; when the same bytes are already stored (same hash and
+    /// length) the staged copy is dropped instead. The caller holds <see cref="LockAsync"/> for the hash.
+    /// </summary>
+    public void Promote(StagedBlob staged)
+    {
+        var target = BlobPath(staged.Sha256);
+        if (File.Exists(target) && new FileInfo(target).Length == staged.Size)
+        {
+            TryDelete(staged.TempPath);
+        }
+        else
+        {
+            var directory = Path.GetDirectoryName(target)!;
+            Directory.CreateDirectory(directory);
+            // A rename within one file system: the blob appears complete or not at all.
+            File.Move(staged.TempPath, target, overwrite: true);
+            MakeReadOnly(target);
+            DirectorySync.Flush(directory);
+        }
+
+        staged.Settled = true;
+    }
+
+    public bool Exists(string sha256) => File.Exists(BlobPath(sha256));
+
+    /// <summary>Deletes a blob no artifact refers to any more. The caller holds <see cref="LockAsync"/> and has checked.</summary>
+    public void Delete(string sha256) => TryDelete(BlobPath(sha256));
+
+    /// <summary>The blob's bytes for reading (seekable), or null when it is missing.</summary>
+    public FileStream? OpenRead(string sha256)
+    {
+        try
+        {
+            return new FileStream(BlobPath(sha256), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+                bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Re-hashes a stored blob; null when it is missing.</summary>
+    public async Task<string?> HashAsync(string sha256, CancellationToken ct)
+    {
+        await using var stream = OpenRead(sha256);
+        return stream is null ? null : Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+    }
+
+    /// <summary>The hashes of every blob on disk.</summary>
+    public IEnumerable<string> EnumerateBlobs() =>
+        Directory.EnumerateFiles(BlobsRoot, "*", SearchOption.AllDirectories)
+            .Select(Path.GetFileName)
+            .Where(name => name is { Length: 64 } && name.All(char.IsAsciiHexDigitLower))
+            .Select(name => name!);
+
+    /// <summary>
+    /// Start-up recovery of uploads cut off by a crash: partial files are deleted; a complete one whose row was
+    /// committed (<paramref name="isReferenced"/>) but which never reached its place is moved there; any other
+    /// complete one is deleted. Run it before the server accepts uploads.
+    /// </summary>
+    public async Task<(int Removed, int Recovered)> SweepAsync(Func<string, CancellationToken, Task<bool>> isReferenced,
+        CancellationToken ct)
+    {
+        int removed = 0, recovered = 0;
+        foreach (var path in Directory.EnumerateFiles(TempRoot).ToList())
+        {
+            var name = Path.GetFileName(path);
+            var sha = name.EndsWith(ReadySuffix, StringComparison.Ordinal) && name.Length > 65 && name[64] == '.' ? name[..64] : null;
+            if (sha is not null && sha.All(char.IsAsciiHexDigitLower) && !Exists(sha) && await isReferenced(sha, ct))
+            {
+                var size = new FileInfo(path).Length;
+                Promote(new StagedBlob(path, sha, size));
+                recovered++;
+                continue;
+            }
+
+            if (TryDelete(path))
+            {
+                removed++;
+            }
+        }
+
+        if (removed + recovered > 0)
+        {
+            _logger.LogWarning("Artifact store: removed {Removed} unfinished upload file(s), completed {Recovered} committed one(s).",
+                removed, recovered);
+        }
+
+        return (removed, recovered);
+    }
+
+    internal static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static PayloadTooLargeException TooLarge(long maxBytes) =>
+        new($"A file may be at most {maxBytes} bytes (Registry:Artifacts:MaxFileBytes).");
+
+    private static async Task<int> FillAsync(Stream source, byte[] buffer, CancellationToken ct)
+    {
+        // Fills the whole chunk unless the body ends: few large writes instead of many small ones.
+        var filled = 0;
+        while (filled < ChunkSize)
+        {
+            var read = await source.ReadAsync(buffer.AsMemory(filled, ChunkSize - filled), ct);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
+    }
+
+    private static void MakeReadOnly(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}
