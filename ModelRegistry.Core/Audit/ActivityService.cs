@@ -15,7 +15,8 @@ public sealed record ActivityEntry(
     string Data);
 
 /// <summary>
-/// The slices of the audit trail every signed-in user may read: what happened to models and versions.
+/// The slices of the audit trail every signed-in user may read: what happened to models and versions, their
+/// transition requests and deployments.
 /// (The full log, with users and tokens, is for Auditors and Admins.)
 /// </summary>
 public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFactory)
@@ -28,7 +29,8 @@ public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var events = db.AuditEvents.AsNoTracking()
-            .Where(e => e.EntityType == AuditEntities.Model || e.EntityType == AuditEntities.Version);
+            .Where(e => e.EntityType == AuditEntities.Model || e.EntityType == AuditEntities.Version
+                || e.EntityType == AuditEntities.Transition || e.EntityType == AuditEntities.Deployment);
         if (modelName is not null)
         {
             events = events.Where(e => e.ModelName == modelName);
@@ -36,7 +38,10 @@ public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFacto
 
         if (versionId is not null)
         {
-            events = events.Where(e => e.EntityType == AuditEntities.Version && e.EntityId == versionId);
+            // Transition and deployment events name their version in their data as "version":"model/number".
+            var marker = $"\"version\":\"{versionId}\"";
+            events = events.Where(e => (e.EntityType == AuditEntities.Version && e.EntityId == versionId)
+                || ((e.EntityType == AuditEntities.Transition || e.EntityType == AuditEntities.Deployment) && e.Data.Contains(marker)));
         }
 
         return await events.OrderByDescending(e => e.Sequence).Take(Math.Clamp(take, 1, MaxTake))

@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Deployments;
+using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
 
@@ -16,6 +19,10 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<ModelVersion> Versions => Set<ModelVersion>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<TransitionRequest> TransitionRequests => Set<TransitionRequest>();
+    public DbSet<StageChange> StageChanges => Set<StageChange>();
+    public DbSet<Deployment> Deployments => Set<Deployment>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction
