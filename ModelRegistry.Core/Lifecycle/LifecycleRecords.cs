@@ -57,8 +57,10 @@ public sealed record VersionLifecycle(
 /// <summary>A search of transition requests; newest first.</summary>
 /// <param name="RequestedBy">Only requests made by this user id.</param>
 /// <param name="AwaitingReviewBy">Only pending requests this user id may still approve: not their own, not yet approved by them.</param>
+/// <param name="DecidedOnly">Only requests that are no longer pending (approved, rejected or cancelled).</param>
 public sealed record TransitionQuery(
     TransitionStatus? Status = null,
+    bool DecidedOnly = false,
     string? Model = null,
     string? RequestedBy = null,
     string? AwaitingReviewBy = null,

@@ -252,6 +252,11 @@ public sealed class LifecycleService(
             requests = requests.Where(r => r.Status == status);
         }
 
+        if (query.DecidedOnly)
+        {
+            requests = requests.Where(r => r.Status != TransitionStatus.Pending);
+        }
+
         if (Input.Line("model", query.Model, 100) is { } model)
         {
             requests = requests.Where(r => r.Version.Model.Name == model);
