@@ -25,6 +25,9 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// <summary>Extra configuration, e.g. <c>Registry:AllowSelfRegistration</c>.</summary>
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>Extra services for this registry only, e.g. test policy gates.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     private bool _initialized;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -40,6 +43,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         if (Clock is { } clock)
         {
             builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(clock)));
+        }
+
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 
