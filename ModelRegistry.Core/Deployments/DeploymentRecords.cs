@@ -30,7 +30,10 @@ public sealed record DeploymentQuery(string? Environment = null, string? Model =
     int? PageSize = null);
 
 /// <summary>One environment's recent history and what runs there now.</summary>
-/// <param name="Live">Per model, the newest record when it says Deployed: what the environment serves now.</param>
+/// <param name="Live">
+/// What the environment serves now: per model, its newest Deployed version, unless a later record rolled back,
+/// retired or failed that same version.
+/// </param>
 /// <param name="Recent">The newest records, newest first.</param>
 public sealed record EnvironmentTimeline(
     string Environment,

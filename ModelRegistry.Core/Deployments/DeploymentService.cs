@@ -115,9 +115,13 @@ public sealed class DeploymentService(
         {
             var inEnvironment = records.Where(d => d.Environment == env.Environment);
             var newest = await Project(inEnvironment.OrderByDescending(d => d.Id).Take(recent)).ToListAsync(ct);
-            var latestPerModel = inEnvironment.GroupBy(d => d.Version.ModelId).Select(g => g.Max(d => d.Id));
+            // Live: per model, its newest Deployed record — unless that version was later rolled back, retired or failed.
+            // A newer Deployed version of the same model supersedes an older one; a failed attempt leaves the old one live.
+            var newestDeployedPerModel = inEnvironment.Where(d => d.Status == DeploymentStatus.Deployed)
+                .GroupBy(d => d.Version.ModelId).Select(g => g.Max(d => d.Id));
+            var newestPerVersion = inEnvironment.GroupBy(d => d.VersionId).Select(g => g.Max(d => d.Id));
             var live = await Project(db.Deployments.AsNoTracking()
-                    .Where(d => latestPerModel.Contains(d.Id) && d.Status == DeploymentStatus.Deployed)
+                    .Where(d => newestDeployedPerModel.Contains(d.Id) && newestPerVersion.Contains(d.Id))
                     .OrderBy(d => d.Version.Model.Name))
                 .ToListAsync(ct);
             timelines.Add(new EnvironmentTimeline(env.Environment, env.Total, newest[0].DeployedAt, live, newest));

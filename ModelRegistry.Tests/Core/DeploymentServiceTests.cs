@@ -141,22 +141,42 @@ public sealed class DeploymentServiceTests(RegistryApp app) : IClassFixture<Regi
         await app.PromoteAsync(ds, reviewer, model, 2, Stage.Production);
         await Deployments.RecordAsync(ds.Actor, model, 2, new DeploymentInput(env), Ct);
         await Deployments.RecordAsync(ds.Actor, other, 1, new DeploymentInput(env, DeploymentStatus.RolledBack), Ct);
+        await Deployments.RecordAsync(ds.Actor, model, 1, new DeploymentInput(env, DeploymentStatus.Retired), Ct);
         await Deployments.RecordAsync(ds.Actor, model, 2, new DeploymentInput($"{env}-b"), Ct);
 
         var timelines = await Deployments.TimelinesAsync(environment: env, ct: Ct);
         var timeline = Assert.Single(timelines);
-        Assert.Equal(4, timeline.Total);
-        Assert.Equal([(other, 1), (model, 2), (other, 1), (model, 1)], timeline.Recent.Select(d => (d.ModelName, d.VersionNumber)));
-        // The other model was rolled back; this model's newest record is version 2.
+        Assert.Equal(5, timeline.Total);
+        Assert.Equal([(model, 1), (other, 1), (model, 2), (other, 1), (model, 1)], timeline.Recent.Select(d => (d.ModelName, d.VersionNumber)));
+        // The other model was rolled back; version 2 superseded version 1, whose retirement leaves version 2 live.
         Assert.Equal([(model, 2)], timeline.Live.Select(d => (d.ModelName, d.VersionNumber)));
 
         var ofModel = await Deployments.TimelinesAsync(model: model, ct: Ct);
         Assert.Equal([$"{env}-b", env], ofModel.Select(t => t.Environment));
-        Assert.Equal(2, ofModel[1].Total);
+        Assert.Equal(3, ofModel[1].Total);
 
         var listed = await Deployments.ListAsync(new DeploymentQuery(Environment: env, Model: model), Ct);
-        Assert.Equal(2, listed.Total);
+        Assert.Equal(3, listed.Total);
         var ofVersion = await Deployments.ListAsync(new DeploymentQuery(Model: model, Version: 2), Ct);
         Assert.Equal(2, ofVersion.Total);
+    }
+
+    [Fact]
+    public async Task A_failed_deployment_leaves_the_previous_version_live()
+    {
+        var (ds, reviewer, model) = await SetupAsync("dep-failed", versions: 2);
+        await app.PromoteAsync(ds, reviewer, model, 1, Stage.Production);
+        await app.PromoteAsync(ds, reviewer, model, 2, Stage.Staging);
+        var env = Unique("fl");
+        await Deployments.RecordAsync(ds.Actor, model, 1, new DeploymentInput(env), Ct);
+
+        await Deployments.RecordAsync(ds.Actor, model, 2, new DeploymentInput(env, DeploymentStatus.Failed), Ct);
+        Assert.Equal([1], (await Deployments.TimelinesAsync(environment: env, ct: Ct))[0].Live.Select(d => d.VersionNumber));
+
+        await Deployments.RecordAsync(ds.Actor, model, 2, new DeploymentInput(env), Ct);
+        Assert.Equal([2], (await Deployments.TimelinesAsync(environment: env, ct: Ct))[0].Live.Select(d => d.VersionNumber));
+
+        await Deployments.RecordAsync(ds.Actor, model, 2, new DeploymentInput(env, DeploymentStatus.RolledBack), Ct);
+        Assert.Empty((await Deployments.TimelinesAsync(environment: env, ct: Ct))[0].Live);
     }
 }
