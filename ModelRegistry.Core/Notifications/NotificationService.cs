@@ -49,11 +49,14 @@ public sealed class NotificationService(IDbContextFactory<RegistryDbContext> dbF
             .ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), ct);
     }
 
-    /// <summary>Adds a notification to <paramref name="db"/>, to be saved with the caller's change. Nobody is told about their own action.</summary>
+    /// <summary>
+    /// Adds a notification to <paramref name="db"/>, to be saved with the caller's change. Nobody is told about their own
+    /// action, and the system actors (command line, setup), who never sign in, are not told at all.
+    /// </summary>
     internal static void Notify(RegistryDbContext db, Actor actor, string userId, NotificationKind kind, string message, string link,
         DateTimeOffset now)
     {
-        if (userId != actor.UserId)
+        if (userId != actor.UserId && !userId.StartsWith("system:", StringComparison.Ordinal))
         {
             db.Notifications.Add(new Notification(userId, kind, message, link, now));
         }

@@ -469,4 +469,21 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         Assert.False(TransitionRules.CanCancel(ds.Actor, approved));
         Assert.False(TransitionRules.CanComment(reviewer.Actor, approved));
     }
+
+    [Fact]
+    public async Task A_versions_activity_includes_its_requests_and_deployments_and_no_other_versions()
+    {
+        var (ds, reviewer, model) = await SetupAsync("wf-activity", versions: 2);
+        await app.PromoteAsync(ds, reviewer, model, 1, Stage.Staging);
+        await app.Get<ModelRegistry.Core.Deployments.DeploymentService>().RecordAsync(ds.Actor, model, 1,
+            new ModelRegistry.Core.Deployments.DeploymentInput("staging"), Ct);
+        await app.RequestAsync(ds, model, 2, Stage.Staging);
+
+        var v1 = await app.Get<ActivityService>().RecentAsync(50, model, $"{model}/1", Ct);
+        var v2 = await app.Get<ActivityService>().RecentAsync(50, model, $"{model}/2", Ct);
+
+        Assert.Equal([AuditActions.DeploymentRecorded, AuditActions.VersionStageChanged, AuditActions.TransitionApproved,
+            AuditActions.TransitionRequested, AuditActions.VersionCreated], v1.Select(e => e.Action));
+        Assert.Equal([AuditActions.TransitionRequested, AuditActions.VersionCreated], v2.Select(e => e.Action));
+    }
 }
