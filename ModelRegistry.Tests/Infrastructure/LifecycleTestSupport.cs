@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using ModelRegistry.Core.Lifecycle;
@@ -108,21 +107,6 @@ public static class TestGates
         {
             var owner = await context.Db.Models.Where(m => m.Id == context.Version.ModelId).Select(m => m.Owner).SingleAsync(ct);
             return owner == "nobody" ? GateCheck.Fail("The model has no owner.") : GateCheck.Pass($"Owned by {owner}.");
-        }
-    }
-
-    /// <summary>Counts evaluations, to show gates run at request time and again at approval.</summary>
-    public sealed class CountingGate : ILifecycleGate
-    {
-        private readonly ConcurrentDictionary<long, int> _calls = new();
-        public string Name => "Counting";
-        public bool AppliesTo(Stage target) => true;
-        public int CallsFor(long versionId) => _calls.GetValueOrDefault(versionId);
-
-        public Task<GateCheck> EvaluateAsync(LifecycleGateContext context, CancellationToken ct)
-        {
-            _calls.AddOrUpdate(context.Version.Id, 1, (_, n) => n + 1);
-            return Task.FromResult(GateCheck.Pass("Counted."));
         }
     }
 }
