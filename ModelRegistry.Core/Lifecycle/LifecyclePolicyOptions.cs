@@ -32,8 +32,9 @@ public sealed class ProductionGateOptions
 
     /// <summary>
     /// The sections a non-empty model card must contain. Null (not configured) means
-    /// <see cref="DefaultModelCardSections"/>; read it through <see cref="ModelCardSections"/>. (A default list
-    /// here would be appended to, not replaced by, the configured one: that is how configuration binds lists.)
+    /// <see cref="DefaultModelCardSections"/>; a list of blank entries only (<c>[""]</c>) means none, which switches
+    /// the model-card gate off. Read it through <see cref="ModelCardSections"/>. (A default list here would be appended
+    /// to, not replaced by, the configured one: that is how configuration binds lists.)
     /// </summary>
     public List<string>? RequireModelCardSections { get; set; }
 

@@ -53,6 +53,25 @@ public sealed class LifecyclePolicyOptionsTests
         Assert.False(policy.Staging.RequireArtifact);
     }
 
+    [Fact]
+    public void A_blank_section_list_requires_no_section()
+    {
+        var policy = Bind(new() { ["Registry:Policy:Production:RequireModelCardSections:0"] = "" });
+
+        Assert.Empty(policy.Production.ModelCardSections);
+    }
+
+    [Fact]
+    public void Tests_run_with_the_content_gates_off_unless_they_ask()
+    {
+        var policy = Bind(new(RegistryApp.PolicyWithoutContentGates));
+
+        Assert.False(policy.Staging.RequireArtifact);
+        Assert.False(policy.Production.RequireArtifact);
+        Assert.False(policy.Production.RequireEvaluationResult);
+        Assert.Empty(policy.Production.ModelCardSections);
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("11")]

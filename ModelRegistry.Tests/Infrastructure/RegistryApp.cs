@@ -28,6 +28,19 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// <summary>Extra services for this registry only, e.g. test policy gates.</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
+    /// <summary>
+    /// Tests make versions without files, model cards or evaluation results, which the default lifecycle policy
+    /// requires before Staging and Production; these settings switch those gates off. A test of the gates puts them
+    /// back through <see cref="Settings"/> (applied after these) or registers its own gates.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> PolicyWithoutContentGates { get; } = new Dictionary<string, string?>
+    {
+        ["Registry:Policy:Staging:RequireArtifact"] = "false",
+        ["Registry:Policy:Production:RequireArtifact"] = "false",
+        ["Registry:Policy:Production:RequireEvaluationResult"] = "false",
+        ["Registry:Policy:Production:RequireModelCardSections:0"] = "",
+    };
+
     private bool _initialized;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -35,6 +48,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.UseSetting("Registry:DataDirectory", DataDirectory);
         builder.UseSetting("Urls", "http://127.0.0.1:0");
+        foreach (var (key, value) in PolicyWithoutContentGates)
+        {
+            builder.UseSetting(key, value);
+        }
+
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
