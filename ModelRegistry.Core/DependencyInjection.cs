@@ -11,7 +11,10 @@ using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Deployments;
+using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
@@ -25,6 +28,8 @@ public static class DependencyInjection
     {
         var services = builder.Services;
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LifecyclePolicyOptions>().BindConfiguration(LifecyclePolicyOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddTimeProvider();
 
         // Everything that depends on configuration is resolved lazily from options, so hosts that layer
@@ -71,6 +76,12 @@ public static class DependencyInjection
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<ModelService>();
         services.AddSingleton<VersionService>();
+        // Policy gates (ILifecycleGate), each beside the feature whose data it checks.
+        services.AddSingleton<ILifecycleGate, Artifacts.ArtifactGate>();
+        services.AddSingleton<LifecycleGates>();
+        services.AddSingleton<LifecycleService>();
+        services.AddSingleton<DeploymentService>();
+        services.AddSingleton<NotificationService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunSetup>();

@@ -212,7 +212,7 @@ public sealed partial class ArtifactService(
         var fills = await db.MetadataFills.Where(f => f.VersionId == version.Id).ToDictionaryAsync(f => f.Field, ct);
         var merge = MetadataMerge.Apply(version.Metadata, fills, MetadataMerge.Derive(files), version.Id, now,
             fill => db.MetadataFills.Add(fill));
-        version.Touch(now);
+        version.MarkContentChanged(now); // Also makes pending transition requests for this version stale.
         version.Model.Touch(now);
 
         var info = ToInfo(artifact);

@@ -15,7 +15,8 @@ public sealed record ActivityEntry(
     string Data);
 
 /// <summary>
-/// The slices of the audit trail every signed-in user may read: what happened to models, versions and their files.
+/// The slices of the audit trail every signed-in user may read: what happened to models and versions, their
+/// files, transition requests and deployments.
 /// (The full log, with users and tokens, is for Auditors and Admins.)
 /// </summary>
 public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFactory)
@@ -29,7 +30,8 @@ public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var events = db.AuditEvents.AsNoTracking()
             .Where(e => e.EntityType == AuditEntities.Model || e.EntityType == AuditEntities.Version
-                || e.EntityType == AuditEntities.Artifact);
+                || e.EntityType == AuditEntities.Artifact
+                || e.EntityType == AuditEntities.Transition || e.EntityType == AuditEntities.Deployment);
         if (modelName is not null)
         {
             events = events.Where(e => e.ModelName == modelName);
@@ -37,10 +39,13 @@ public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFacto
 
         if (versionId is not null)
         {
-            // A file's id is model/number/path: the version's id followed by '/'.
+            // A file's id is model/number/path; transition and deployment events name their version in their
+            // data as "version":"model/number".
             var filePrefix = versionId + "/";
+            var marker = $"\"version\":\"{versionId}\"";
             events = events.Where(e => (e.EntityType == AuditEntities.Version && e.EntityId == versionId)
-                || (e.EntityType == AuditEntities.Artifact && e.EntityId.StartsWith(filePrefix)));
+                || (e.EntityType == AuditEntities.Artifact && e.EntityId.StartsWith(filePrefix))
+                || ((e.EntityType == AuditEntities.Transition || e.EntityType == AuditEntities.Deployment) && e.Data.Contains(marker)));
         }
 
         return await events.OrderByDescending(e => e.Sequence).Take(Math.Clamp(take, 1, MaxTake))

@@ -9,6 +9,12 @@ public static class AuditActions
     public const string VersionUpdated = "version.updated";
     public const string VersionStageChanged = "version.stage_changed";
     public const string ArtifactUploaded = "artifact.uploaded";
+    public const string TransitionRequested = "transition.requested";
+    public const string TransitionApproved = "transition.approved";
+    public const string TransitionRejected = "transition.rejected";
+    public const string TransitionCancelled = "transition.cancelled";
+    public const string TransitionCommented = "transition.commented";
+    public const string DeploymentRecorded = "deployment.recorded";
     public const string UserCreated = "user.created";
     public const string UserRoleGranted = "user.role_granted";
     public const string UserRoleRevoked = "user.role_revoked";
@@ -28,6 +34,11 @@ public static class AuditEntities
 
     /// <summary>A file of a version; its id is <c>model/number/path</c>.</summary>
     public const string Artifact = "artifact";
+    /// <summary>A transition request; the id is the request's number, the data names the version (<c>model/number</c>).</summary>
+    public const string Transition = "transition";
+
+    /// <summary>A deployment record; the id is the record's number, the data names the version (<c>model/number</c>).</summary>
+    public const string Deployment = "deployment";
     public const string User = "user";
     public const string Token = "token";
     public const string Webhook = "webhook";

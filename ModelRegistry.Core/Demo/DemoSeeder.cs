@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Deployments;
+using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
@@ -15,15 +17,21 @@ namespace ModelRegistry.Core.Demo;
 public sealed record SeedSummary(int Models, int Versions);
 
 /// <summary>
-/// Demo content. The showcase goes through the ordinary services, exactly as a person would; the bulk
+/// Demo content. The showcase goes through the ordinary services, exactly as a person would (stage changes are
+/// requested and approved, deployments recorded); the bulk
 /// path writes rows directly for scale tests — still one audit event per model and per version, chained.
 /// </summary>
 public sealed class DemoSeeder(
     IDbContextFactory<RegistryDbContext> dbFactory,
     ModelService models,
     VersionService versions,
+    LifecycleService lifecycle,
+    DeploymentService deployments,
     TimeProvider clock)
 {
+    /// <summary>Decides the demo's requests: four eyes hold for the command line too, so its requests need another actor.</summary>
+    internal static Actor DemoReviewer { get; } = new("system:demo-reviewer", "demo reviewer", new HashSet<string>(), IsSystem: true);
+
     private static readonly (string Name, string Display, string Task, string Arch, string Base, long Params, int Ctx, string Quant, WeightFormat Format, string License, string[] Tags, string Description)[] Showcase =
     [
         ("support-assistant", "Support assistant", "text-generation", "LlamaForCausalLM", "meta-llama/Llama-3.1-8B-Instruct", 8_030_261_248, 131072, "bf16", WeightFormat.Safetensors, "llama3.1", ["chat", "customer-support"], "Answers customer questions about our products, fine-tuned on resolved support tickets."),
@@ -68,9 +76,40 @@ public sealed class DemoSeeder(
                                new DatasetInfo($"{s.Name}-eval", $"2026-0{i}", null, null, "test")]), ct);
                 versionCount++;
             }
+
+            await SeedLifecycleAsync(actor, s.Name, ct);
         }
 
         return new SeedSummary(modelCount, versionCount);
+    }
+
+    /// <summary>
+    /// A believable history for a showcase model: v1 went to Production and was superseded by v2 (archived, retired from
+    /// prod-eu); v2 runs in staging and prod-eu; v3 waits for review with a question in its thread.
+    /// </summary>
+    private async Task SeedLifecycleAsync(Actor actor, string model, CancellationToken ct)
+    {
+        async Task MoveAsync(int number, Stage to, string why)
+        {
+            var request = await lifecycle.RequestAsync(actor, model, number, to, why, ct);
+            await lifecycle.ApproveAsync(DemoReviewer, request.Id, "Evaluation report checked.", ct);
+        }
+
+        Task DeployAsync(int number, string environment, DeploymentStatus status, int run) =>
+            deployments.RecordAsync(actor, model, number, new DeploymentInput(environment, status,
+                $"https://llm.example.com/{environment}/{model}", $"https://ci.example.com/deploy/{model}/runs/{run}"), ct);
+
+        await MoveAsync(1, Stage.Staging, "First fine-tune; beats the base model on our hold-out set.");
+        await DeployAsync(1, "staging", DeploymentStatus.Deployed, 11);
+        await MoveAsync(1, Stage.Production, "A week on staging without incidents.");
+        await DeployAsync(1, "prod-eu", DeploymentStatus.Deployed, 12);
+        await MoveAsync(2, Stage.Staging, "Retrained with more examples; better on every tracked metric.");
+        await DeployAsync(2, "staging", DeploymentStatus.Deployed, 21);
+        await MoveAsync(2, Stage.Production, "Staging metrics hold; latency unchanged.");
+        await DeployAsync(2, "prod-eu", DeploymentStatus.Deployed, 22);
+        await DeployAsync(1, "prod-eu", DeploymentStatus.Retired, 23);
+        var pending = await lifecycle.RequestAsync(actor, model, 3, Stage.Staging, "Adds the latest month of data.", ct);
+        await lifecycle.CommentAsync(DemoReviewer, pending.Id, "Which evaluation set did you use for this one?", ct);
     }
 
     /// <summary>

@@ -3,7 +3,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Deployments;
+using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
 
@@ -21,6 +24,10 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<Webhooks.WebhookDelivery> WebhookDeliveries => Set<Webhooks.WebhookDelivery>();
     public DbSet<Artifact> Artifacts => Set<Artifact>();
     public DbSet<MetadataFill> MetadataFills => Set<MetadataFill>();
+    public DbSet<TransitionRequest> TransitionRequests => Set<TransitionRequest>();
+    public DbSet<StageChange> StageChanges => Set<StageChange>();
+    public DbSet<Deployment> Deployments => Set<Deployment>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction

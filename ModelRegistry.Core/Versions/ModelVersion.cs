@@ -26,7 +26,14 @@ public sealed class ModelVersion
     /// <summary>1, 2, 3 … per model, never reused.</summary>
     public int Number { get; private set; }
 
+    /// <summary>Changed only through <see cref="MoveTo"/>, by the lifecycle workflow that keeps one Production version per model.</summary>
     public Stage Stage { get; private set; } = Stage.None;
+
+    /// <summary>
+    /// Counts changes to the version's content (its files). A transition request remembers the revision it was made
+    /// against; once the content has changed the request is stale and cannot be approved (see <see cref="MarkContentChanged"/>).
+    /// </summary>
+    public int ContentRevision { get; private set; }
     public string CreatedByUserId { get; private set; } = "";
     public string CreatedBy { get; private set; } = "";
     public DateTimeOffset CreatedAt { get; private set; }
@@ -44,6 +51,37 @@ public sealed class ModelVersion
     public List<TrainingDataset> Datasets { get; set; } = [];
 
     public void Touch(DateTimeOffset now) => UpdatedAt = now;
+
+    /// <summary>
+    /// Records that the version's content (an artifact added, replaced or removed) changed, inside the transaction of
+    /// that change. Pending transition requests made before it become stale: a reviewer would otherwise approve files
+    /// they never saw.
+    /// </summary>
+    public void MarkContentChanged(DateTimeOffset now)
+    {
+        ContentRevision = checked(ContentRevision + 1);
+        Touch(now);
+    }
+
+    /// <summary>
+    /// Moves the version to <paramref name="stage"/>. Only the lifecycle workflow calls this, in the transaction that
+    /// also archives the model's previous Production version, writes the stage history and the audit event.
+    /// </summary>
+    internal void MoveTo(Stage stage, DateTimeOffset now)
+    {
+        if (!Enum.IsDefined(stage))
+        {
+            throw new ArgumentOutOfRangeException(nameof(stage));
+        }
+
+        if (stage == Stage)
+        {
+            throw new InvalidOperationException($"Version {Number} is already in {stage}.");
+        }
+
+        Stage = stage;
+        Touch(now);
+    }
 }
 
 /// <summary>The LLM-specific description of a version.</summary>

@@ -26,10 +26,13 @@ internal static class DashboardTestContext
     }
 
     /// <summary>Signs in a user holding <paramref name="roles"/> (none = Viewer) and installs the real policies.</summary>
-    public static void SignIn(this BunitContext ctx, params string[] roles)
+    public static void SignIn(this BunitContext ctx, params string[] roles) => ctx.SignInAs("user-1", roles);
+
+    /// <summary>Signs in the user <paramref name="userId"/> (e.g. one a test created in a real registry) holding <paramref name="roles"/>.</summary>
+    public static void SignInAs(this BunitContext ctx, string userId, params string[] roles)
     {
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, "user-1"), new Claim(ClaimTypes.Name, "someone@example.com"),
+            [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, "someone@example.com"),
              .. roles.Select(r => new Claim(ClaimTypes.Role, r))],
             authenticationType: "Test", ClaimTypes.Name, ClaimTypes.Role);
         ctx.Services.AddSingleton<AuthenticationStateProvider>(new FixedAuthenticationStateProvider(new ClaimsPrincipal(identity)));

@@ -28,6 +28,22 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     /// <summary>Extra configuration, e.g. <c>Registry:AllowSelfRegistration</c>.</summary>
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>Extra services for this registry only, e.g. test policy gates.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
+    /// <summary>
+    /// Tests make versions without files, model cards or evaluation results, which the default lifecycle policy
+    /// requires before Staging and Production; these settings switch those gates off. A test of the gates puts them
+    /// back through <see cref="Settings"/> (applied after these) or registers its own gates.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> PolicyWithoutContentGates { get; } = new Dictionary<string, string?>
+    {
+        ["Registry:Policy:Staging:RequireArtifact"] = "false",
+        ["Registry:Policy:Production:RequireArtifact"] = "false",
+        ["Registry:Policy:Production:RequireEvaluationResult"] = "false",
+        ["Registry:Policy:Production:RequireModelCardSections:0"] = "",
+    };
+
     private bool _initialized;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -38,6 +54,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         // Every test signs in from 127.0.0.1; the sign-in limit is tested with its own settings.
         builder.UseSetting("Registry:RateLimits:SignInPerMinute", "100000");
         builder.UseSetting("Registry:RateLimits:AnonymousApiPerMinute", "100000");
+        foreach (var (key, value) in PolicyWithoutContentGates)
+        {
+            builder.UseSetting(key, value);
+        }
+
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -46,6 +67,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         if (Clock is { } clock)
         {
             builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(clock)));
+        }
+
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 

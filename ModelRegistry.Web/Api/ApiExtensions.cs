@@ -26,6 +26,8 @@ public static class ApiExtensions
         api.MapTokens();
         api.MapWebhooks();
         api.MapArtifacts();
+        api.MapLifecycle();
+        api.MapDeployments();
         return app;
     }
 
@@ -96,7 +98,7 @@ public static class ApiExtensions
     /// Exactly one member name, any case. Enum.TryParse would also take numbers and comma lists, which it
     /// combines as flags ("Staging,Production" would silently mean Archived).
     /// </summary>
-    private static bool TryParseName<T>(string value, out T result) where T : struct, Enum
+    internal static bool TryParseName<T>(string value, out T result) where T : struct, Enum
     {
         var name = Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, value.Trim(), StringComparison.OrdinalIgnoreCase));
         result = name is null ? default : Enum.Parse<T>(name);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Lifecycle;
 
 namespace ModelRegistry.Web.Api;
 
@@ -18,6 +19,7 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
             ValidationFailedException v => (StatusCodes.Status400BadRequest, v.Title, v.Message, v.Errors),
             NotFoundException n => (StatusCodes.Status404NotFound, n.Title, n.Message, null),
             ConflictException c => (StatusCodes.Status409Conflict, c.Title, c.Message, null),
+            GatesNotMetException g => (StatusCodes.Status409Conflict, g.Title, g.Message, null),
             ForbiddenException f => (StatusCodes.Status403Forbidden, f.Title, f.Message, null),
             PayloadTooLargeException p => (StatusCodes.Status413PayloadTooLarge, p.Title, p.Message, null),
             ChecksumMismatchException m => (StatusCodes.Status422UnprocessableEntity, m.Title, m.Message, null),
@@ -39,6 +41,12 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
         var problem = errors is { Count: > 0 }
             ? new ValidationProblemDetails(errors.ToDictionary(kv => kv.Key, kv => kv.Value)) { Title = title, Detail = detail, Status = status }
             : new ProblemDetails { Title = title, Detail = detail, Status = status };
+        if (exception is GatesNotMetException gates)
+        {
+            // Every unmet gate, so a pipeline or a person can fix them all in one go.
+            problem.Extensions["unmetGates"] = gates.UnmetGates.Select(g => new { gate = g.Gate, message = g.Message }).ToList();
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 

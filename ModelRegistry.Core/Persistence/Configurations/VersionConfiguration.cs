@@ -11,6 +11,8 @@ internal sealed class VersionConfiguration : IEntityTypeConfiguration<ModelVersi
         b.ToTable("Versions");
         b.HasIndex(v => new { v.ModelId, v.Number }).IsUnique();
         b.HasIndex(v => new { v.ModelId, v.Stage });
+        // Production is exclusive: at most one Production version per model, enforced by the database too.
+        b.HasIndex(v => v.ModelId).IsUnique().HasFilter("\"Stage\" = 'Production'").HasDatabaseName("IX_Versions_OneProductionPerModel");
         b.Property(v => v.Stage).HasConversion<string>().HasMaxLength(20);
         b.Property(v => v.CreatedBy).HasMaxLength(256);
         b.Property(v => v.Source).HasMaxLength(2000);
