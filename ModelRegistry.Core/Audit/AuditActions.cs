@@ -8,6 +8,8 @@ public static class AuditActions
     public const string VersionCreated = "version.created";
     public const string VersionUpdated = "version.updated";
     public const string VersionStageChanged = "version.stage_changed";
+    public const string CardRevised = "card.revised";
+    public const string EvaluationRecorded = "evaluation.recorded";
     public const string UserCreated = "user.created";
     public const string UserRoleGranted = "user.role_granted";
     public const string UserRoleRevoked = "user.role_revoked";

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Cards;
+using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
@@ -16,6 +18,8 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<ModelVersion> Versions => Set<ModelVersion>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<CardRevision> CardRevisions => Set<CardRevision>();
+    public DbSet<EvaluationResult> EvaluationResults => Set<EvaluationResult>();
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction

@@ -24,6 +24,8 @@ public static class ApiExtensions
         api.MapModels();
         api.MapVersions();
         api.MapTokens();
+        api.MapCards();
+        api.MapMetrics();
         return app;
     }
 
