@@ -15,7 +15,9 @@ public static class CardDiffer
     /// <summary>The diff from <paramref name="oldText"/> to <paramref name="newText"/>.</summary>
     public static CardDiff Diff(string oldText, string newText, string fromLabel, string toLabel)
     {
-        var model = InlineDiffBuilder.Diff(oldText ?? "", newText ?? "", ignoreWhiteSpace: false, ignoreCase: false);
+        // The line break that ends the last line does not start another one.
+        static string Lines(string? text) => text is null ? "" : text.EndsWith('\n') ? text[..^1] : text;
+        var model = InlineDiffBuilder.Diff(Lines(oldText), Lines(newText), ignoreWhiteSpace: false, ignoreCase: false);
         var all = new List<DiffLine>(model.Lines.Count);
         int oldNumber = 0, newNumber = 0, added = 0, removed = 0;
         foreach (var piece in model.Lines)

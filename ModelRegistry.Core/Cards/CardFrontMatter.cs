@@ -84,6 +84,11 @@ public static class CardFrontMatter
             var line = e.Start.Line + firstLine - 1;
             return CardMetadata.Broken($"The front matter is not valid YAML (line {line}, column {e.Start.Column}): {Reason(e)}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // YamlDotNet fails this way on some truncated input (e.g. a flow sequence left open at the end).
+            return CardMetadata.Broken("The front matter is not valid YAML: it ends inside an unclosed bracket, brace or quote.");
+        }
 
         if (root is null || root is YamlScalarNode { Value: null or "" })
         {
