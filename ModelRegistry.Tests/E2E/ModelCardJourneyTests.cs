@@ -53,7 +53,7 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
     /// <summary>A full-page picture from the top, without the snackbars that would cover the content.</summary>
     private static async Task ShotAsync(IPage page, string name)
     {
-        await page.AddStyleTagAsync(new() { Content = ".mud-snackbar-provider { display: none !important; }" });
+        await page.AddStyleTagAsync(new() { Content = "#mud-snackbar-container, .mud-snackbar { display: none !important; }" });
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await BrowserFixture.ScreenshotAsync(page, name);
     }
