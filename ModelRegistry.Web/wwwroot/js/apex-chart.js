@@ -39,8 +39,11 @@ function withFormatters(options) {
   const format = (value, unit) =>
     value === null || value === undefined || Number.isNaN(value) ? "—" : number.format(value) + (unit ? ` ${unit}` : "");
 
-  options.yaxis = options.yaxis ?? {};
-  options.yaxis.labels = { ...(options.yaxis.labels ?? {}), formatter: (v) => format(v) };
+  const axes = Array.isArray(options.yaxis) ? options.yaxis : [options.yaxis ?? {}];
+  for (const axis of axes) {
+    axis.labels = { ...(axis.labels ?? {}), formatter: (v) => format(v) };
+  }
+  options.yaxis = Array.isArray(options.yaxis) ? axes : axes[0];
   options.tooltip = {
     ...(options.tooltip ?? {}),
     x: { formatter: (v) => (hints.categoryPrefix && !String(v).startsWith(hints.categoryPrefix) ? hints.categoryPrefix : "") + v },
