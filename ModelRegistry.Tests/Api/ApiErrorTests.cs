@@ -113,8 +113,8 @@ public sealed class ApiErrorTests(ApiErrorFixture fixture) : IClassFixture<ApiEr
     [InlineData("POST", "/api/v1/models/no-such-model/versions")]
     [InlineData("GET", "/api/v1/models/no-such-model/versions/1")]
     [InlineData("PATCH", "/api/v1/models/no-such-model/versions/1")]
-    [InlineData("GET", "/api/v1/models/errors/versions/2")]
-    [InlineData("PATCH", "/api/v1/models/errors/versions/2")]
+    [InlineData("GET", "/api/v1/models/errors/versions/999")]
+    [InlineData("PATCH", "/api/v1/models/errors/versions/999")]
     [InlineData("GET", "/api/v1/models/errors/versions/0")]
     [InlineData("GET", "/api/v1/models/Errors")]
     public async Task Unknown_model_or_version_is_404(string method, string path)
