@@ -116,19 +116,6 @@ public sealed class CardService(
         return CardDiffer.Diff(Text(fromRevision), Text(toRevision), $"revision {fromRevision}", $"revision {toRevision}");
     }
 
-    /// <summary>The newest card text of each of <paramref name="numbers"/> (empty text for a version without a card).</summary>
-    public async Task<IReadOnlyDictionary<int, ModelCard?>> CurrentCardsAsync(string modelName, IReadOnlyCollection<int> numbers,
-        CancellationToken ct = default)
-    {
-        var cards = new Dictionary<int, ModelCard?>();
-        foreach (var n in numbers.Distinct())
-        {
-            cards[n] = await GetAsync(modelName, n, null, ct);
-        }
-
-        return cards;
-    }
-
     /// <summary>
     /// Starts a new version's card as a copy of the newest card among the model's earlier versions, inside the
     /// transaction that creates the version (called by <see cref="VersionService.CreateAsync"/>). The copy's
