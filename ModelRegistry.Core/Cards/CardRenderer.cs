@@ -9,7 +9,7 @@ namespace ModelRegistry.Core.Cards;
 /// Turns card markdown into HTML that is safe to put in the dashboard: Markdig with the extensions card authors
 /// expect (pipe tables, task lists, auto-links, strikethrough, YAML front matter, which is not shown), raw HTML
 /// disabled (it is shown as text), and the result passed through an allow-list sanitiser that also limits link
-/// and image targets to http, https and mailto. See docs/decisions/0004-sanitised-markdown.md.
+/// and image targets to http, https and mailto. See docs/decisions/0005-sanitised-markdown.md.
 /// </summary>
 public sealed partial class CardRenderer
 {

@@ -115,6 +115,13 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
         await Assertions.Expect(diff).ToContainTextAsync("First- and second-line answers");
         await ShotAsync(page, "card-tab");
 
+        // Old revisions stay readable.
+        await revisions.GetByRole(AriaRole.Button, new() { Name = "View revision 1" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Viewing revision 1 of 2");
+        await Assertions.Expect(article).ToContainTextAsync("First-line answers in the help centre");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Back to the current card" }).ClickAsync();
+        await Assertions.Expect(article).ToContainTextAsync("First- and second-line answers");
+
         // The card's model-index was recorded as an evaluation result.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Evaluation" }).ClickAsync();
         var results = page.Locator("[aria-label='Evaluation results']");

@@ -1,4 +1,4 @@
-// Our small interop over ApexCharts 4.7.0 (MIT; see docs/decisions/0005-charts.md). The library is restored from npm by
+// Our small interop over ApexCharts 4.7.0 (MIT; see docs/decisions/0006-charts.md). The library is restored from npm by
 // the build into wwwroot/lib and loaded from our own origin as an ordinary script file: no CDN, no inline script, so a
 // strict Content-Security-Policy (script-src 'self') keeps working.
 //
