@@ -142,6 +142,32 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task A_card_longer_than_a_circuit_message_can_be_edited_and_saved_in_the_browser()
+    {
+        // Real cards run to tens of kilobytes: past the 32 KB a Blazor circuit accepts by default, which would drop the
+        // connection on the first keystroke.
+        var (ds, model) = await ModelAsync("e2e-long", 1);
+        var longCard = Card + string.Concat(Enumerable.Range(1, 800).Select(i => $"\n- Finding {i}: the model answered \"as expected\" on case {i}."));
+        Assert.True(longCard.Length > 40_000);
+        var page = await browser.NewPageAsync(ds);
+        await page.GotoAsync($"/models/{model}/versions/1");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Model card" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Write from scratch" }).ClickAsync();
+
+        // Generous timeouts: a long text is slow to fill on a busy two-core machine, not wrong.
+        await page.GetByLabel("Markdown").FillAsync(longCard, new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Region, new() { Name = "Preview" })).ToContainTextAsync("Finding 800", new() { Timeout = 60_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save revision" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.List, new() { Name = "Revisions" }).GetByRole(AriaRole.Listitem))
+            .ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        var saved = await browser.App.Get<ModelRegistry.Core.Cards.CardService>().GetAsync(model, 1, ct: Ct);
+        Assert.Equal(longCard, saved!.Markdown);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Model_page_charts_each_metric_with_one_point_per_version_and_marks_production()
     {
         var (ds, model) = await ModelAsync("e2e-chart", 4);

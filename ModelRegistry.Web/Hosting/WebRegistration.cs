@@ -23,11 +23,17 @@ public static class WebRegistration
     /// <summary>The authentication scheme that picks bearer token or cookie per request.</summary>
     public const string SmartScheme = "Registry";
 
+    /// <summary>Twice the card limit (JSON escaping can double a text) and room for the rest of the message.</summary>
+    public const long MaxCircuitMessageBytes = 2L * ModelRegistry.Core.Cards.CardService.MaxCardBytes + 1024 * 1024;
+
     /// <summary>Dashboard, sign-in, authorization, API plumbing and health checks.</summary>
     public static WebApplicationBuilder AddModelRegistryWeb(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            // The card editor sends the whole text with each change: a circuit must accept a message the size of the
+            // largest card Core takes, escaped as JSON (32 KB by default would drop the circuit on a long card).
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         services.AddMudServices();
 
         services.AddCascadingAuthenticationState();
