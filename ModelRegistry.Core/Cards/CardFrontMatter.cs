@@ -49,10 +49,20 @@ public static class CardFrontMatter
     }
 
     /// <summary>Reads the front matter of <paramref name="markdown"/>.</summary>
-    public static CardMetadata Parse(string markdown) => Parse(Markdown.Parse(markdown, CardRenderer.Pipeline));
+    public static CardMetadata Parse(string markdown) => Parse(markdown, Markdown.Parse(markdown, CardRenderer.Pipeline));
 
-    internal static CardMetadata Parse(MarkdownDocument document) =>
-        Extract(document) is { } frontMatter ? ParseYaml(frontMatter.Yaml, frontMatter.FirstLine) : CardMetadata.None;
+    internal static CardMetadata Parse(string markdown, MarkdownDocument document)
+    {
+        if (Extract(document) is { } frontMatter)
+        {
+            return ParseYaml(frontMatter.Yaml, frontMatter.FirstLine);
+        }
+
+        // Without its closing line the block is no front matter at all: it would render as a rule and text.
+        return markdown.StartsWith("---\n", StringComparison.Ordinal) || markdown.StartsWith("---\r\n", StringComparison.Ordinal)
+            ? CardMetadata.Broken("The card starts with --- but the front matter is never closed: end it with a line of ---.")
+            : CardMetadata.None;
+    }
 
     /// <summary>Reads front matter YAML; <paramref name="firstLine"/> turns YAML line numbers into card line numbers.</summary>
     public static CardMetadata ParseYaml(string yaml, int firstLine = 1)

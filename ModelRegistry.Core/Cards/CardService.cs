@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Markdig;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
@@ -72,7 +71,7 @@ public sealed class CardService(
         }
 
         var note = Input.Line("comment", comment, MaxCommentLength);
-        var metadata = CardFrontMatter.Parse(Markdown.Parse(text, CardRenderer.Pipeline));
+        var metadata = CardFrontMatter.Parse(text);
         var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);

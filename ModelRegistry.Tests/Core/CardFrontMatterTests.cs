@@ -88,6 +88,7 @@ public sealed class CardFrontMatterTests
     [InlineData("---\n\"unclosed: quote\n---\n", "not valid YAML")]
     [InlineData("---\n- just\n- a list\n---\n", "mapping")]
     [InlineData("---\nlicense: {a: 1}\n---\n", "'license' should be a single value")]
+    [InlineData("---\nlicense: mit\n# Title\n", "never closed")]
     public void Broken_front_matter_is_reported_not_thrown(string card, string expected)
     {
         var m = CardFrontMatter.Parse(card);
