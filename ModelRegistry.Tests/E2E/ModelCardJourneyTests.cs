@@ -142,6 +142,26 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Viewer_reads_the_card_and_the_results_but_is_offered_no_editor()
+    {
+        var (ds, model) = await ModelAsync("e2e-viewer", 1);
+        await browser.App.Get<ModelRegistry.Core.Cards.CardService>().SaveAsync(ds.Actor, model, 1, Card, "For review", Ct);
+        var viewer = await browser.App.CreateUserAsync();
+        var page = await browser.NewPageAsync(viewer);
+
+        await page.GotoAsync($"/models/{model}/versions/1");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Model card" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Article, new() { Name = "Model card" })).ToContainTextAsync("Support assistant");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Edit card" })).ToHaveCountAsync(0);
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Evaluation" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[aria-label='Evaluation results']")).ToContainTextAsync("0.683");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Record result" })).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_card_longer_than_a_circuit_message_can_be_edited_and_saved_in_the_browser()
     {
         // Real cards run to tens of kilobytes: past the 32 KB a Blazor circuit accepts by default, which would drop the
