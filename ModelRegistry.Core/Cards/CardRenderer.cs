@@ -10,6 +10,8 @@ namespace ModelRegistry.Core.Cards;
 /// expect (pipe tables, task lists, auto-links, strikethrough, YAML front matter, which is not shown), raw HTML
 /// disabled (it is shown as text), and the result passed through an allow-list sanitiser that also limits link
 /// and image targets to http, https and mailto. See docs/decisions/0005-sanitised-markdown.md.
+/// One instance serves every thread: the sanitiser is configured once, in the constructor, and its Sanitize is
+/// thread-safe as long as its configuration is not changed afterwards.
 /// </summary>
 public sealed partial class CardRenderer
 {

@@ -224,6 +224,10 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark theme" }).ClickAsync();
         await page.WaitForTimeoutAsync(300);
         await ShotAsync(page, "model-chart-dark");
+
+        // A point opens its version.
+        await series.Nth(0).Locator(".apexcharts-series-markers .apexcharts-marker").Nth(1).ClickAsync(new() { Force = true });
+        await page.WaitForURLAsync($"**/models/{model}/versions/2");
         await page.Context.CloseAsync();
     }
 

@@ -6,6 +6,7 @@
 //   registry.categoryPrefix  text put before each x-axis category in tooltips ("v" → "v3")
 //   registry.units           one unit per series, appended to its values in tooltips and labels
 //   registry.decimals        at most this many decimals on the y axis and in tooltips (default 4)
+//   registry.links           one address per x-axis category: clicking a marker there opens it
 
 let loading;
 
@@ -44,6 +45,19 @@ function withFormatters(options) {
     axis.labels = { ...(axis.labels ?? {}), formatter: (v) => format(v) };
   }
   options.yaxis = Array.isArray(options.yaxis) ? axes : axes[0];
+  if (hints.links) {
+    options.chart = options.chart ?? {};
+    options.chart.events = {
+      ...(options.chart.events ?? {}),
+      markerClick: (_event, _context, { dataPointIndex }) => {
+        const href = hints.links[dataPointIndex];
+        if (href) {
+          // Through Blazor's router when it is there, so the circuit stays up.
+          window.Blazor?.navigateTo ? window.Blazor.navigateTo(href) : window.location.assign(href);
+        }
+      },
+    };
+  }
   options.tooltip = {
     ...(options.tooltip ?? {}),
     x: { formatter: (v) => (hints.categoryPrefix && !String(v).startsWith(hints.categoryPrefix) ? hints.categoryPrefix : "") + v },
