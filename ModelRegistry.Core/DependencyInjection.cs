@@ -13,6 +13,9 @@ using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Core.Cards;
+using ModelRegistry.Core.Comparison;
+using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Persistence;
@@ -78,10 +81,17 @@ public static class DependencyInjection
         services.AddSingleton<VersionService>();
         // Policy gates (ILifecycleGate), each beside the feature whose data it checks.
         services.AddSingleton<ILifecycleGate, Artifacts.ArtifactGate>();
+        services.AddSingleton<ILifecycleGate, Cards.ModelCardGate>();
+        services.AddSingleton<ILifecycleGate, Evaluation.EvaluationGate>();
+        services.AddSingleton<Comparison.IVersionFileIndex, Artifacts.ArtifactFileIndex>();
         services.AddSingleton<LifecycleGates>();
         services.AddSingleton<LifecycleService>();
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<NotificationService>();
+        services.AddSingleton<CardService>();
+        services.AddSingleton<CardRenderer>();
+        services.AddSingleton<EvaluationService>();
+        services.AddSingleton<ComparisonService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserAdminService>();
         services.AddSingleton<FirstRunSetup>();

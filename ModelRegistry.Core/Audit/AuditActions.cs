@@ -15,6 +15,8 @@ public static class AuditActions
     public const string TransitionCancelled = "transition.cancelled";
     public const string TransitionCommented = "transition.commented";
     public const string DeploymentRecorded = "deployment.recorded";
+    public const string CardRevised = "card.revised";
+    public const string EvaluationRecorded = "evaluation.recorded";
     public const string UserCreated = "user.created";
     public const string UserRoleGranted = "user.role_granted";
     public const string UserRoleRevoked = "user.role_revoked";

@@ -30,16 +30,16 @@ public sealed class ConflictException(string message) : RegistryException(messag
     public override string Title => "Conflict";
 }
 
+/// <summary>The input is larger than the registry accepts, e.g. a model card of 10 MiB or more (HTTP 413).</summary>
+public sealed class PayloadTooLargeException(string message) : RegistryException(message)
+{
+    public override string Title => "Request too large";
+}
+
 /// <summary>The actor's roles do not allow the action (HTTP 403).</summary>
 public sealed class ForbiddenException(string message) : RegistryException(message)
 {
     public override string Title => "Forbidden";
-}
-
-/// <summary>The request body is larger than the configured limit (HTTP 413).</summary>
-public sealed class PayloadTooLargeException(string message) : RegistryException(message)
-{
-    public override string Title => "Request too large";
 }
 
 /// <summary>An upload's bytes do not hash to the checksum its sender declared (HTTP 422); nothing was kept.</summary>

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Cards;
+using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Lifecycle;
@@ -27,6 +29,9 @@ public sealed class DemoSeeder(
     VersionService versions,
     LifecycleService lifecycle,
     DeploymentService deployments,
+    CardService cards,
+    EvaluationService evaluations,
+    Artifacts.ArtifactService artifacts,
     TimeProvider clock)
 {
     /// <summary>Decides the demo's requests: four eyes hold for the command line too, so its requests need another actor.</summary>
@@ -41,7 +46,7 @@ public sealed class DemoSeeder(
         ("ticket-router", "Ticket router", "classification", "DebertaV2ForSequenceClassification", "microsoft/deberta-v3-base", 184_423_682, 512, "fp16", WeightFormat.Safetensors, "mit", ["classification", "customer-support"], "Routes incoming tickets to the right queue."),
     ];
 
-    /// <summary>A handful of realistic models, each with three versions and lineage between them.</summary>
+    /// <summary>A handful of realistic models, each with three versions, lineage, a model card and evaluation results.</summary>
     public async Task<SeedSummary> SeedShowcaseAsync(CancellationToken ct)
     {
         var actor = Actor.CommandLine;
@@ -75,12 +80,34 @@ public sealed class DemoSeeder(
                     Datasets: [new DatasetInfo($"{s.Name}-train", $"2026-0{i}", $"s3://datasets/{s.Name}/v{i}/", null, "train"),
                                new DatasetInfo($"{s.Name}-eval", $"2026-0{i}", null, null, "test")]), ct);
                 versionCount++;
+                await SeedFilesAsync(actor, s.Name, i, s.Arch, s.Ctx, ct);
+                await SeedCardAndMetricsAsync(actor, s.Name, s.Display, s.Task, s.Base, s.License, s.Tags, s.Description, i, ct);
             }
 
             await SeedLifecycleAsync(actor, s.Name, ct);
         }
 
         return new SeedSummary(modelCount, versionCount);
+    }
+
+    /// <summary>
+    /// The small files a version ships besides its weights (the policy gates want at least one file before
+    /// Staging): a Hugging Face config.json, which the header reader also understands, and a README.
+    /// </summary>
+    private async Task SeedFilesAsync(Actor actor, string model, int number, string architecture, int contextLength, CancellationToken ct)
+    {
+        var config = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["architectures"] = new[] { architecture },
+            ["max_position_embeddings"] = contextLength,
+            ["torch_dtype"] = "bfloat16",
+        });
+        var readme = System.Text.Encoding.UTF8.GetBytes($"Weights of {model} v{number} live in the training bucket; this version ships its config.\n");
+        foreach (var (path, bytes) in new[] { ("config.json", config), ("README.txt", readme) })
+        {
+            using var content = new MemoryStream(bytes, writable: false);
+            await artifacts.UploadAsync(actor, model, number, path, content, new Artifacts.UploadOptions(DeclaredLength: bytes.Length), ct);
+        }
     }
 
     /// <summary>
@@ -110,6 +137,77 @@ public sealed class DemoSeeder(
         await DeployAsync(1, "prod-eu", DeploymentStatus.Retired, 23);
         var pending = await lifecycle.RequestAsync(actor, model, 3, Stage.Staging, "Adds the latest month of data.", ct);
         await lifecycle.CommentAsync(DemoReviewer, pending.Id, "Which evaluation set did you use for this one?", ct);
+    }
+
+
+    /// <summary>
+    /// A card whose model-index carries the version's headline benchmark (imported as evaluation results when saved),
+    /// and a latency measured by "the pipeline" over the API. From v2 on, the card starts as v1's copy and the save
+    /// is its second revision, as it would be for a person updating the numbers.
+    /// </summary>
+    private async Task SeedCardAndMetricsAsync(Actor actor, string name, string display, string task, string baseModel, string license,
+        string[] tags, string description, int version, CancellationToken ct)
+    {
+        var (benchmark, metric, start) = task switch
+        {
+            "embeddings" => ("MTEB retrieval", "ndcg@10", 0.512),
+            "classification" => ("ticket-routing-eval", "f1", 0.861),
+            "summarization" => ("contract-summaries-eval", "rougeL", 0.402),
+            _ => ("MMLU", "accuracy", 0.641),
+        };
+        double[] gain = [0, 0.018, 0.031];
+        double[] latency = [412, 388, 395];
+        var value = Math.Round(start + gain[version - 1], 3).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var taskEntry = "{ type: " + task + " }";
+        var datasetEntry = "{ name: " + benchmark + ", split: test }";
+        var metricEntry = "{ type: " + metric + ", value: " + value + " }";
+        var card = $"""
+            ---
+            license: {license}
+            base_model: {baseModel}
+            datasets:
+              - {name}-train
+            tags: [{string.Join(", ", tags)}]
+            model-index:
+              - name: {name}
+                results:
+                  - task: {taskEntry}
+                    dataset: {datasetEntry}
+                    metrics:
+                      - {metricEntry}
+            ---
+            # {display} v{version}
+
+            {description}
+
+            ## Intended use
+
+            Internal use by the teams named in the model's description, behind the usual review and logging.
+            Not for decisions about individuals, and not for use outside the company.
+
+            ## Limitations
+
+            - English only; quality drops sharply on other languages.
+            - Can state wrong facts with confidence: answers that matter need a source or a human check.
+            - [x] Red-teamed for prompt injection
+            - [ ] Bias audit of v{version} pending
+
+            ## Training data
+
+            | Data set | Version | Split |
+            |---|---|---|
+            | {name}-train | 2026-0{version} | train |
+            | {name}-eval | 2026-0{version} | test |
+
+            ## Evaluation
+
+            {metric} on {benchmark} (test split): **{value}**. p95 latency measured by the
+            evaluation pipeline on the staging cluster.
+            """;
+        await cards.SaveAsync(actor, name, version, card, version == 1 ? "First card" : $"Numbers for v{version}", ct);
+        await evaluations.RecordAsync(actor, name, version,
+            [new MetricInput("p95 latency", latency[version - 1], Dataset: "staging load test", HigherIsBetter: false, Unit: "ms")],
+            EvaluationSource.Api, ct);
     }
 
     /// <summary>

@@ -5,6 +5,8 @@ using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Core.Cards;
+using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Security;
@@ -28,6 +30,8 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<StageChange> StageChanges => Set<StageChange>();
     public DbSet<Deployment> Deployments => Set<Deployment>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<CardRevision> CardRevisions => Set<CardRevision>();
+    public DbSet<EvaluationResult> EvaluationResults => Set<EvaluationResult>();
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction

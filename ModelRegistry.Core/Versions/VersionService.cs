@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Cards;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
@@ -83,8 +84,9 @@ public sealed partial class VersionService(
             var version = new ModelVersion(model, model.AllocateVersionNumber(now), actor.UserId, actor.DisplayName, now);
             Apply(version, valid, creating: true);
             db.Versions.Add(version);
+            var cardCopiedFrom = await CardService.CopyPreviousCardAsync(db, version, actor, now, ct);
             await audit.RecordAsync(db, actor, AuditActions.VersionCreated, AuditEntities.Version,
-                $"{modelName}/{version.Number}", modelName, new { number = version.Number, input = valid }, ct);
+                $"{modelName}/{version.Number}", modelName, new { number = version.Number, input = valid, cardCopiedFrom }, ct);
             return version.Number;
         }, ct);
 

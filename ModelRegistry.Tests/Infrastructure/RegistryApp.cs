@@ -41,7 +41,11 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
         ["Registry:Policy:Staging:RequireArtifact"] = "false",
         ["Registry:Policy:Production:RequireArtifact"] = "false",
         ["Registry:Policy:Production:RequireEvaluationResult"] = "false",
+        // appsettings.json lists four sections; configuration overrides a list item by item, so blank all four.
         ["Registry:Policy:Production:RequireModelCardSections:0"] = "",
+        ["Registry:Policy:Production:RequireModelCardSections:1"] = "",
+        ["Registry:Policy:Production:RequireModelCardSections:2"] = "",
+        ["Registry:Policy:Production:RequireModelCardSections:3"] = "",
     };
 
     private bool _initialized;

@@ -28,6 +28,8 @@ public static class ApiExtensions
         api.MapArtifacts();
         api.MapLifecycle();
         api.MapDeployments();
+        api.MapCards();
+        api.MapMetrics();
         return app;
     }
 

@@ -29,6 +29,9 @@ public static class WebRegistration
     /// <summary>Request bodies other than file uploads (forms, sign-in, JSON); the API group's own limit is lower.</summary>
     public const long MaxOtherBodyBytes = 4 * 1024 * 1024;
 
+    /// <summary>Twice the card limit (JSON escaping can double a text) and room for the rest of the message.</summary>
+    public const long MaxCircuitMessageBytes = 2L * ModelRegistry.Core.Cards.CardService.MaxCardBytes + 1024 * 1024;
+
     /// <summary>Dashboard, sign-in, authorization, API plumbing and health checks.</summary>
     public static WebApplicationBuilder AddModelRegistryWeb(this WebApplicationBuilder builder)
     {
@@ -42,7 +45,10 @@ public static class WebRegistration
             forms.MultipartBodyLengthLimit = MaxOtherBodyBytes;
             forms.BufferBodyLengthLimit = MaxOtherBodyBytes;
         });
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRazorComponents().AddInteractiveServerComponents()
+            // The card editor sends the whole text with each change: a circuit must accept a message the size of the
+            // largest card Core takes, escaped as JSON (32 KB by default would drop the circuit on a long card).
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         // Notices appear bottom right, where they cover no page header or primary action.
         services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
 

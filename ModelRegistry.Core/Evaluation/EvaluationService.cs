@@ -1,0 +1,218 @@
+using Microsoft.EntityFrameworkCore;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Cards;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Versions;
+
+namespace ModelRegistry.Core.Evaluation;
+
+/// <summary>Records and reads a version's evaluation results, and a model's metrics across its versions.</summary>
+public sealed class EvaluationService(
+    IDbContextFactory<RegistryDbContext> dbFactory,
+    AccessGuard guard,
+    AuditTrail audit,
+    TimeProvider clock)
+{
+    public const int MaxNameLength = 100;
+    public const int MaxDatasetLength = 200;
+    public const int MaxSplitLength = 50;
+    public const int MaxUnitLength = 30;
+
+    /// <summary>Results accepted in one request.</summary>
+    public const int MaxPerRequest = 500;
+
+    /// <summary>Versions the chart covers at most: the newest ones that have results.</summary>
+    public const int MaxChartVersions = 200;
+
+    /// <summary>A version's results, by metric name, then newest first; 404 when the model or version is unknown.</summary>
+    public async Task<IReadOnlyList<EvaluationResultInfo>> ListAsync(string modelName, int number, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        var rows = await db.EvaluationResults.AsNoTracking().Where(r => r.VersionId == versionId).ToListAsync(ct);
+        return rows.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Dataset).ThenBy(r => r.Split)
+            .ThenByDescending(r => r.RecordedAt).ThenByDescending(r => r.Id).Select(ToInfo).ToList();
+    }
+
+    /// <summary>
+    /// Records <paramref name="metrics"/> for a version in one transaction, with one audit event. DataScientist or
+    /// Admin. Empty names, missing, NaN or infinite values are refused (400) and nothing is recorded.
+    /// </summary>
+    /// <param name="source"><see cref="EvaluationSource.Manual"/> or <see cref="EvaluationSource.Api"/>; model-index results come only from saving a card.</param>
+    public async Task<IReadOnlyList<EvaluationResultInfo>> RecordAsync(Actor actor, string modelName, int number,
+        IReadOnlyList<MetricInput>? metrics, EvaluationSource source, CancellationToken ct = default)
+    {
+        if (source == EvaluationSource.ModelIndex || !Enum.IsDefined(source))
+        {
+            throw new ArgumentOutOfRangeException(nameof(source), "Results from model-index are imported by saving the card.");
+        }
+
+        var valid = Validate(metrics);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.EditModels, ct);
+        var recorded = await db.InTransactionAsync(async () =>
+        {
+            var version = await FindVersionAsync(db, modelName, number, ct);
+            var now = clock.GetUtcNow();
+            var rows = valid.Select(m => new EvaluationResult(version, m, source, actor.UserId, actor.DisplayName, now)).ToList();
+            db.EvaluationResults.AddRange(rows);
+            await audit.RecordAsync(db, actor, AuditActions.EvaluationRecorded, AuditEntities.Version, $"{modelName}/{number}",
+                modelName, new
+                {
+                    source,
+                    results = rows.Select(r => new { r.Name, r.Value, r.Dataset, r.Split, r.HigherIsBetter, r.Unit }),
+                }, ct);
+            return rows;
+        }, ct);
+
+        return recorded.Select(ToInfo).ToList();
+    }
+
+    /// <summary>
+    /// Each metric across the model's versions (the newest <see cref="MaxChartVersions"/> that have results), for the
+    /// chart: one series per metric, data set and split; a version's newest result of a series is its point.
+    /// </summary>
+    public async Task<ModelMetrics> ModelMetricsAsync(string modelName, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
+            ?? throw ModelService.NotFound(modelName);
+        var production = await db.Versions.Where(v => v.ModelId == modelId && v.Stage == Stage.Production)
+            .Select(v => (int?)v.Number).FirstOrDefaultAsync(ct);
+        var results = db.EvaluationResults.AsNoTracking().Where(r => r.Version.ModelId == modelId);
+        var numbers = await results.Select(r => r.Version.Number).Distinct().OrderByDescending(n => n).Take(MaxChartVersions).ToListAsync(ct);
+        if (numbers.Count == 0)
+        {
+            return new ModelMetrics(modelName, [], production, []);
+        }
+
+        var oldest = numbers.Min();
+        var rows = await results.Where(r => r.Version.Number >= oldest)
+            .Select(r => new { Number = r.Version.Number, r.Id, r.Name, r.Value, r.Dataset, r.Split, r.HigherIsBetter, r.Unit, r.RecordedAt })
+            .ToListAsync(ct);
+
+        var series = rows
+            .GroupBy(r => new MetricKey(r.Name, r.Dataset, r.Split))
+            .Select(g =>
+            {
+                var newest = g.MaxBy(r => (r.RecordedAt, r.Id))!;
+                var points = g.GroupBy(r => r.Number)
+                    .Select(v => v.MaxBy(r => (r.RecordedAt, r.Id))!)
+                    .OrderBy(r => r.Number)
+                    .Select(r => new MetricPoint(r.Number, r.Value))
+                    .ToList();
+                return new MetricSeries(g.Key, newest.Unit, newest.HigherIsBetter, points);
+            })
+            .OrderBy(s => s.Label, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        return new ModelMetrics(modelName, numbers.Order().ToList(), production, series);
+    }
+
+    /// <summary>
+    /// Records the card's model-index results for <paramref name="version"/> inside the caller's transaction. An
+    /// entry already imported (same metric, data set and split) is not added again; if its number changed, the
+    /// number is updated. Results recorded by hand or over the API are never touched.
+    /// </summary>
+    internal static async Task<(int Added, int Updated)> ImportModelIndexAsync(RegistryDbContext db, ModelVersion version,
+        IReadOnlyList<ModelIndexResult> results, Actor actor, DateTimeOffset now, CancellationToken ct)
+    {
+        if (results.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var existing = version.Id == 0
+            ? []
+            : await db.EvaluationResults.Where(r => r.VersionId == version.Id && r.Source == EvaluationSource.ModelIndex).ToListAsync(ct);
+        var byKey = existing.GroupBy(r => new MetricKey(r.Name, r.Dataset, r.Split)).ToDictionary(g => g.Key, g => g.First());
+        int added = 0, updated = 0;
+        foreach (var result in results)
+        {
+            MetricInput input;
+            try
+            {
+                input = Validate([new MetricInput(result.Metric, result.Value, result.Dataset, result.Split)])[0];
+            }
+            catch (ValidationFailedException)
+            {
+                continue; // The metadata panel already reports unreadable entries; an over-long name is skipped the same way.
+            }
+
+            var key = new MetricKey(input.Name!, input.Dataset, input.Split);
+            if (byKey.TryGetValue(key, out var row))
+            {
+                if (row.Value != input.Value)
+                {
+                    row.Reimport(input.Value!.Value, actor.UserId, actor.DisplayName, now);
+                    updated++;
+                }
+
+                continue;
+            }
+
+            row = new EvaluationResult(version, input, EvaluationSource.ModelIndex, actor.UserId, actor.DisplayName, now);
+            db.EvaluationResults.Add(row);
+            byKey[key] = row;
+            added++;
+        }
+
+        return (added, updated);
+    }
+
+    internal static List<MetricInput> Validate(IReadOnlyList<MetricInput>? metrics)
+    {
+        if (metrics is null || metrics.Count == 0)
+        {
+            throw ValidationFailedException.For("metrics", "Send at least one result: [{\"name\": …, \"value\": …}].");
+        }
+
+        if (metrics.Count > MaxPerRequest)
+        {
+            throw ValidationFailedException.For("metrics", $"At most {MaxPerRequest} results at once.");
+        }
+
+        return metrics.Select((m, i) =>
+        {
+            var at = $"[{i}]";
+            if (m is null)
+            {
+                throw ValidationFailedException.For(at, "A result may not be null.");
+            }
+
+            var name = Input.Line($"{at}.name", m.Name, MaxNameLength)
+                ?? throw ValidationFailedException.For($"{at}.name", "Every result needs a metric name.");
+            var value = m.Value ?? throw ValidationFailedException.For($"{at}.value", $"'{name}' needs a numeric value.");
+            if (!double.IsFinite(value))
+            {
+                throw ValidationFailedException.For($"{at}.value", $"The value of '{name}' must be a finite number (not NaN or infinity).");
+            }
+
+            return new MetricInput(name, value,
+                Input.Line($"{at}.dataset", m.Dataset, MaxDatasetLength),
+                Input.Line($"{at}.split", m.Split, MaxSplitLength),
+                m.HigherIsBetter ?? MetricDirection.HigherIsBetter(name),
+                Input.Line($"{at}.unit", m.Unit, MaxUnitLength));
+        }).ToList();
+    }
+
+    internal static EvaluationResultInfo ToInfo(EvaluationResult r) =>
+        new(r.Id, r.Name, r.Value, r.Dataset, r.Split, r.HigherIsBetter, r.Unit, r.Source, r.RecordedBy, r.RecordedAt);
+
+    private static async Task<ModelVersion> FindVersionAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
+    {
+        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        return await db.Versions.SingleAsync(v => v.Id == versionId, ct);
+    }
+
+    internal static async Task<long> VersionIdAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
+    {
+        var model = await db.Models.Where(m => m.Name == modelName).Select(m => new { m.Id }).SingleOrDefaultAsync(ct)
+            ?? throw ModelService.NotFound(modelName);
+        return await db.Versions.Where(v => v.ModelId == model.Id && v.Number == number).Select(v => (long?)v.Id).SingleOrDefaultAsync(ct)
+            ?? throw VersionService.VersionNotFound(modelName, number);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Mvc;
+using ModelRegistry.Core.Cards;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Web.Security;
+
+namespace ModelRegistry.Web.Api;
+
+/// <summary>A version's model card as markdown: read (any revision), save as the next revision, list revisions, diff two.</summary>
+internal static class CardsApi
+{
+    /// <summary>
+    /// The card PUT's transport limit, just under Core's refusal at <see cref="CardService.MaxCardBytes"/>: any body
+    /// of 10 MiB or more is stopped by the server before it is buffered, and anything smaller reaches Core's rules.
+    /// </summary>
+    public const long MaxCardRequestBytes = CardService.MaxCardBytes - 1;
+
+    private const string MarkdownType = "text/markdown; charset=utf-8";
+
+    /// <summary>What a save answers: the new revision, what the front matter says and what was imported from it.</summary>
+    public sealed record CardSaved(
+        int Revision,
+        string Author,
+        DateTimeOffset CreatedAt,
+        string? Comment,
+        int SizeBytes,
+        string Sha256,
+        CardMetadata Metadata,
+        int MetricsImported,
+        int MetricsUpdated,
+        IReadOnlyList<string> MissingSections);
+
+    public static void MapCards(this RouteGroupBuilder api)
+    {
+        var card = api.MapGroup("/models/{name}/versions/{number:int}/card").WithTags("Model cards");
+
+        card.MapGet("/", async (string name, int number, int? revision, CardService cards, HttpResponse response, CancellationToken ct) =>
+        {
+            var found = await cards.GetAsync(name, number, revision, ct)
+                ?? throw new NotFoundException($"Version {number} of '{name}' has no model card yet.");
+            response.Headers["X-Card-Revision"] = found.Revision.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers.ETag = $"\"{found.Revision.Sha256}\"";
+            return TypedResults.Text(found.Markdown, MarkdownType, Encoding.UTF8);
+        });
+
+        card.MapPut("/", async (string name, int number, string? comment, HttpRequest request, CardService cards,
+                ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var markdown = await ReadMarkdownAsync(request, ct);
+                var saved = await cards.SaveAsync(user.ToActor(), name, number, markdown, comment, ct);
+                var r = saved.Revision;
+                return TypedResults.Ok(new CardSaved(r.Revision, r.Author, r.CreatedAt, r.Comment, r.SizeBytes, r.Sha256, saved.Metadata,
+                    saved.MetricsImported, saved.MetricsUpdated, CardSections.Missing(markdown)));
+            })
+            .WithMetadata(new RequestSizeLimitAttribute(MaxCardRequestBytes))
+            .Accepts<string>("text/markdown");
+
+        card.MapGet("/revisions", (string name, int number, CardService cards, CancellationToken ct) =>
+            cards.ListRevisionsAsync(name, number, ct));
+
+        card.MapGet("/diff", (string name, int number, int from, int to, CardService cards, CancellationToken ct) =>
+            cards.DiffAsync(name, number, from, to, ct));
+    }
+
+    /// <summary>
+    /// The body as strict UTF-8 text (a byte-order mark is dropped), read at most up to Core's limit so that even a
+    /// host without a transport limit never buffers more.
+    /// </summary>
+    private static async Task<string> ReadMarkdownAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read >= CardService.MaxCardBytes)
+            {
+                throw new PayloadTooLargeException($"A model card must be smaller than {CardService.MaxCardBytes / (1024 * 1024)} MiB.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            bytes = bytes[3..];
+        }
+
+        try
+        {
+            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw ValidationFailedException.For("body", "The card must be UTF-8 text.");
+        }
+    }
+}

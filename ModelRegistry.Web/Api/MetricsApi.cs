@@ -1,0 +1,27 @@
+using System.Security.Claims;
+using ModelRegistry.Core.Evaluation;
+using ModelRegistry.Web.Security;
+
+namespace ModelRegistry.Web.Api;
+
+/// <summary>A version's evaluation results, and a model's metrics across its versions.</summary>
+internal static class MetricsApi
+{
+    public static void MapMetrics(this RouteGroupBuilder api)
+    {
+        var metrics = api.MapGroup("/models/{name}/versions/{number:int}/metrics").WithTags("Evaluation");
+
+        metrics.MapGet("/", (string name, int number, EvaluationService evaluations, CancellationToken ct) =>
+            evaluations.ListAsync(name, number, ct));
+
+        metrics.MapPost("/", async (string name, int number, List<MetricInput>? body, EvaluationService evaluations,
+            ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var recorded = await evaluations.RecordAsync(user.ToActor(), name, number, body, EvaluationSource.Api, ct);
+            return TypedResults.Created($"/api/v1/models/{name}/versions/{number}/metrics", recorded);
+        });
+
+        api.MapGet("/models/{name}/metrics", (string name, EvaluationService evaluations, CancellationToken ct) =>
+            evaluations.ModelMetricsAsync(name, ct)).WithTags("Evaluation");
+    }
+}
