@@ -54,3 +54,7 @@ public sealed record MetricPoint(int Version, double Value);
 /// <param name="ProductionVersion">The version now in Production, if any.</param>
 /// <param name="Series">One series per metric key, ordered by label.</param>
 public sealed record ModelMetrics(string ModelName, IReadOnlyList<int> Versions, int? ProductionVersion, IReadOnlyList<MetricSeries> Series);
+
+/// <summary>One metric of a version against a baseline version (see <see cref="EvaluationService.CompareWithAsync"/>).</summary>
+/// <param name="Better">True when the change improves the metric, false when it regresses, null when equal or not comparable.</param>
+public sealed record MetricAgainstBaseline(MetricKey Key, string? Unit, bool HigherIsBetter, double Value, double? Baseline, double? Delta, bool? Better);

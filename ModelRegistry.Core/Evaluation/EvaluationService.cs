@@ -39,6 +39,28 @@ public sealed class EvaluationService(
     }
 
     /// <summary>
+    /// A version's metrics (the newest result of each) beside those of <paramref name="baseline"/> — typically the
+    /// model's Production version, for a reviewer deciding a request: value, baseline value, delta, and whether the
+    /// change is an improvement given the metric's direction. Metrics the baseline lacks have no delta.
+    /// </summary>
+    public async Task<IReadOnlyList<MetricAgainstBaseline>> CompareWithAsync(string modelName, int number, int? baseline,
+        CancellationToken ct = default)
+    {
+        static Dictionary<MetricKey, EvaluationResultInfo> Newest(IEnumerable<EvaluationResultInfo> results) =>
+            results.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.MaxBy(r => r.RecordedAt)!);
+
+        var mine = Newest(await ListAsync(modelName, number, ct));
+        var theirs = baseline is { } b && b != number ? Newest(await ListAsync(modelName, b, ct)) : [];
+        return mine.Values.Select(r =>
+        {
+            double? baseValue = theirs.TryGetValue(r.Key, out var t) ? t.Value : null;
+            double? delta = baseValue is { } v ? r.Value - v : null;
+            bool? better = delta is { } d && d != 0 ? (d > 0) == r.HigherIsBetter : null;
+            return new MetricAgainstBaseline(r.Key, r.Unit, r.HigherIsBetter, r.Value, baseValue, delta, better);
+        }).OrderBy(c => c.Key.Name, StringComparer.OrdinalIgnoreCase).ThenBy(c => c.Key.Dataset).ToList();
+    }
+
+    /// <summary>
     /// Records <paramref name="metrics"/> for a version in one transaction, with one audit event. DataScientist or
     /// Admin. Empty names, missing, NaN or infinite values are refused (400) and nothing is recorded.
     /// </summary>
