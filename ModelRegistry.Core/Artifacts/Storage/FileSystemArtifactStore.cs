@@ -47,8 +47,8 @@ public sealed class FileSystemArtifactStore
     /// Streams <paramref name="source"/> into a temporary file in the store, hashing as it goes, then flushes it to
     /// disk. Memory use is two <see cref="ChunkSize"/> buffers whatever the size: reading the next chunk overlaps
     /// with hashing and writing the current one, and every <see cref="FlushEvery"/> bytes a background fsync
-    /// starts writing back what has arrived, so the disk works while the network does. Anything that stops the stream (a cut-off body, the size limit,
-    /// cancellation) deletes the temporary file before the exception leaves.
+    /// writes back what has arrived, so the disk works while the network does. Anything that stops the stream
+    /// (a cut-off body, the size limit, cancellation) deletes the temporary file before the exception leaves.
     /// </summary>
     /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> bytes.</exception>
     public async Task<StagedBlob> StageAsync(Stream source, long maxBytes, long? declaredLength, CancellationToken ct)
