@@ -19,6 +19,9 @@ public sealed class FileSystemArtifactStore
     /// <summary>Bytes read from the request per step; two such buffers per upload, whatever the file's size.</summary>
     public const int ChunkSize = 4 * 1024 * 1024;
 
+    /// <summary>During a large upload, written bytes are flushed to disk in the background about this often.</summary>
+    public const long FlushEvery = 128L * 1024 * 1024;
+
     private const string PartSuffix = ".part";
     private const string ReadySuffix = ".ready";
 
@@ -43,8 +46,9 @@ public sealed class FileSystemArtifactStore
     /// <summary>
     /// Streams <paramref name="source"/> into a temporary file in the store, hashing as it goes, then flushes it to
     /// disk. Memory use is two <see cref="ChunkSize"/> buffers whatever the size: reading the next chunk overlaps
-    /// with hashing and writing the current one. Anything that stops the stream (a cut-off body, the size limit,
-    /// cancellation) deletes the temporary file before the exception leaves.
+    /// with hashing and writing the current one, and every <see cref="FlushEvery"/> bytes a background fsync
+    /// writes back what has arrived, so the disk works while the network does. Anything that stops the stream
+    /// (a cut-off body, the size limit, cancellation) deletes the temporary file before the exception leaves.
     /// </summary>
     /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> bytes.</exception>
     public async Task<StagedBlob> StageAsync(Stream source, long maxBytes, long? declaredLength, CancellationToken ct)
@@ -57,45 +61,52 @@ public sealed class FileSystemArtifactStore
         Directory.CreateDirectory(TempRoot);
         var id = Guid.NewGuid().ToString("N");
         var partPath = Path.Combine(TempRoot, id + PartSuffix);
+        // Reserves the space up front when the length is known: a full disk fails at once, not at 90 %.
+        var handle = File.OpenHandle(partPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None,
+            preallocationSize: declaredLength ?? 0);
         var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var next = ArrayPool<byte>.Shared.Rent(ChunkSize);
         Task<int>? reading = null;
+        var flushing = Task.CompletedTask;
         var staged = false;
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long size = 0;
-            await using (var file = new FileStream(partPath, new FileStreamOptions
-                         {
-                             Mode = FileMode.CreateNew,
-                             Access = FileAccess.Write,
-                             Share = FileShare.None,
-                             BufferSize = 0,
-                             // Reserves the space up front when the length is known: a full disk fails at once, not at 90 %.
-                             PreallocationSize = declaredLength ?? 0,
-                         }))
+            long size = 0, flushed = 0;
+            var n = await FillAsync(source, current, ct);
+            while (n > 0)
             {
-                var n = await FillAsync(source, current, ct);
-                while (n > 0)
+                if (size + n > maxBytes)
                 {
-                    size += n;
-                    if (size > maxBytes)
-                    {
-                        throw TooLarge(maxBytes);
-                    }
-
-                    reading = FillAsync(source, next, ct);
-                    var writing = file.WriteAsync(current.AsMemory(0, n), ct);
-                    sha.AppendData(current, 0, n);
-                    await writing;
-                    n = await reading;
-                    reading = null;
-                    (current, next) = (next, current);
+                    throw TooLarge(maxBytes);
                 }
 
-                file.Flush(flushToDisk: true);
+                reading = FillAsync(source, next, ct);
+                var writing = RandomAccess.WriteAsync(handle, current.AsMemory(0, n), size, ct);
+                sha.AppendData(current, 0, n);
+                await writing;
+                size += n;
+                if (size - flushed >= FlushEvery && flushing.IsCompleted)
+                {
+                    // Write back what has arrived while the rest is still coming, so the final fsync has little left.
+                    await flushing;
+                    flushed = size;
+                    flushing = Task.Run(() => RandomAccess.FlushToDisk(handle), CancellationToken.None);
+                }
+
+                n = await reading;
+                reading = null;
+                (current, next) = (next, current);
             }
 
+            await flushing;
+            if (RandomAccess.GetLength(handle) != size)
+            {
+                RandomAccess.SetLength(handle, size);
+            }
+
+            RandomAccess.FlushToDisk(handle);
+            handle.Dispose();
             var hash = Convert.ToHexStringLower(sha.GetHashAndReset());
             var readyPath = Path.Combine(TempRoot, $"{hash}.{id}{ReadySuffix}");
             File.Move(partPath, readyPath);
@@ -105,19 +116,10 @@ public sealed class FileSystemArtifactStore
         }
         finally
         {
-            if (reading is not null)
-            {
-                // Never hand a buffer back to the pool while a read may still be filling it.
-                try
-                {
-                    await reading;
-                }
-                catch (Exception)
-                {
-                    // The failure that got us here is the one that matters.
-                }
-            }
-
+            // Never hand a buffer back to the pool, or close the file, while a read or a flush may still use it.
+            await Quietly(reading);
+            await Quietly(flushing);
+            handle.Dispose();
             ArrayPool<byte>.Shared.Return(current);
             ArrayPool<byte>.Shared.Return(next);
             if (!staged)
@@ -241,6 +243,23 @@ public sealed class FileSystemArtifactStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
+        }
+    }
+
+    private static async Task Quietly(Task? task)
+    {
+        if (task is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // The failure that got us here is the one that matters.
         }
     }
 
