@@ -38,6 +38,13 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
         }
 
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The rest of the oversized body is not read: tell the client this connection ends with the response,
+            // so it does not send its next request on a connection the server is about to close.
+            context.Response.Headers.Connection = "close";
+        }
+
         var problem = errors is { Count: > 0 }
             ? new ValidationProblemDetails(errors.ToDictionary(kv => kv.Key, kv => kv.Value)) { Title = title, Detail = detail, Status = status }
             : new ProblemDetails { Title = title, Detail = detail, Status = status };
