@@ -19,7 +19,14 @@ public static class ApiExtensions
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization()
             .WithMetadata(new RequestSizeLimitAttribute(MaxJsonBodyBytes))
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            // Every endpoint may answer with problem details (RFC 9457); the OpenAPI document says so.
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapModels();
         api.MapVersions();
