@@ -98,6 +98,7 @@ public static class DependencyInjection
         services.AddSingleton<DatabaseInitializer>();
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<ActivityService>();
+        services.AddSingleton<AuditLogService>();
         services.AddSingleton<Operations.BackupService>();
 
         services.AddOptions<Webhooks.WebhookOptions>().BindConfiguration(Webhooks.WebhookOptions.Section);

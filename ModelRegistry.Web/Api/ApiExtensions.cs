@@ -32,6 +32,7 @@ public static class ApiExtensions
         api.MapVersions();
         api.MapTokens();
         api.MapWebhooks();
+        api.MapAudit();
         api.MapArtifacts();
         api.MapLifecycle();
         api.MapDeployments();

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Security;
+
+namespace ModelRegistry.Core.Audit;
+
+/// <summary>An audit event as the log shows and exports it.</summary>
+public sealed record AuditEntry(
+    long Sequence,
+    DateTimeOffset Time,
+    string ActorId,
+    string ActorName,
+    string Action,
+    string EntityType,
+    string EntityId,
+    string? ModelName,
+    string Data,
+    string PreviousHash,
+    string Hash);
+
+/// <summary>A filter of the full audit log. Times are inclusive bounds.</summary>
+public sealed record AuditQuery(
+    string? Actor = null,
+    string? Action = null,
+    string? Entity = null,
+    string? Model = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    string? Text = null,
+    int? Page = null,
+    int? PageSize = null);
+
+/// <summary>The full audit log: reading, exporting and verifying it. Auditor or Admin only; nothing here writes.</summary>
+public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFactory, AccessGuard guard)
+{
+    /// <summary>Every action name the registry records (for filters and validation).</summary>
+    public static IReadOnlyList<string> KnownActions { get; } = typeof(AuditActions)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .Order(StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>A page of events, newest first.</summary>
+    public async Task<PagedResult<AuditEntry>> ListAsync(Actor actor, AuditQuery query, CancellationToken ct = default)
+    {
+        var paging = PageRequest.From(query.Page, query.PageSize);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
+        var events = Filter(db, query);
+        var total = await events.CountAsync(ct);
+        var items = await events.OrderByDescending(e => e.Sequence).Skip(paging.Skip).Take(paging.PageSize)
+            .Select(ToEntry).ToListAsync(ct);
+        return new PagedResult<AuditEntry>(items, total);
+    }
+
+    /// <summary>Every matching event in sequence order, streamed from the database (memory stays flat however long the log).</summary>
+    public async IAsyncEnumerable<AuditEntry> ExportAsync(Actor actor, AuditQuery query, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
+        await foreach (var e in Filter(db, query).OrderBy(e => e.Sequence).Select(ToEntry).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            yield return e;
+        }
+    }
+
+    /// <summary>Throws 403 unless the actor may read the full log (checked before an export starts streaming).</summary>
+    public async Task DemandReadAsync(Actor actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
+    }
+
+    /// <summary>Recomputes the whole chain.</summary>
+    public async Task<AuditVerification> VerifyAsync(Actor actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
+        return await AuditVerifier.VerifyAsync(db, ct);
+    }
+
+    /// <summary>Checks filter values (400 for an unknown action or a reversed time range).</summary>
+    public static void Validate(AuditQuery query)
+    {
+        if (query.Action is { Length: > 0 } action && !KnownActions.Contains(action))
+        {
+            throw ValidationFailedException.For("action", $"'{action}' is not an audit action. Known: {string.Join(", ", KnownActions)}.");
+        }
+
+        if (query is { From: { } from, To: { } to } && from > to)
+        {
+            throw ValidationFailedException.For("from", "from must not be after to.");
+        }
+
+        Input.Line("q", query.Text, 200);
+        Input.Line("actor", query.Actor, 256);
+        Input.Line("entity", query.Entity, 450);
+        Input.Line("model", query.Model, 100);
+    }
+
+    /// <summary>Parses an ISO-8601 time from a query string; 400 when malformed.</summary>
+    public static DateTimeOffset? ParseTime(string field, string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t
+        : throw ValidationFailedException.For(field, $"{field} must be an ISO-8601 time, e.g. 2026-03-01 or 2026-03-01T12:00:00Z.");
+
+    private static IQueryable<AuditEvent> Filter(RegistryDbContext db, AuditQuery query)
+    {
+        Validate(query);
+        var events = db.AuditEvents.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(query.Actor))
+        {
+            var actor = query.Actor.Trim();
+            events = events.Where(e => e.ActorId == actor || e.ActorName == actor);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Action))
+        {
+            events = events.Where(e => e.Action == query.Action);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Entity))
+        {
+            // "version" (a type) or "version:llama/3" (a type and id).
+            var parts = query.Entity.Trim().Split(':', 2);
+            var type = parts[0];
+            events = events.Where(e => e.EntityType == type);
+            if (parts.Length == 2)
+            {
+                var id = parts[1];
+                events = events.Where(e => e.EntityId == id);
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Model))
+        {
+            events = events.Where(e => e.ModelName == query.Model);
+        }
+
+        if (query.From is { } from)
+        {
+            events = events.Where(e => e.Time >= from);
+        }
+
+        if (query.To is { } to)
+        {
+            events = events.Where(e => e.Time <= to);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Text))
+        {
+            var pattern = "%" + query.Text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            events = events.Where(e => EF.Functions.Like(e.Data, pattern, "\\") || EF.Functions.Like(e.EntityId, pattern, "\\")
+                || EF.Functions.Like(e.ActorName, pattern, "\\"));
+        }
+
+        return events;
+    }
+
+    private static readonly System.Linq.Expressions.Expression<Func<AuditEvent, AuditEntry>> ToEntry = e =>
+        new AuditEntry(e.Sequence, e.Time, e.ActorId, e.ActorName, e.Action, e.EntityType, e.EntityId, e.ModelName, e.Data, e.PreviousHash, e.Hash);
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Tests.Infrastructure;
+
+namespace ModelRegistry.Tests.Api;
+
+public sealed class AuditApiFixture : IAsyncLifetime
+{
+    public RegistryApp App { get; } = new();
+    public HttpClient Auditor { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var ds = await App.CreateUserAsync(Roles.DataScientist);
+        await App.RegisterModelAsync(ds, "audited");
+        await App.CreateVersionAsync(ds, "audited");
+        await App.RegisterModelAsync(ds, "other-model");
+        Auditor = await App.ClientForAsync(await App.CreateUserAsync(Roles.Auditor));
+    }
+
+    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+}
+
+public sealed class AuditApiTests(AuditApiFixture fixture) : IClassFixture<AuditApiFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(Roles.Auditor, HttpStatusCode.OK)]
+    [InlineData(Roles.Admin, HttpStatusCode.OK)]
+    [InlineData(Roles.DataScientist, HttpStatusCode.Forbidden)]
+    [InlineData(Roles.Reviewer, HttpStatusCode.Forbidden)]
+    [InlineData(null, HttpStatusCode.Forbidden)]
+    public async Task Only_auditors_and_admins_read_export_and_verify_the_log(string? role, HttpStatusCode expected)
+    {
+        var user = role is null ? await fixture.App.CreateUserAsync() : await fixture.App.CreateUserAsync(role);
+        using var client = await fixture.App.ClientForAsync(user);
+
+        foreach (var path in new[] { "/api/v1/audit", "/api/v1/audit/export?format=csv", "/api/v1/audit/export?format=json", "/api/v1/audit/verify" })
+        {
+            Assert.Equal(expected, (await client.GetAsync(path, Ct)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Filters_by_model_and_action_page_newest_first()
+    {
+        var page = await fixture.Auditor.GetFromJsonAsync<JsonElement>("/api/v1/audit?model=audited&action=version.created", Ct);
+
+        Assert.Equal(1, page.GetProperty("total").GetInt32());
+        var item = page.GetProperty("items")[0];
+        Assert.Equal("version.created", item.GetProperty("action").GetString());
+        Assert.Equal("audited/1", item.GetProperty("entityId").GetString());
+
+        var all = await fixture.Auditor.GetFromJsonAsync<JsonElement>("/api/v1/audit?pageSize=200", Ct);
+        var sequences = all.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("sequence").GetInt64()).ToList();
+        Assert.Equal(sequences.OrderDescending(), sequences);
+    }
+
+    [Theory]
+    [InlineData("from=yesterday")]
+    [InlineData("to=2026-13-45")]
+    [InlineData("action=model.exploded")]
+    [InlineData("from=2026-03-02&to=2026-03-01")]
+    [InlineData("pageSize=0")]
+    public async Task Malformed_filters_are_400(string query)
+    {
+        var response = await fixture.Auditor.GetAsync($"/api/v1/audit?{query}", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Json_export_can_be_reverified_outside_the_registry_with_the_documented_canonical_form()
+    {
+        var response = await fixture.Auditor.GetAsync("/api/v1/audit/export?format=json", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.EnumerateArray().ToList();
+        Assert.True(events.Count >= 4);
+
+        var previous = AuditChain.GenesisHash;
+        foreach (var e in events)
+        {
+            var modelName = e.GetProperty("modelName").ValueKind == JsonValueKind.Null ? null : e.GetProperty("modelName").GetString();
+            var hash = AuditChain.ComputeHash(e.GetProperty("sequence").GetInt64(),
+                DateTimeOffset.Parse(e.GetProperty("time").GetString()!, CultureInfo.InvariantCulture),
+                e.GetProperty("actorId").GetString()!, e.GetProperty("actorName").GetString()!, e.GetProperty("action").GetString()!,
+                e.GetProperty("entityType").GetString()!, e.GetProperty("entityId").GetString()!, modelName,
+                e.GetProperty("data").GetRawText(), previous);
+            Assert.Equal(previous, e.GetProperty("previousHash").GetString());
+            Assert.Equal(e.GetProperty("hash").GetString(), hash);
+            previous = hash;
+        }
+    }
+
+    [Fact]
+    public async Task Csv_export_has_a_header_and_one_row_per_event()
+    {
+        var response = await fixture.Auditor.GetAsync("/api/v1/audit/export?format=csv&model=audited", Ct);
+        var csv = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("sequence,time,actorId,actorName,action,entityType,entityId,modelName,data,previousHash,hash", lines[0]);
+        Assert.Equal(2, lines.Length - 1); // model.created and version.created of "audited"
+        Assert.Equal(HttpStatusCode.BadRequest, (await fixture.Auditor.GetAsync("/api/v1/audit/export?format=xml", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Verify_reports_the_chain_head()
+    {
+        var result = await fixture.Auditor.GetFromJsonAsync<JsonElement>("/api/v1/audit/verify", Ct);
+
+        Assert.True(result.GetProperty("valid").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("firstBrokenSequence").ValueKind);
+        Assert.Equal(64, result.GetProperty("headHash").GetString()!.Length);
+    }
+}

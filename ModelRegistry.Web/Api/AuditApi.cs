@@ -1,0 +1,138 @@
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using ModelRegistry.Core.Audit;
+using ModelRegistry.Core.Common;
+using ModelRegistry.Web.Security;
+
+namespace ModelRegistry.Web.Api;
+
+/// <summary>The full audit log for Auditors and Admins: read, export (streamed), verify.</summary>
+internal static class AuditApi
+{
+    public static void MapAudit(this RouteGroupBuilder api)
+    {
+        var audit = api.MapGroup("/audit").WithTags("Audit");
+
+        audit.MapGet("/", (string? actor, string? action, string? entity, string? model, string? from, string? to, string? q,
+                int? page, int? pageSize, AuditLogService service, ClaimsPrincipal user, CancellationToken ct) =>
+            service.ListAsync(user.ToActor(), Query(actor, action, entity, model, from, to, q, page, pageSize), ct));
+
+        audit.MapGet("/export", async (string? format, string? actor, string? action, string? entity, string? model, string? from,
+            string? to, string? q, AuditLogService service, ClaimsPrincipal user, HttpContext context, CancellationToken ct) =>
+        {
+            var kind = (format ?? "json").ToLowerInvariant();
+            if (kind is not ("csv" or "json"))
+            {
+                throw ValidationFailedException.For("format", "format must be csv or json.");
+            }
+
+            var query = Query(actor, action, entity, model, from, to, q, null, null);
+            var who = user.ToActor();
+            await service.DemandReadAsync(who, ct);
+            var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
+            context.Response.ContentType = kind == "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{stamp}.{kind}\"";
+            var events = service.ExportAsync(who, query, ct);
+            if (kind == "csv")
+            {
+                await WriteCsvAsync(context.Response.Body, events, ct);
+            }
+            else
+            {
+                await WriteJsonAsync(context.Response.Body, events, ct);
+            }
+        });
+
+        audit.MapGet("/verify", async (AuditLogService service, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var result = await service.VerifyAsync(user.ToActor(), ct);
+            return new
+            {
+                valid = result.Valid,
+                events = result.Events,
+                firstBrokenSequence = result.FirstBrokenSequence,
+                headSequence = result.HeadSequence,
+                headHash = result.HeadHash,
+                verifiedAt = DateTimeOffset.UtcNow,
+            };
+        });
+    }
+
+    private static AuditQuery Query(string? actor, string? action, string? entity, string? model, string? from, string? to,
+        string? q, int? page, int? pageSize)
+    {
+        var query = new AuditQuery(actor, action, entity, model, AuditLogService.ParseTime("from", from),
+            AuditLogService.ParseTime("to", to), q, page, pageSize);
+        AuditLogService.Validate(query);
+        return query;
+    }
+
+    private static readonly string[] Columns =
+        ["sequence", "time", "actorId", "actorName", "action", "entityType", "entityId", "modelName", "data", "previousHash", "hash"];
+
+    /// <summary>RFC 4180 CSV, values verbatim (so the export can be re-verified with the documented canonical form).</summary>
+    private static async Task WriteCsvAsync(Stream body, IAsyncEnumerable<AuditEntry> events, CancellationToken ct)
+    {
+        await using var writer = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+        await writer.WriteAsync(string.Join(',', Columns) + "\r\n");
+        var count = 0;
+        await foreach (var e in events.WithCancellation(ct))
+        {
+            await writer.WriteAsync(string.Join(',', new[]
+            {
+                e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), AuditChain.FormatTime(e.Time), e.ActorId, e.ActorName,
+                e.Action, e.EntityType, e.EntityId, e.ModelName ?? "", e.Data, e.PreviousHash, e.Hash,
+            }.Select(Quote)) + "\r\n");
+            if (++count % 1000 == 0)
+            {
+                await writer.FlushAsync(ct);
+            }
+        }
+
+        await writer.FlushAsync(ct);
+    }
+
+    private static string Quote(string value) =>
+        value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    /// <summary>A JSON array of events; <c>data</c> embedded as JSON, <c>time</c> in the canonical form.</summary>
+    private static async Task WriteJsonAsync(Stream body, IAsyncEnumerable<AuditEntry> events, CancellationToken ct)
+    {
+        await using var json = new Utf8JsonWriter(body);
+        json.WriteStartArray();
+        var count = 0;
+        await foreach (var e in events.WithCancellation(ct))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("sequence", e.Sequence);
+            json.WriteString("time", AuditChain.FormatTime(e.Time));
+            json.WriteString("actorId", e.ActorId);
+            json.WriteString("actorName", e.ActorName);
+            json.WriteString("action", e.Action);
+            json.WriteString("entityType", e.EntityType);
+            json.WriteString("entityId", e.EntityId);
+            if (e.ModelName is null)
+            {
+                json.WriteNull("modelName");
+            }
+            else
+            {
+                json.WriteString("modelName", e.ModelName);
+            }
+
+            json.WritePropertyName("data");
+            json.WriteRawValue(e.Data);
+            json.WriteString("previousHash", e.PreviousHash);
+            json.WriteString("hash", e.Hash);
+            json.WriteEndObject();
+            if (++count % 1000 == 0)
+            {
+                await json.FlushAsync(ct);
+            }
+        }
+
+        json.WriteEndArray();
+        await json.FlushAsync(ct);
+    }
+}
