@@ -221,13 +221,31 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
         await Assertions.Expect(chart).ToContainTextAsync("accuracy · MMLU (test)");
         await ShotAsync(page, "model-chart");
 
+        // A point opens its version (before any re-render of the chart, which would replace its markers).
+        // ApexCharts attaches its point handlers a moment after drawing: retry the click a few times (bounded).
+        var opened = false;
+        for (var attempt = 0; attempt < 5 && !opened; attempt++)
+        {
+            await series.Nth(0).Locator(".apexcharts-series-markers .apexcharts-marker").Nth(1).ClickAsync(new() { Force = true });
+            try
+            {
+                await page.WaitForURLAsync($"**/models/{model}/versions/2", new() { Timeout = 3_000, WaitUntil = WaitUntilState.Commit });
+                opened = true;
+            }
+            catch (TimeoutException)
+            {
+                // Not yet wired: click again.
+            }
+        }
+
+        Assert.True(opened, "clicking a point of the chart should open that version");
+
+        await page.GotoAsync($"/models/{model}");
+        await BrowserFixture.WaitForCircuitAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Dark theme" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".apex-chart[data-rendered=true] svg.apexcharts-svg")).ToBeVisibleAsync();
         await page.WaitForTimeoutAsync(300);
         await ShotAsync(page, "model-chart-dark");
-
-        // A point opens its version.
-        await series.Nth(0).Locator(".apexcharts-series-markers .apexcharts-marker").Nth(1).ClickAsync(new() { Force = true });
-        await page.WaitForURLAsync($"**/models/{model}/versions/2");
         await page.Context.CloseAsync();
     }
 
