@@ -100,7 +100,7 @@ public sealed class BackupRestoreTests
         await using var app = new RegistryApp();
         var ds = await app.CreateUserAsync(Roles.DataScientist);
         await app.RegisterModelAsync(ds, "tamper-target");
-        await app.ExecuteSqlAsync("DROP TRIGGER IF EXISTS AuditEvents_NoUpdate; UPDATE AuditEvents SET ActorName = 'someone else' WHERE Sequence = 2");
+        await app.ExecuteSqlAsync("DROP TRIGGER AuditEvents_NoUpdate; UPDATE AuditEvents SET ActorName = 'someone else' WHERE Sequence = 2");
 
         var result = await RegistryCli.RunAsync(app.DataDirectory, "verify-audit");
 

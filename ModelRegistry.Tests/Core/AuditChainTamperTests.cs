@@ -20,9 +20,27 @@ public sealed class AuditChainTamperTests : IAsyncLifetime
         {
             await _app.Get<ModelService>().CreateAsync(ds.Actor, new CreateModel($"tamper-{i}"), Ct);
         }
+
+        // The tamperer has the database file: they can drop the append-only triggers first.
+        await _app.ExecuteSqlAsync("DROP TRIGGER AuditEvents_NoUpdate; DROP TRIGGER AuditEvents_NoDelete;");
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    [Fact]
+    public async Task Database_refuses_to_update_or_delete_audit_events_while_its_triggers_stand()
+    {
+        await using var app = new RegistryApp();
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        await app.Get<ModelService>().CreateAsync(ds.Actor, new CreateModel("append-only"), Ct);
+
+        var update = await Assert.ThrowsAnyAsync<Exception>(() => app.ExecuteSqlAsync("UPDATE AuditEvents SET ActorName = 'x' WHERE Sequence = 1"));
+        var delete = await Assert.ThrowsAnyAsync<Exception>(() => app.ExecuteSqlAsync("DELETE FROM AuditEvents WHERE Sequence = 1"));
+
+        Assert.Contains("append-only", update.Message);
+        Assert.Contains("append-only", delete.Message);
+        Assert.Equal(2, (await app.AuditEventsAsync()).Count);
+    }
 
     [Fact]
     public async Task Untouched_chain_has_no_break()
