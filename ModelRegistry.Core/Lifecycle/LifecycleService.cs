@@ -316,6 +316,32 @@ public sealed class LifecycleService(
         return VersionService.ToInfo(modelName, version);
     }
 
+    /// <summary>
+    /// The version that was in <paramref name="stage"/> at <paramref name="at"/> ("which version was in Production on
+    /// 1 March"), from the stage history: each version's stage then is the target of its last stage change at or
+    /// before that moment (None before any). 404 when no version held the stage then.
+    /// </summary>
+    public async Task<VersionInfo> FindInStageAtAsync(string modelName, Stage stage, DateTimeOffset at, CancellationToken ct = default)
+    {
+        if (!Enum.IsDefined(stage))
+        {
+            throw ValidationFailedException.For("stage", "stage must be one of None, Staging, Production, Archived.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
+            ?? throw ModelService.NotFound(modelName);
+        var existing = await db.Versions.AsNoTracking().Where(v => v.ModelId == modelId && v.CreatedAt <= at)
+            .Select(v => new { v.Id, v.Number }).ToListAsync(ct);
+        var changes = await db.StageChanges.AsNoTracking().Where(c => c.Version.ModelId == modelId && c.At <= at)
+            .OrderBy(c => c.At).ThenBy(c => c.Id).Select(c => new { c.VersionId, c.ToStage }).ToListAsync(ct);
+        var stageThen = changes.GroupBy(c => c.VersionId).ToDictionary(g => g.Key, g => g.Last().ToStage);
+        var holder = existing.Where(v => (stageThen.TryGetValue(v.Id, out var s) ? s : Stage.None) == stage).MaxBy(v => v.Number)
+            ?? throw new NotFoundException($"No version of '{modelName}' was in {stage} at {at:u}.");
+        var version = await db.Versions.AsNoTracking().SingleAsync(v => v.Id == holder.Id, ct);
+        return VersionService.ToInfo(modelName, version);
+    }
+
     /// <summary>What every applicable gate says now about moving a version to <paramref name="target"/> (the request dialog shows it).</summary>
     public async Task<IReadOnlyList<GateResult>> CheckGatesAsync(string modelName, int number, Stage target, CancellationToken ct = default)
     {

@@ -28,8 +28,11 @@ internal static class LifecycleApi
             })
             .WithTags("Transitions");
 
-        api.MapGet("/models/{name}/stages/{stage}", (string name, string stage, LifecycleService service, CancellationToken ct) =>
-                service.FindInStageAsync(name, ParseStage(stage, "stage", required: true)!.Value, ct))
+        // ?at=2026-03-01T00:00:00Z answers from the stage history: which version held the stage then.
+        api.MapGet("/models/{name}/stages/{stage}", (string name, string stage, string? at, LifecycleService service, CancellationToken ct) =>
+                ModelRegistry.Core.Audit.AuditLogService.ParseTime("at", at) is { } moment
+                    ? service.FindInStageAtAsync(name, ParseStage(stage, "stage", required: true)!.Value, moment, ct)
+                    : service.FindInStageAsync(name, ParseStage(stage, "stage", required: true)!.Value, ct))
             .WithTags("Transitions");
 
         var transitions = api.MapGroup("/transitions").WithTags("Transitions");
