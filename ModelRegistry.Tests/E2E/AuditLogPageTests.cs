@@ -1,0 +1,41 @@
+using Microsoft.Playwright;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Tests.Infrastructure;
+
+namespace ModelRegistry.Tests.E2E;
+
+[Collection(BrowserCollection.Name)]
+public sealed class AuditLogPageTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task Auditor_filters_the_log_verifies_the_chain_and_finds_nothing_to_edit()
+    {
+        var ds = await browser.App.CreateUserAsync(Roles.DataScientist);
+        var name = $"audit-{Guid.NewGuid():N}"[..14];
+        await browser.App.RegisterModelAsync(ds, name);
+        await browser.App.CreateVersionAsync(ds, name);
+        var auditor = await browser.App.CreateUserAsync(Roles.Auditor);
+        var page = await browser.NewPageAsync(auditor);
+
+        await page.GotoAsync($"/audit?model={name}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.GetByText("2 events")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "version.created" })).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify chain" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "is intact" })).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "audit-log");
+
+        await page.GotoAsync($"/models/{name}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "New version" })).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Edit" })).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+
+        var dsPage = await browser.NewPageAsync(ds);
+        await dsPage.GotoAsync("/audit");
+        await Assertions.Expect(dsPage.GetByText("You don't have a role that allows this page")).ToBeVisibleAsync();
+        await dsPage.Context.CloseAsync();
+    }
+}
