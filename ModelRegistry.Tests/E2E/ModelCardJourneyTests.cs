@@ -222,19 +222,29 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
         await ShotAsync(page, "model-chart");
 
         // A point opens its version (before any re-render of the chart, which would replace its markers).
-        // ApexCharts attaches its point handlers a moment after drawing: retry the click a few times (bounded).
+        // ApexCharts attaches its point handlers a moment after drawing (and may redraw): click until the version
+        // opens, checking the address rather than waiting on a navigation event (bounded: 5 tries).
+        var target = $"/models/{model}/versions/2";
         var opened = false;
         for (var attempt = 0; attempt < 5 && !opened; attempt++)
         {
-            await series.Nth(0).Locator(".apexcharts-series-markers .apexcharts-marker").Nth(1).ClickAsync(new() { Force = true });
             try
             {
-                await page.WaitForURLAsync($"**/models/{model}/versions/2", new() { Timeout = 3_000, WaitUntil = WaitUntilState.Commit });
-                opened = true;
+                await series.Nth(0).Locator(".apexcharts-series-markers .apexcharts-marker").Nth(1)
+                    .ClickAsync(new() { Force = true, Timeout = 3_000 });
             }
             catch (TimeoutException)
             {
-                // Not yet wired: click again.
+                // The markers were being redrawn, or the page already moved on.
+            }
+
+            for (var wait = 0; wait < 30 && !opened; wait++)
+            {
+                opened = new Uri(page.Url).AbsolutePath.EndsWith(target, StringComparison.Ordinal);
+                if (!opened)
+                {
+                    await page.WaitForTimeoutAsync(100);
+                }
             }
         }
 
