@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Common;
@@ -102,12 +101,6 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
         Input.Line("model", query.Model, 100);
     }
 
-    /// <summary>Parses an ISO-8601 time from a query string; 400 when malformed.</summary>
-    public static DateTimeOffset? ParseTime(string field, string? value) =>
-        string.IsNullOrWhiteSpace(value) ? null
-        : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t
-        : throw ValidationFailedException.For(field, $"{field} must be an ISO-8601 time, e.g. 2026-03-01 or 2026-03-01T12:00:00Z.");
-
     private static IQueryable<AuditEvent> Filter(RegistryDbContext db, AuditQuery query)
     {
         Validate(query);
@@ -153,7 +146,7 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
 
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
-            var pattern = "%" + query.Text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            var pattern = Input.LikeContains(query.Text.Trim());
             events = events.Where(e => EF.Functions.Like(e.Data, pattern, "\\") || EF.Functions.Like(e.EntityId, pattern, "\\")
                 || EF.Functions.Like(e.ActorName, pattern, "\\"));
         }

@@ -42,6 +42,18 @@ public static class Input
         return v;
     }
 
+    /// <summary>A SQL LIKE pattern matching <paramref name="text"/> anywhere, with LIKE's wildcards escaped by <c>\\</c>.</summary>
+    public static string LikeContains(string text) =>
+        "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
+    /// <summary>An ISO-8601 time from a query string (UTC when it has no offset); blank → null; 400 when malformed.</summary>
+    public static DateTimeOffset? Time(string field, string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null
+        : DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var t) ? t
+        : throw ValidationFailedException.For(field, $"{field} must be an ISO-8601 time, e.g. 2026-03-01 or 2026-03-01T12:00:00Z.");
+
     public const int MaxTags = 30;
     public const int MaxTagLength = 50;
 

@@ -29,7 +29,7 @@ public sealed class ModelService(
         var search = Input.Line("search", query.Search, 200);
         if (search is not null)
         {
-            var pattern = "%" + EscapeLike(search) + "%";
+            var pattern = Input.LikeContains(search);
             models = models.Where(m => EF.Functions.Like(m.Name, pattern, "\\")
                 || EF.Functions.Like(m.DisplayName, pattern, "\\")
                 || EF.Functions.Like(m.Description, pattern, "\\"));
@@ -169,9 +169,6 @@ public sealed class ModelService(
         changes[field] = new { before, after };
         set(after);
     }
-
-    private static string EscapeLike(string s) =>
-        s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     private static IQueryable<ModelInfo> Project(IQueryable<RegisteredModel> models) =>
         models.Select(m => new ModelInfo(

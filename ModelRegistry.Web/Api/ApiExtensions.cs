@@ -47,7 +47,7 @@ public static class ApiExtensions
 
         models.MapGet("/", (ModelService service, CancellationToken ct, string? search, string? tag, string? task,
                 string? stage, string? sort, int? page, int? pageSize) =>
-            service.ListAsync(new ModelQuery(search, tag, task, ParseStage(stage), ParseSort(sort, out var descending), descending,
+            service.ListAsync(new ModelQuery(search, tag, task, LifecycleApi.ParseStage(stage, "stage", required: false), ParseSort(sort, out var descending), descending,
                 page ?? 1, pageSize ?? PageRequest.DefaultPageSize), ct));
 
         models.MapPost("/", async (CreateModel body, ModelService service, ClaimsPrincipal user, CancellationToken ct) =>
@@ -82,11 +82,6 @@ public static class ApiExtensions
                 ClaimsPrincipal user, CancellationToken ct) =>
             service.UpdateAsync(user.ToActor(), name, number, body, ct));
     }
-
-    private static Stage? ParseStage(string? stage) =>
-        string.IsNullOrWhiteSpace(stage) ? null
-        : TryParseName<Stage>(stage, out var s) ? s
-        : throw ValidationFailedException.For("stage", "stage must be one of None, Staging, Production, Archived.");
 
     private static ModelSort ParseSort(string? sort, out bool descending)
     {

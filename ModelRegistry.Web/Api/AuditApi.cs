@@ -62,8 +62,8 @@ internal static class AuditApi
     private static AuditQuery Query(string? actor, string? action, string? entity, string? model, string? from, string? to,
         string? q, int? page, int? pageSize)
     {
-        var query = new AuditQuery(actor, action, entity, model, AuditLogService.ParseTime("from", from),
-            AuditLogService.ParseTime("to", to), q, page, pageSize);
+        var query = new AuditQuery(actor, action, entity, model, Input.Time("from", from),
+            Input.Time("to", to), q, page, pageSize);
         AuditLogService.Validate(query);
         return query;
     }

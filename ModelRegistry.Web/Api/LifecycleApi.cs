@@ -30,7 +30,7 @@ internal static class LifecycleApi
 
         // ?at=2026-03-01T00:00:00Z answers from the stage history: which version held the stage then.
         api.MapGet("/models/{name}/stages/{stage}", (string name, string stage, string? at, LifecycleService service, CancellationToken ct) =>
-                ModelRegistry.Core.Audit.AuditLogService.ParseTime("at", at) is { } moment
+                ModelRegistry.Core.Common.Input.Time("at", at) is { } moment
                     ? service.FindInStageAtAsync(name, ParseStage(stage, "stage", required: true)!.Value, moment, ct)
                     : service.FindInStageAsync(name, ParseStage(stage, "stage", required: true)!.Value, ct))
             .WithTags("Transitions");
@@ -59,7 +59,7 @@ internal static class LifecycleApi
         });
     }
 
-    private static Stage? ParseStage(string? value, string field, bool required)
+    internal static Stage? ParseStage(string? value, string field, bool required)
     {
         if (string.IsNullOrWhiteSpace(value))
         {

@@ -93,6 +93,7 @@ public static class WebRegistration
             .AddSignInManager()
             .AddClaimsPrincipalFactory<RegistryClaimsPrincipalFactory>();
         services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
+        services.AddHttpContextAccessor();
         services.AddScoped<IClaimsTransformation, RoleRefreshTransformation>();
 
         services.AddAuthorizationBuilder()

@@ -11,12 +11,21 @@ namespace ModelRegistry.Web.Security;
 /// so a granted or revoked role takes effect on the user's next action rather than when the cookie
 /// next revalidates. A locked or deleted account loses its identity altogether.
 /// </summary>
-internal sealed class RoleRefreshTransformation(IDbContextFactory<RegistryDbContext> dbFactory, AccessGuard guard)
-    : IClaimsTransformation
+internal sealed class RoleRefreshTransformation(
+    IDbContextFactory<RegistryDbContext> dbFactory,
+    AccessGuard guard,
+    IHttpContextAccessor http) : IClaimsTransformation
 {
     public async Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
     {
         if (principal.Identity?.IsAuthenticated != true || principal.HasClaim(c => c.Type == ActorClaims.RolesFreshClaim))
+        {
+            return principal;
+        }
+
+        // Static files do not look at roles: spare them the query (a page load fetches several assets with the
+        // cookie attached). Everything else — pages, the API, the circuit's hub connection — gets fresh roles.
+        if (http.HttpContext?.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.StaticAssets.StaticAssetDescriptor>() is not null)
         {
             return principal;
         }
