@@ -156,7 +156,7 @@ done
 rm -f "$big"
 
 browser_status="skipped"
-declare -a t_api_small t_browser t_sending
+declare -a t_api_small t_browser t_sending t_after t_before t_alone
 if [ "${SKIP_BROWSER:-0}" != 1 ]; then
   small="$work/browser-${BROWSER_MIB}m.dat"
   head -c "${BROWSER_MIB}M" /dev/urandom >"$small"
@@ -167,6 +167,9 @@ if [ "${SKIP_BROWSER:-0}" != 1 ]; then
     echo "$result" >>"$work/browser.jsonl"
     t_browser+=("$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["failed"] == 0, r; print("%.3f" % r["seconds"])' "$result")")
     t_sending+=("$(python3 -c 'import json,sys; print("%.3f" % json.loads(sys.argv[1])["sending"])' "$result")")
+    t_alone+=("$(python3 -c 'import json,sys; print("%.3f" % json.loads(sys.argv[1])["chromiumAlone"])' "$result")")
+    t_before+=("$(python3 -c 'import json,sys; print("%.3f" % json.loads(sys.argv[1])["beforeSend"])' "$result")")
+    t_after+=("$(python3 -c 'import json,sys; print("%.3f" % json.loads(sys.argv[1])["serverAfterLastByte"])' "$result")")
     t_api_small+=("$(upload "$small" "api-${BROWSER_MIB}m-$round.dat" "$small_sha")")
   done
   listed=$(api "$files" | python3 -c "import json,sys; print(sum(1 for f in json.load(sys.stdin) if f['sha256'] == sys.argv[1]))" "$small_sha")
@@ -189,6 +192,9 @@ if [ "$browser_status" = done ]; then
   browser_mbps=$(mbps "$BROWSER_MIB" "$browser"); api_small_mbps=$(mbps "$BROWSER_MIB" "$api_small"); api_big_mbps=$(mbps "$SIZE_MIB" "$up")
   share=$(awk -v a="$browser_mbps" -v b="$api_big_mbps" 'BEGIN { printf "%.2f", a / b }')
   share_small=$(awk -v a="$browser_mbps" -v b="$api_small_mbps" 'BEGIN { printf "%.2f", a / b }')
+  alone=$(median "${t_alone[@]}"); alone_mbps=$(mbps "$BROWSER_MIB" "$alone")
+  share_alone=$(awk -v a="$browser_mbps" -v b="$alone_mbps" 'BEGIN { printf "%.2f", a / b }')
+  ceiling=$(awk -v a="$alone_mbps" -v b="$api_big_mbps" 'BEGIN { printf "%.2f", a / b }')
   verdicts+=("$(ok "$share" 0.5 ge)" "$(ok "$share_small" 0.5 ge)")
 fi
 
@@ -209,10 +215,15 @@ fi
   echo "| download ÷ sha256sum | **$down_ratio** | | ≤ 1.0 | ${verdicts[2]} |"
   if [ "$browser_status" = done ]; then
     echo "| dashboard upload, headless Chromium (${BROWSER_MIB} MiB) | $browser s ($browser_mbps MB/s) | ${t_browser[*]} | | |"
+    echo "| … of which the file chosen → XHR started (dashboard queue, .NET round trip) | $(median "${t_before[@]}") s | ${t_before[*]} | | |"
     echo "| … of which the browser sending the bytes (XHR upload start → last byte) | $(median "${t_sending[@]}") s | ${t_sending[*]} | | |"
+    echo "| … of which the server finishing after the last byte (hash, fsync, commit → response) | $(median "${t_after[@]}") s | ${t_after[*]} | | |"
     echo "| API upload, \`curl -T\` (${BROWSER_MIB} MiB) | $api_small s ($api_small_mbps MB/s) | ${t_api_small[*]} | | |"
     echo "| dashboard ÷ API throughput (vs the ${SIZE_MIB} MiB API upload) | **$share** | | ≥ 0.5 | ${verdicts[3]} |"
     echo "| dashboard ÷ API throughput (same ${BROWSER_MIB} MiB file) | **$share_small** | | ≥ 0.5 | ${verdicts[4]} |"
+    echo "| baseline: Chromium alone, bare XHR of the same file to a server that discards it | $alone s ($alone_mbps MB/s) | ${t_alone[*]} | | |"
+    echo "| dashboard ÷ Chromium alone (what the registry keeps of the browser's own upload speed) | **$share_alone** | | | |"
+    echo "| Chromium alone ÷ API 1 GiB throughput (the most any dashboard could reach here) | $ceiling | | | |"
   fi
 } | tee -a "${REPORT:-/dev/null}"
 

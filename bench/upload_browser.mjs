@@ -2,6 +2,7 @@
 // Files tab, chooses one file and times until the tab reports it uploaded. Prints {"seconds": …}.
 // Usage: node upload_browser.mjs BASE_URL EMAIL PASSWORD MODEL FILE
 import { statfsSync } from "node:fs";
+import http from "node:http";
 import { chromium } from "playwright-core";
 
 const [base, email, password, model, file] = process.argv.slice(2);
@@ -43,6 +44,7 @@ try {
   // Marks in the page (not part of the product): when the bytes start and finish going out, and the response.
   await page.evaluate(() => {
     const marks = window.__uploadMarks = {};
+    document.addEventListener("change", () => { marks.change ??= performance.now(); }, true);
     const send = XMLHttpRequest.prototype.send;
     XMLHttpRequest.prototype.send = function (body) {
       marks.send = performance.now();
@@ -52,15 +54,59 @@ try {
     };
   });
 
-  const started = performance.now();
+  // Timed inside the page, on the browser's clock: from the moment the file input reports the chosen file to
+  // the moment the tab shows it uploaded (a MutationObserver marks it). Polling from here instead would add up
+  // to Playwright's 500 ms poll interval to every round.
+  await page.evaluate(() => {
+    const marks = window.__uploadMarks;
+    new MutationObserver((_, observer) => {
+      if (document.body.textContent.includes("Uploaded 1 of 1 files")) {
+        marks.shown = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
   await page.getByLabel("Choose files to upload").setInputFiles(file);
-  await page.getByText("Uploaded 1 of 1 files").waitFor();
-  const seconds = (performance.now() - started) / 1000;
+  await page.waitForFunction(() => window.__uploadMarks.shown !== undefined);
   const failed = await page.getByText("failed").count();
   const marks = await page.evaluate(() => window.__uploadMarks);
+  // Baseline in the same browser: the same file sent by a bare XHR to a local server that only counts and
+  // discards the bytes — what Chromium itself can push through an upload on this machine right now.
+  const sink = http.createServer((req, res) => {
+    if (req.method !== "PUT") {
+      res.setHeader("Content-Type", "text/html");
+      res.end("<!doctype html><input type=file aria-label=sink>");
+      return;
+    }
+    let n = 0;
+    req.on("data", chunk => { n += chunk.length; });
+    req.on("end", () => res.end(String(n)));
+  });
+  await new Promise(resolve => sink.listen(0, "127.0.0.1", resolve));
+  let chromiumAlone;
+  try {
+    const bare = await context.newPage();
+    await bare.goto(`http://127.0.0.1:${sink.address().port}/`);
+    await bare.getByLabel("sink").setInputFiles(file);
+    chromiumAlone = await bare.evaluate(() => new Promise((resolve, reject) => {
+      const input = document.querySelector("input");
+      const xhr = new XMLHttpRequest();
+      const t0 = performance.now();
+      xhr.open("PUT", "/sink");
+      xhr.onload = () => xhr.responseText === String(input.files[0].size)
+        ? resolve((performance.now() - t0) / 1000) : reject(new Error("sink got " + xhr.responseText));
+      xhr.onerror = () => reject(new Error("sink upload failed"));
+      xhr.send(input.files[0]);
+    }));
+  } finally {
+    sink.close();
+  }
+
   console.log(JSON.stringify({
-    seconds,
+    chromiumAlone,
+    seconds: (marks.shown - marks.change) / 1000,
     failed,
+    beforeSend: (marks.send - marks.change) / 1000,
     sending: (marks.sent - marks.send) / 1000,
     serverAfterLastByte: (marks.response - marks.sent) / 1000,
   }));
