@@ -12,8 +12,17 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Api;
 
-/// <summary>Upload, listing and download of a version's files over HTTP, as CI jobs and download tools use them.</summary>
-public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture<ArtifactApiFixture>
+/// <summary>The file-system store (the default).</summary>
+public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : ArtifactApiSuite(fixture), IClassFixture<ArtifactApiFixture>;
+
+/// <summary>The same suite with the artifact store in an S3 bucket.</summary>
+public sealed class S3ArtifactApiTests(S3ArtifactApiFixture fixture) : ArtifactApiSuite(fixture), IClassFixture<S3ArtifactApiFixture>;
+
+/// <summary>
+/// Upload, listing and download of a version's files over HTTP, as CI jobs and download tools use them; run
+/// against each artifact store.
+/// </summary>
+public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -45,7 +54,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
 
     /// <summary>What a failed request must leave alone: rows, audit trail and every file in the store.</summary>
     private async Task<(int Rows, long Audit, string Files)> SnapshotAsync() =>
-        (await ArtifactRowsAsync(), await fixture.App.LastAuditSequenceAsync(), string.Join('\n', fixture.App.StoreFiles()));
+        (await ArtifactRowsAsync(), await fixture.App.LastAuditSequenceAsync(), await fixture.StoreSnapshotAsync());
 
     [Fact]
     public async Task Upload_then_download_gives_back_the_bytes_with_the_sha256_as_etag()
@@ -234,7 +243,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     };
 
     [Theory]
-    [MemberData(nameof(BadTargets))]
+    [MemberData(nameof(BadTargets), MemberType = typeof(ArtifactApiSuite))]
     public async Task Bad_paths_are_400_and_nothing_is_written(string what, string path)
     {
         var before = await SnapshotAsync();
@@ -263,7 +272,6 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
         var before = await SnapshotAsync();
         var target = ArtifactApiFixture.FileUrl("cut-off.dat");
 
-        var tmp = Path.Combine(fixture.App.DataDirectory, "artifacts", "tmp");
         var streaming = false;
 
         await RawHttp.CutOffUploadAsync(fixture.Server, target, fixture.TokenFor(Roles.DataScientist),
@@ -271,7 +279,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
             {
                 // Cut only once the server is writing the body to the store: the case that could leave a stray file.
                 var wait = Stopwatch.StartNew();
-                while (!(streaming = Directory.EnumerateFiles(tmp, "*.part").Any()) && wait.Elapsed < TimeSpan.FromSeconds(10))
+                while (!(streaming = await fixture.UploadInProgressAsync()) && wait.Elapsed < TimeSpan.FromSeconds(10))
                 {
                     await Task.Delay(20, Ct);
                 }
@@ -292,7 +300,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     public static TheoryData<string> Roles_() => new(ArtifactApiFixture.AllRoles);
 
     [Theory]
-    [MemberData(nameof(Roles_))]
+    [MemberData(nameof(Roles_), MemberType = typeof(ArtifactApiSuite))]
     public async Task Only_data_scientists_and_admins_may_upload(string role)
     {
         var allowed = role is Roles.DataScientist or Roles.Admin;
@@ -313,7 +321,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [MemberData(nameof(Roles_))]
+    [MemberData(nameof(Roles_), MemberType = typeof(ArtifactApiSuite))]
     public async Task Every_role_may_list_and_download(string role)
     {
         await PutAsync("readable.dat", [9, 8, 7]);
@@ -393,7 +401,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [MemberData(nameof(HostileFiles))]
+    [MemberData(nameof(HostileFiles), MemberType = typeof(ArtifactApiSuite))]
     public async Task Hostile_headers_are_stored_flagged_and_leave_the_server_healthy(string what, string name)
     {
         var bytes = Hostile(name);
@@ -425,8 +433,14 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     }
 }
 
+/// <summary>The per-file limit on the file-system store.</summary>
+public sealed class ArtifactSizeLimitTests(SmallLimitFixture fixture) : ArtifactSizeLimitSuite(fixture), IClassFixture<SmallLimitFixture>;
+
+/// <summary>The per-file limit on the S3 store.</summary>
+public sealed class S3ArtifactSizeLimitTests(S3SmallLimitFixture fixture) : ArtifactSizeLimitSuite(fixture), IClassFixture<S3SmallLimitFixture>;
+
 /// <summary>The per-file limit (Registry:Artifacts:MaxFileBytes), set to 64 KiB here.</summary>
-public sealed class ArtifactSizeLimitTests(SmallLimitFixture fixture) : IClassFixture<SmallLimitFixture>
+public abstract class ArtifactSizeLimitSuite(ArtifactApiFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -435,7 +449,7 @@ public sealed class ArtifactSizeLimitTests(SmallLimitFixture fixture) : IClassFi
     private async Task<(int, string)> SnapshotAsync()
     {
         await using var db = await fixture.App.DbAsync();
-        return (await db.Artifacts.CountAsync(Ct), string.Join('\n', fixture.App.StoreFiles()));
+        return (await db.Artifacts.CountAsync(Ct), await fixture.StoreSnapshotAsync());
     }
 
     [Fact]

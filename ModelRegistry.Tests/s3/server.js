@@ -1,8 +1,11 @@
 'use strict';
 // A real S3-protocol server for the tests and benchmarks: s3rver 3.7.1 on loopback, with the three calls it
 // lacks and the artifact store uses (AWS S3, MinIO and Ceph all have them): ListMultipartUploads,
-// AbortMultipartUpload and UploadPartCopy. They work on s3rver's own files through its store.
-//   node server.js --directory DIR --bucket NAME [--port N]
+// AbortMultipartUpload and UploadPartCopy; and CopyObject with a percent-encoded source (as the AWS SDK for .NET
+// sends it; s3rver decodes only unreserved characters). They work on s3rver's own files through its store, ahead
+// of its signature check: a test server on loopback only.
+//   node --openssl-legacy-provider server.js --directory DIR --bucket NAME [--port N]
+// (s3rver's list continuation tokens use DES, which Node's OpenSSL 3 has only in its legacy provider.)
 // Prints "listening PORT" once it accepts requests; stops on SIGTERM or when standard input closes.
 const fs = require('fs-extra');
 const path = require('path');
@@ -23,6 +26,12 @@ const xml = body => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 const server = new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: [{ name: bucket }] });
 const store = server.store;
 const uploadsDir = name => store.getResourcePath(name, undefined, 'uploads');
+
+function copySource(ctx) {
+  const source = decodeURIComponent(ctx.headers['x-amz-copy-source'].replace(/^\//, '').split('?')[0]);
+  const slash = source.indexOf('/');
+  return [source.slice(0, slash), source.slice(slash + 1)];
+}
 
 async function shims(ctx, next) {
   const [, name, ...rest] = ctx.path.split('/');
@@ -58,11 +67,24 @@ async function shims(ctx, next) {
     ctx.status = 204;
     return;
   }
+  if (ctx.method === 'PUT' && key && !q.uploadId && ctx.headers['x-amz-copy-source']) {
+    const [sourceBucket, sourceKey] = copySource(ctx);
+    if (!(await store.existsObject(sourceBucket, sourceKey))) {
+      ctx.status = 404;
+      ctx.type = 'application/xml';
+      ctx.body = xml('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+      return;
+    }
+    const metadata = await store.copyObject(sourceBucket, sourceKey, name, key, null);
+    ctx.type = 'application/xml';
+    ctx.body = xml(`<CopyObjectResult><LastModified>${new Date(metadata['last-modified']).toISOString()}</LastModified>` +
+      `<ETag>${escape(metadata.etag)}</ETag></CopyObjectResult>`);
+    return;
+  }
   if (ctx.method === 'PUT' && key && q.uploadId && q.partNumber && ctx.headers['x-amz-copy-source']) {
-    const source = decodeURIComponent(ctx.headers['x-amz-copy-source'].replace(/^\//, ''));
-    const slash = source.indexOf('/');
+    const [sourceBucket, sourceKey] = copySource(ctx);
     const range = /^bytes=(\d+)-(\d+)$/.exec(ctx.headers['x-amz-copy-source-range'] || '');
-    const object = await store.getObject(source.slice(0, slash), source.slice(slash + 1),
+    const object = await store.getObject(sourceBucket, sourceKey,
       range ? { start: Number(range[1]), end: Number(range[2]) } : undefined);
     if (!object) {
       ctx.status = 404;
