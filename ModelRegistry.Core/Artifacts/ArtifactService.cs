@@ -128,13 +128,14 @@ public sealed partial class ArtifactService(
                     $"The stored bytes of '{normalized}' are missing from the artifact store; an operator should run verify-artifacts.");
             }
 
-            if (stream.Length != row.Size)
+            var length = stream.Length;
+            if (length != row.Size)
             {
                 await stream.DisposeAsync();
                 logger.LogError("The blob {Sha256} of {Model}/{Number}/{Path} has {Length} bytes, not {Size}.", row.Sha256, modelName, number,
-                    normalized, stream.Length, row.Size);
+                    normalized, length, row.Size);
                 throw new ArtifactIntegrityException(
-                    $"The stored bytes of '{normalized}' are damaged ({stream.Length} bytes, recorded {row.Size}); an operator should run verify-artifacts.");
+                    $"The stored bytes of '{normalized}' are damaged ({length} bytes, recorded {row.Size}); an operator should run verify-artifacts.");
             }
 
             return new ArtifactContent(ToInfo(row), new VerifyingStream(stream, row.Sha256, row.Size));

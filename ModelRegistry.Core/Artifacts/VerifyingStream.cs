@@ -5,21 +5,26 @@ namespace ModelRegistry.Core.Artifacts;
 
 /// <summary>
 /// A stored file's bytes on their way to a reader, checked against the SHA-256 and length the database recorded.
-/// Read from start to end, the bytes are hashed as they pass, and the read that would hand over the last of them
-/// first makes sure nothing follows and that the hash matches; otherwise it throws
-/// <see cref="ArtifactIntegrityException"/> instead of returning them. A download therefore never completes with
-/// wrong bytes: a small file fails before its response starts, a large one is cut off before its final chunk.
-/// A reader that seeks (a range request) gets the bytes unchecked: a part cannot be checked without the whole.
-/// Works over any store's stream (file or object store), so every download path shares it.
+/// Read from start to end, the bytes are hashed as they pass, but the last <see cref="TailBytes"/> are held back:
+/// they are read in full, the hash is checked and the store must have nothing more, and only then are they handed
+/// over; otherwise the read throws <see cref="ArtifactIntegrityException"/>. A download therefore never completes
+/// with wrong bytes: a file of up to <see cref="TailBytes"/> fails before its response starts, a larger one is cut
+/// off before its end. A reader that seeks (a range request) gets the bytes unchecked: a part cannot be checked
+/// without the whole. Works over any store's stream (file or object store), so every download path shares it.
 /// </summary>
 public sealed class VerifyingStream : Stream
 {
+    /// <summary>How much of the end is held back until the whole file has been checked.</summary>
+    public const int TailBytes = 64 * 1024;
+
     private readonly Stream _inner;
     private readonly string _expectedSha256;
     private readonly long _expectedLength;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _position;
     private bool _verifying = true;
+    private byte[]? _tail;
+    private int _tailOffset;
 
     /// <param name="inner">The stored bytes, positioned at the start.</param>
     /// <param name="expectedSha256">Lowercase hex SHA-256 the bytes must have.</param>
@@ -31,7 +36,7 @@ public sealed class VerifyingStream : Stream
         _expectedLength = expectedLength;
     }
 
-    /// <summary>True once every byte was read in order and matched (for tests and logs).</summary>
+    /// <summary>True once every byte was read in order and matched.</summary>
     public bool Verified { get; private set; }
 
     public override bool CanRead => true;
@@ -41,12 +46,17 @@ public sealed class VerifyingStream : Stream
 
     public override long Position
     {
-        get => _inner.CanSeek ? _inner.Position : _position;
+        get => _position;
         set => Seek(value, SeekOrigin.Begin);
     }
 
     public override long Seek(long offset, SeekOrigin origin)
     {
+        if (_tail is not null)
+        {
+            throw new NotSupportedException("Cannot seek once the end of the file has been read.");
+        }
+
         var target = _inner.Seek(offset, origin);
         if (target != _position)
         {
@@ -58,80 +68,83 @@ public sealed class VerifyingStream : Stream
         return target;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        var n = _inner.Read(buffer);
-        Check(buffer[..n], () => ProbeEnd());
-        return n;
-    }
+    public override int Read(byte[] buffer, int offset, int count) =>
+        // Downloads read asynchronously; this is for completeness (file and object streams both read either way).
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var n = await _inner.ReadAsync(buffer, cancellationToken);
-        if (_verifying && (n == 0 || _position + n >= _expectedLength))
+        if (buffer.Length == 0)
         {
-            // The last bytes: nothing may follow them.
-            var extra = n == 0 ? 0 : await ProbeEndAsync(cancellationToken);
-            Check(buffer.Span[..n], () => extra);
-        }
-        else
-        {
-            Check(buffer.Span[..n], () => 0);
+            return 0;
         }
 
-        return n;
-    }
-
-    private void Check(ReadOnlySpan<byte> read, Func<int> bytesAfter)
-    {
         if (!_verifying)
         {
-            _position += read.Length;
-            return;
+            var read = await _inner.ReadAsync(buffer, cancellationToken);
+            _position += read;
+            return read;
         }
 
-        _hash.AppendData(read);
-        _position += read.Length;
-        if (read.Length == 0 && _position < _expectedLength)
+        if (_tail is null)
         {
-            Fail($"the store returned {_position} of {_expectedLength} bytes");
+            var beforeTail = _expectedLength - TailBytes - _position;
+            if (beforeTail > 0)
+            {
+                // Never into the tail: that is read and checked as a whole.
+                var n = await _inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, beforeTail)], cancellationToken);
+                if (n == 0)
+                {
+                    Fail($"the store returned {_position} of {_expectedLength} bytes");
+                }
+
+                _hash.AppendData(buffer.Span[..n]);
+                _position += n;
+                return n;
+            }
+
+            _tail = await ReadTailAsync(cancellationToken);
         }
 
-        if (_position < _expectedLength)
+        var served = Math.Min(buffer.Length, _tail.Length - _tailOffset);
+        _tail.AsSpan(_tailOffset, served).CopyTo(buffer.Span);
+        _tailOffset += served;
+        _position += served;
+        return served;
+    }
+
+    private async Task<byte[]> ReadTailAsync(CancellationToken ct)
+    {
+        var tail = new byte[_expectedLength - _position];
+        var filled = 0;
+        while (filled < tail.Length)
         {
-            return;
+            var n = await _inner.ReadAsync(tail.AsMemory(filled), ct);
+            if (n == 0)
+            {
+                Fail($"the store returned {_position + filled} of {_expectedLength} bytes");
+            }
+
+            filled += n;
         }
 
-        if (_position > _expectedLength || bytesAfter() > 0)
+        if (await _inner.ReadAsync(new byte[1], ct) > 0)
         {
             Fail($"the store holds more than the recorded {_expectedLength} bytes");
         }
 
+        _hash.AppendData(tail);
         var actual = Convert.ToHexStringLower(_hash.GetHashAndReset());
         if (actual != _expectedSha256)
         {
             Fail($"the stored bytes hash to {actual}");
         }
 
-        _verifying = false;
         Verified = true;
-    }
-
-    private int ProbeEnd()
-    {
-        Span<byte> one = stackalloc byte[1];
-        return _inner.Read(one);
-    }
-
-    private async ValueTask<int> ProbeEndAsync(CancellationToken ct)
-    {
-        var one = new byte[1];
-        return await _inner.ReadAsync(one, ct);
+        return tail;
     }
 
     private void Fail(string what)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using ModelRegistry.Core.Artifacts.Storage.S3;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
 
@@ -38,6 +39,25 @@ public class ArtifactApiFixture : IAsyncLifetime
     /// <summary>Whether the store is receiving an upload right now (its temporary file exists).</summary>
     public virtual Task<bool> UploadInProgressAsync() =>
         Task.FromResult(Directory.EnumerateFiles(Path.Combine(App.DataDirectory, "artifacts", "tmp"), "*.part").Any());
+
+    /// <summary>Overwrites a stored blob's bytes behind the registry's back, as bit rot or an intruder could.</summary>
+    public virtual async Task ReplaceBlobAsync(string sha256, byte[] bytes)
+    {
+        var blob = Path.Combine(App.DataDirectory, "artifacts", "blobs", sha256[..2], sha256[2..4], sha256);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await File.WriteAllBytesAsync(blob, bytes);
+    }
+
+    /// <summary>Deletes a stored blob behind the registry's back.</summary>
+    public virtual Task RemoveBlobAsync(string sha256)
+    {
+        File.Delete(Path.Combine(App.DataDirectory, "artifacts", "blobs", sha256[..2], sha256[2..4], sha256));
+        return Task.CompletedTask;
+    }
 
     public async ValueTask InitializeAsync()
     {
@@ -102,6 +122,18 @@ public class S3ArtifactApiFixture : ArtifactApiFixture
     public override async Task<string> StoreSnapshotAsync() => string.Join('\n', await S3.ContentsAsync());
 
     public override async Task<bool> UploadInProgressAsync() => (await S3.UploadsAsync()).Count > 0;
+
+    public override async Task ReplaceBlobAsync(string sha256, byte[] bytes) =>
+        await S3.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = S3.Bucket,
+            Key = S3ArtifactStore.BlobKey(sha256),
+            InputStream = new MemoryStream(bytes),
+            UseChunkEncoding = false,
+        });
+
+    public override async Task RemoveBlobAsync(string sha256) =>
+        await S3.Client.DeleteObjectAsync(S3.Bucket, S3ArtifactStore.BlobKey(sha256));
 
     public override async ValueTask DisposeAsync()
     {

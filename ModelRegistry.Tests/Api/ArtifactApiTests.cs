@@ -297,6 +297,81 @@ public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await Ds.GetAsync(target, Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task Stored_bytes_that_vanished_give_an_integrity_error_never_a_404_or_other_bytes()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(10_000);
+        await PutAsync("vanished.dat", bytes);
+        await fixture.RemoveBlobAsync(Sha(bytes));
+
+        var response = await Ds.GetAsync(ArtifactApiFixture.FileUrl("vanished.dat"), Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("Stored bytes damaged", problem.GetProperty("title").GetString());
+        Assert.Contains("missing from the artifact store", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Changed_stored_bytes_of_a_small_file_are_refused_before_the_response_starts()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(10_000);
+        await PutAsync("rotten-small.dat", bytes);
+        var rotten = (byte[])bytes.Clone();
+        rotten[5000] ^= 0x01;
+        await fixture.ReplaceBlobAsync(Sha(bytes), rotten);
+
+        var response = await Ds.GetAsync(ArtifactApiFixture.FileUrl("rotten-small.dat"), Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("Stored bytes damaged", problem.GetProperty("title").GetString());
+        Assert.Contains("verify-artifacts", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Changed_stored_bytes_of_a_large_file_cut_the_download_off_before_its_last_chunk()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        await PutAsync("rotten-large.dat", bytes);
+        var rotten = (byte[])bytes.Clone();
+        rotten[17] ^= 0x80; // early: most of the file has left before the damage can be known
+        await fixture.ReplaceBlobAsync(Sha(bytes), rotten);
+
+        using var response = await Ds.GetAsync(ArtifactApiFixture.FileUrl("rotten-large.dat"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        var received = 0L;
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(Ct);
+            var buffer = new byte[64 * 1024];
+            int n;
+            while ((n = await body.ReadAsync(buffer, Ct)) > 0)
+            {
+                received += n;
+            }
+        });
+
+        // The client sees a broken transfer, never a complete 200 with the wrong bytes.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(failure);
+        Assert.True(received < bytes.Length, $"received {received} of {bytes.Length} bytes");
+    }
+
+    [Fact]
+    public async Task Stored_bytes_of_the_wrong_length_are_refused()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(10_000);
+        await PutAsync("shrunk.dat", bytes);
+        await fixture.ReplaceBlobAsync(Sha(bytes), bytes[..9_000]);
+
+        var response = await Ds.GetAsync(ArtifactApiFixture.FileUrl("shrunk.dat"), Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Contains("9000 bytes, recorded 10000", problem.GetProperty("detail").GetString());
+    }
+
     public static TheoryData<string> Roles_() => new(ArtifactApiFixture.AllRoles);
 
     [Theory]
