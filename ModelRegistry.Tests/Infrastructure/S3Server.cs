@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ModelRegistry.Core;
@@ -187,7 +186,4 @@ public sealed class S3Server : IAsyncDisposable
             Restore.Release();
         }
     }
-
-    /// <summary>True when <paramref name="e"/> is S3's "no such key".</summary>
-    public static bool IsNotFound(AmazonS3Exception e) => e.StatusCode == HttpStatusCode.NotFound;
 }

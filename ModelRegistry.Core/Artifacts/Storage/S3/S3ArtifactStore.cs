@@ -65,6 +65,12 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
 
     public string Bucket { get; }
 
+    /// <summary>Above this size a blob is copied into place part by part (S3's limit; smaller in tests).</summary>
+    internal long SingleCopyLimit { get; init; } = MaxSingleCopyBytes;
+
+    /// <summary>Part size of a copy in parts (smaller in tests).</summary>
+    internal long CopyPartSize { get; init; } = CopyPartBytes;
+
     /// <summary>The object key of the blob with this hash (whether or not it exists).</summary>
     public static string BlobKey(string sha256) => $"{BlobPrefix}{sha256[..2]}/{sha256[2..4]}/{sha256}";
 
@@ -201,7 +207,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         var existing = await LengthAsync(target, ct);
         if (existing != blob.Size)
         {
-            if (blob.Size > MaxSingleCopyBytes)
+            if (blob.Size > SingleCopyLimit)
             {
                 await CopyInPartsAsync(blob.Key, target, blob.Size, ct);
             }
@@ -412,7 +418,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         {
             var parts = new List<PartETag>();
             var number = 1;
-            for (long first = 0; first < size; first += CopyPartBytes, number++)
+            for (long first = 0; first < size; first += CopyPartSize, number++)
             {
                 var part = number;
                 var from = first;
@@ -425,7 +431,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
                     UploadId = uploadId,
                     PartNumber = part,
                     FirstByte = from,
-                    LastByte = Math.Min(size, from + CopyPartBytes) - 1,
+                    LastByte = Math.Min(size, from + CopyPartSize) - 1,
                 }, ct));
                 parts.Add(new PartETag(part, response.ETag));
             }
