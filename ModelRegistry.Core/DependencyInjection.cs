@@ -111,6 +111,11 @@ public static class DependencyInjection
                 Webhooks.WebhookDispatcher.CreateHandler(sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>()));
         services.AddSingleton<RegistryStats>();
         services.AddSingleton<FileSystemArtifactStore>();
+        // Registry:Artifacts:Store picks where blobs live; everything else sees only IArtifactStore.
+        services.AddSingleton<IArtifactStore>(sp =>
+            sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Artifacts.Store == ArtifactStoreKind.S3
+                ? ActivatorUtilities.CreateInstance<Artifacts.Storage.S3.S3ArtifactStore>(sp)
+                : sp.GetRequiredService<FileSystemArtifactStore>());
         services.AddSingleton<ArtifactService>();
         return builder;
     }

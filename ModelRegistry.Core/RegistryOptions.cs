@@ -36,8 +36,52 @@ public sealed class AdminBootstrapOptions
 
 public sealed class ArtifactOptions
 {
-    public string Store { get; set; } = "FileSystem";
+    /// <summary>FileSystem (default: under the data directory) or S3 (a bucket, <see cref="S3"/>).</summary>
+    public ArtifactStoreKind Store { get; set; } = ArtifactStoreKind.FileSystem;
 
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 200L * 1024 * 1024 * 1024;
+
+    /// <summary><c>Registry:Artifacts:S3</c>, read when <see cref="Store"/> is S3.</summary>
+    public S3ArtifactOptions S3 { get; set; } = new();
+}
+
+public enum ArtifactStoreKind
+{
+    FileSystem,
+    S3,
+}
+
+/// <summary>An S3-compatible bucket for the artifact store (AWS S3, MinIO, Ceph …).</summary>
+public sealed class S3ArtifactOptions
+{
+    /// <summary>The endpoint, e.g. <c>https://s3.eu-central-1.amazonaws.com</c> or <c>http://minio:9000</c>.</summary>
+    public string? ServiceUrl { get; set; }
+
+    public string? Bucket { get; set; }
+
+    public string? AccessKey { get; set; }
+
+    public string? SecretKey { get; set; }
+
+    /// <summary>Signing region; most S3-compatible servers accept the default.</summary>
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Address the bucket in the path (<c>host/bucket/key</c>) rather than the host name; what MinIO and Ceph expect.</summary>
+    public bool ForcePathStyle { get; set; } = true;
+
+    /// <summary>Upload part size in MiB (5–5120); larger files get larger parts, as S3 allows at most 10,000.</summary>
+    [Range(5, 5120)]
+    public int PartSizeMiB { get; set; } = 16;
+
+    /// <summary>Parts sent at once per upload; with the part being filled, memory per upload is (this + 1) parts.</summary>
+    [Range(1, 16)]
+    public int PartsInFlight { get; set; } = 2;
+
+    /// <summary>
+    /// The sweep aborts multipart uploads and removes temporary objects older than this: old enough that no
+    /// instance is still writing them.
+    /// </summary>
+    [Range(0, 24 * 365)]
+    public double StaleUploadHours { get; set; } = 6;
 }

@@ -13,7 +13,17 @@ builder.AddModelRegistryCore();
 builder.AddModelRegistryWeb();
 
 var app = builder.Build();
-await app.InitializeRegistryAsync();
+try
+{
+    await app.InitializeRegistryAsync();
+}
+catch (ModelRegistry.Core.Common.ArtifactStoreUnavailableException e)
+{
+    // A clear line naming the setting, and a non-zero exit: a supervisor sees the failure and why.
+    await Console.Error.WriteLineAsync($"error: {e.Message}");
+    return 1;
+}
+
 app.UseRegistryPipeline();
 app.MapRegistryApi();
 app.MapRegistryDashboard();

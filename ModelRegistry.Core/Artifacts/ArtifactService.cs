@@ -21,7 +21,7 @@ public sealed partial class ArtifactService(
     IDbContextFactory<RegistryDbContext> dbFactory,
     AccessGuard guard,
     AuditTrail audit,
-    FileSystemArtifactStore store,
+    IArtifactStore store,
     IOptions<RegistryOptions> options,
     TimeProvider clock,
     ILogger<ArtifactService> logger)
@@ -65,11 +65,12 @@ public sealed partial class ArtifactService(
             throw new ChecksumMismatchException(expected, staged.Sha256);
         }
 
-        FileInspection inspection;
-        await using (var file = staged.OpenRead())
+        // The header readers are synchronous; off the request's thread, as a store may read over the network.
+        var inspection = await Task.Run(() =>
         {
-            inspection = FileInspector.Inspect(normalized, file, staged.Size);
-        }
+            using var file = staged.OpenRead();
+            return FileInspector.Inspect(normalized, file, staged.Size);
+        }, ct);
 
         UploadResult result;
         string? previousSha;
@@ -82,11 +83,14 @@ public sealed partial class ArtifactService(
                 () => RecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct), ct);
             try
             {
-                store.Promote(staged);
+                // Not cancellable: the row is committed, so its bytes must reach their place.
+                await store.PromoteAsync(staged, CancellationToken.None);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArtifactStoreUnavailableException)
             {
-                // The row is committed; the complete file stays in tmp/ for the start-up sweep to move into place.
+                // The row is committed; the complete file stays in tmp/ for the start-up sweep to move into place
+                // (file system), or until it is stale (S3: verify-artifacts reports the blob missing; uploading the
+                // same file again repairs it).
                 staged.Settled = true;
                 logger.LogError(ex, "Committed {Path} ({Sha256}) but could not move its blob into place.", normalized, staged.Sha256);
                 throw;
@@ -101,7 +105,11 @@ public sealed partial class ArtifactService(
         return result;
     }
 
-    /// <summary>Opens a file for download; 404 when the version or the file is unknown.</summary>
+    /// <summary>
+    /// Opens a file for download; 404 when the version or the file is unknown, <see cref="ArtifactIntegrityException"/>
+    /// when its bytes are missing from the store or have the wrong length. Read from start to end, the content checks
+    /// the bytes against their SHA-256 before handing over the last of them (<see cref="VerifyingStream"/>).
+    /// </summary>
     public async Task<ArtifactContent> OpenAsync(string modelName, int number, string path, CancellationToken ct = default)
     {
         var normalized = ArtifactPath.Normalize(path);
@@ -112,14 +120,25 @@ public sealed partial class ArtifactService(
         // Waits for an upload of the same bytes that has committed but not yet moved its blob into place.
         using (await store.LockAsync(row.Sha256, ct))
         {
-            var stream = store.OpenRead(row.Sha256);
+            var stream = await store.OpenReadAsync(row.Sha256, ct);
             if (stream is null)
             {
                 logger.LogError("The blob {Sha256} of {Model}/{Number}/{Path} is missing from the store.", row.Sha256, modelName, number, normalized);
-                throw new NotFoundException($"The bytes of '{normalized}' are missing from the artifact store; an operator should run verify-artifacts.");
+                throw new ArtifactIntegrityException(
+                    $"The stored bytes of '{normalized}' are missing from the artifact store; an operator should run verify-artifacts.");
             }
 
-            return new ArtifactContent(ToInfo(row), stream);
+            var length = stream.Length;
+            if (length != row.Size)
+            {
+                await stream.DisposeAsync();
+                logger.LogError("The blob {Sha256} of {Model}/{Number}/{Path} has {Length} bytes, not {Size}.", row.Sha256, modelName, number,
+                    normalized, length, row.Size);
+                throw new ArtifactIntegrityException(
+                    $"The stored bytes of '{normalized}' are damaged ({length} bytes, recorded {row.Size}); an operator should run verify-artifacts.");
+            }
+
+            return new ArtifactContent(ToInfo(row), new VerifyingStream(stream, row.Sha256, row.Size));
         }
     }
 
@@ -159,11 +178,11 @@ public sealed partial class ArtifactService(
                 continue;
             }
 
-            var length = new FileInfo(store.BlobPath(blob.Key)).Length;
+            var length = actual.Length;
             bytes += length;
-            if (actual != blob.Key)
+            if (actual.Sha256 != blob.Key)
             {
-                problems.Add(new BlobProblem(blob.Key, $"hash mismatch: the bytes now hash to {actual}", files));
+                problems.Add(new BlobProblem(blob.Key, $"hash mismatch: the bytes now hash to {actual.Sha256}", files));
             }
             else if (length != blob.First().Size)
             {
@@ -172,7 +191,16 @@ public sealed partial class ArtifactService(
         }
 
         var referenced = rows.Select(r => r.Sha256).ToHashSet(StringComparer.Ordinal);
-        var unreferenced = store.EnumerateBlobs().Where(b => !referenced.Contains(b)).Order(StringComparer.Ordinal).ToList();
+        var unreferenced = new List<string>();
+        await foreach (var b in store.EnumerateBlobsAsync(ct))
+        {
+            if (!referenced.Contains(b))
+            {
+                unreferenced.Add(b);
+            }
+        }
+
+        unreferenced.Sort(StringComparer.Ordinal);
         return new StoreVerification(checkedCount, bytes, problems, unreferenced);
     }
 
@@ -240,7 +268,15 @@ public sealed partial class ArtifactService(
             await using var db = await dbFactory.CreateDbContextAsync();
             if (!await db.Artifacts.AnyAsync(a => a.Sha256 == sha256))
             {
-                store.Delete(sha256);
+                try
+                {
+                    await store.DeleteAsync(sha256, CancellationToken.None);
+                }
+                catch (ArtifactStoreUnavailableException e)
+                {
+                    // The upload itself succeeded; a blob nobody refers to is harmless (verify-artifacts lists it).
+                    logger.LogWarning(e, "Could not delete the unreferenced blob {Sha256}.", sha256);
+                }
             }
         }
     }

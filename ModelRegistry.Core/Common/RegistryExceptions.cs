@@ -50,3 +50,23 @@ public sealed class ChecksumMismatchException(string expected, string actual)
     public string Actual { get; } = actual;
     public override string Title => "Checksum mismatch";
 }
+
+/// <summary>
+/// A stored file's bytes are missing from the artifact store or no longer match their SHA-256 (HTTP 500): the
+/// registry refuses to serve them rather than deliver wrong bytes. An operator should run <c>verify-artifacts</c>.
+/// </summary>
+public sealed class ArtifactIntegrityException(string message) : RegistryException(message)
+{
+    public override string Title => "Stored bytes damaged";
+}
+
+/// <summary>
+/// The artifact store cannot be reached or refuses the registry's credentials (HTTP 503); nothing was changed.
+/// At start-up it stops the server with the message, which names the setting to check.
+/// </summary>
+public sealed class ArtifactStoreUnavailableException(string message, Exception? inner = null) : RegistryException(message)
+{
+    public override string Title => "Artifact store unavailable";
+
+    public Exception? Cause { get; } = inner;
+}

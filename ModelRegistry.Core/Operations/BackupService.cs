@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Persistence;
@@ -24,10 +25,12 @@ public sealed record BackupManifest(
 
 /// <summary>
 /// Online backup and restore of a SQLite data directory: a consistent database snapshot (<c>VACUUM INTO</c>,
-/// taken while the server keeps serving), every content-addressed blob copied and its hash verified, the
+/// taken while the server keeps serving), every content-addressed blob of the artifact store (file system or S3)
+/// copied and its hash verified, the
 /// data-protection keys (which encrypt webhook secrets and sign cookies), and a manifest.
 /// </summary>
-public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> dbFactory, DataDirectory data, TimeProvider clock)
+public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> dbFactory, DataDirectory data, IArtifactStore store,
+    TimeProvider clock)
 {
     public const string ManifestFile = "manifest.json";
     private const string DatabaseFile = "registry.db";
@@ -56,7 +59,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
 
         // Blobs are written and fsynced before the rows that name them commit, so every blob the snapshot
         // refers to exists now; blobs added since are harmless extras.
-        var (blobs, blobBytes) = await CopyBlobsAsync(Path.Combine(data.ArtifactsRoot, "blobs"), Path.Combine(root, "blobs"), ct);
+        var (blobs, blobBytes) = await BackUpBlobsAsync(Path.Combine(root, "blobs"), ct);
         CopyDirectory(Path.Combine(data.Root, "keys"), Path.Combine(root, "keys"));
 
         var audit = await VerifyAuditAsync(databasePath, ct);
@@ -89,7 +92,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
             throw new ValidationFailedException("The backup's database does not match its manifest: it was changed or damaged.");
         }
 
-        var (blobs, _) = await CopyBlobsAsync(Path.Combine(root, "blobs"), Path.Combine(data.ArtifactsRoot, "blobs"), ct);
+        var blobs = await RestoreBlobsAsync(Path.Combine(root, "blobs"), ct);
         if (blobs < manifest.Blobs)
         {
             throw new ValidationFailedException($"The backup lists {manifest.Blobs} blobs but holds {blobs}.");
@@ -112,28 +115,22 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
         return await AuditVerifier.VerifyAsync(db, ct);
     }
 
-    /// <summary>Copies every content-addressed blob, checking that its bytes still hash to its name.</summary>
-    private static async Task<(int Count, long Bytes)> CopyBlobsAsync(string from, string to, CancellationToken ct)
+    /// <summary>Copies every blob of the store into the backup, checking that its bytes still hash to its name.</summary>
+    private async Task<(int Count, long Bytes)> BackUpBlobsAsync(string to, CancellationToken ct)
     {
-        if (!Directory.Exists(from))
-        {
-            return (0, 0);
-        }
-
         int count = 0;
         long bytes = 0;
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        await foreach (var name in store.EnumerateBlobsAsync(ct))
         {
-            var name = Path.GetFileName(file);
-            if (!BlobName().IsMatch(name))
+            await using var input = await store.OpenReadAsync(name, ct);
+            if (input is null)
             {
-                continue;
+                continue; // Deleted since it was listed: no row of the snapshot refers to it.
             }
 
             var destination = Path.Combine(to, name[..2], name[2..4], name);
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
             var temp = destination + ".copying";
-            await using (var input = File.OpenRead(file))
             await using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
@@ -160,6 +157,41 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
         }
 
         return (count, bytes);
+    }
+
+    /// <summary>Puts every blob of a backup into the store, through the same staging and hashing as an upload.</summary>
+    private async Task<int> RestoreBlobsAsync(string from, CancellationToken ct)
+    {
+        if (!Directory.Exists(from))
+        {
+            return 0;
+        }
+
+        var count = 0;
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (!BlobName().IsMatch(name))
+            {
+                continue;
+            }
+
+            await using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous);
+            await using var staged = await store.StageAsync(input, long.MaxValue, input.Length, ct);
+            if (staged.Sha256 != name)
+            {
+                throw new ValidationFailedException($"Blob {name} does not match its hash: its bytes were changed. Run verify-artifacts.");
+            }
+
+            using (await store.LockAsync(name, ct))
+            {
+                await store.PromoteAsync(staged, ct);
+            }
+
+            count++;
+        }
+
+        return count;
     }
 
     private static void CopyDirectory(string from, string to)

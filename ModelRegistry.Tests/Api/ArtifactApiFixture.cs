@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using ModelRegistry.Core.Artifacts.Storage.S3;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
 
@@ -29,8 +30,38 @@ public class ArtifactApiFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>Starts what the store needs before the registry starts (nothing for the file system).</summary>
+    protected virtual Task StartStoreAsync() => Task.CompletedTask;
+
+    /// <summary>Everything in the artifact store (blobs, temporary files, uploads in progress), one entry a line.</summary>
+    public virtual Task<string> StoreSnapshotAsync() => Task.FromResult(string.Join('\n', App.StoreFiles()));
+
+    /// <summary>Whether the store is receiving an upload right now (its temporary file exists).</summary>
+    public virtual Task<bool> UploadInProgressAsync() =>
+        Task.FromResult(Directory.EnumerateFiles(Path.Combine(App.DataDirectory, "artifacts", "tmp"), "*.part").Any());
+
+    /// <summary>Overwrites a stored blob's bytes behind the registry's back, as bit rot or an intruder could.</summary>
+    public virtual async Task ReplaceBlobAsync(string sha256, byte[] bytes)
+    {
+        var blob = Path.Combine(App.DataDirectory, "artifacts", "blobs", sha256[..2], sha256[2..4], sha256);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await File.WriteAllBytesAsync(blob, bytes);
+    }
+
+    /// <summary>Deletes a stored blob behind the registry's back.</summary>
+    public virtual Task RemoveBlobAsync(string sha256)
+    {
+        File.Delete(Path.Combine(App.DataDirectory, "artifacts", "blobs", sha256[..2], sha256[2..4], sha256));
+        return Task.CompletedTask;
+    }
+
     public async ValueTask InitializeAsync()
     {
+        await StartStoreAsync();
         Configure(App);
         App.UseKestrel(0);
         App.StartServer();
@@ -49,7 +80,7 @@ public class ArtifactApiFixture : IAsyncLifetime
         await App.CreateVersionAsync(owner, Model);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         foreach (var client in _clients.Values)
         {
@@ -65,9 +96,58 @@ public class ArtifactApiFixture : IAsyncLifetime
 }
 
 /// <summary>The same, with a 64 KiB per-file limit.</summary>
-public sealed class SmallLimitFixture : ArtifactApiFixture
+public class SmallLimitFixture : ArtifactApiFixture
 {
     public const int Limit = 64 * 1024;
 
     protected override void Configure(RegistryApp app) => app.Settings["Registry:Artifacts:MaxFileBytes"] = Limit.ToString();
+}
+
+/// <summary>
+/// The registry with its artifact store in a bucket of a real S3-protocol server (<see cref="S3Server"/>), with
+/// small parts so that a few MiB already make a multipart upload of several parts.
+/// </summary>
+public class S3ArtifactApiFixture : ArtifactApiFixture
+{
+    public S3Server S3 { get; private set; } = null!;
+
+    protected override async Task StartStoreAsync() => S3 = await S3Server.StartAsync();
+
+    protected override void Configure(RegistryApp app)
+    {
+        S3.Configure(app);
+        app.Settings["Registry:Artifacts:S3:PartSizeMiB"] = "5";
+    }
+
+    public override async Task<string> StoreSnapshotAsync() => string.Join('\n', await S3.ContentsAsync());
+
+    public override async Task<bool> UploadInProgressAsync() => (await S3.UploadsAsync()).Count > 0;
+
+    public override async Task ReplaceBlobAsync(string sha256, byte[] bytes) =>
+        await S3.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = S3.Bucket,
+            Key = S3ArtifactStore.BlobKey(sha256),
+            InputStream = new MemoryStream(bytes),
+            UseChunkEncoding = false,
+        });
+
+    public override async Task RemoveBlobAsync(string sha256) =>
+        await S3.Client.DeleteObjectAsync(S3.Bucket, S3ArtifactStore.BlobKey(sha256));
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await S3.DisposeAsync();
+    }
+}
+
+/// <summary>The S3 store with a 64 KiB per-file limit.</summary>
+public sealed class S3SmallLimitFixture : S3ArtifactApiFixture
+{
+    protected override void Configure(RegistryApp app)
+    {
+        base.Configure(app);
+        app.Settings["Registry:Artifacts:MaxFileBytes"] = SmallLimitFixture.Limit.ToString();
+    }
 }

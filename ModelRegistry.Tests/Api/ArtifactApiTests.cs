@@ -12,8 +12,17 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Api;
 
-/// <summary>Upload, listing and download of a version's files over HTTP, as CI jobs and download tools use them.</summary>
-public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture<ArtifactApiFixture>
+/// <summary>The file-system store (the default).</summary>
+public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : ArtifactApiSuite(fixture), IClassFixture<ArtifactApiFixture>;
+
+/// <summary>The same suite with the artifact store in an S3 bucket.</summary>
+public sealed class S3ArtifactApiTests(S3ArtifactApiFixture fixture) : ArtifactApiSuite(fixture), IClassFixture<S3ArtifactApiFixture>;
+
+/// <summary>
+/// Upload, listing and download of a version's files over HTTP, as CI jobs and download tools use them; run
+/// against each artifact store.
+/// </summary>
+public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -45,7 +54,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
 
     /// <summary>What a failed request must leave alone: rows, audit trail and every file in the store.</summary>
     private async Task<(int Rows, long Audit, string Files)> SnapshotAsync() =>
-        (await ArtifactRowsAsync(), await fixture.App.LastAuditSequenceAsync(), string.Join('\n', fixture.App.StoreFiles()));
+        (await ArtifactRowsAsync(), await fixture.App.LastAuditSequenceAsync(), await fixture.StoreSnapshotAsync());
 
     [Fact]
     public async Task Upload_then_download_gives_back_the_bytes_with_the_sha256_as_etag()
@@ -234,7 +243,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     };
 
     [Theory]
-    [MemberData(nameof(BadTargets))]
+    [MemberData(nameof(BadTargets), MemberType = typeof(ArtifactApiSuite))]
     public async Task Bad_paths_are_400_and_nothing_is_written(string what, string path)
     {
         var before = await SnapshotAsync();
@@ -263,7 +272,6 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
         var before = await SnapshotAsync();
         var target = ArtifactApiFixture.FileUrl("cut-off.dat");
 
-        var tmp = Path.Combine(fixture.App.DataDirectory, "artifacts", "tmp");
         var streaming = false;
 
         await RawHttp.CutOffUploadAsync(fixture.Server, target, fixture.TokenFor(Roles.DataScientist),
@@ -271,7 +279,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
             {
                 // Cut only once the server is writing the body to the store: the case that could leave a stray file.
                 var wait = Stopwatch.StartNew();
-                while (!(streaming = Directory.EnumerateFiles(tmp, "*.part").Any()) && wait.Elapsed < TimeSpan.FromSeconds(10))
+                while (!(streaming = await fixture.UploadInProgressAsync()) && wait.Elapsed < TimeSpan.FromSeconds(10))
                 {
                     await Task.Delay(20, Ct);
                 }
@@ -289,10 +297,85 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.NotFound, (await Ds.GetAsync(target, Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task Stored_bytes_that_vanished_give_an_integrity_error_never_a_404_or_other_bytes()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(10_000);
+        await PutAsync("vanished.dat", bytes);
+        await fixture.RemoveBlobAsync(Sha(bytes));
+
+        var response = await Ds.GetAsync(ArtifactApiFixture.FileUrl("vanished.dat"), Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("Stored bytes damaged", problem.GetProperty("title").GetString());
+        Assert.Contains("missing from the artifact store", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Changed_stored_bytes_of_a_small_file_are_refused_before_the_response_starts()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(10_000);
+        await PutAsync("rotten-small.dat", bytes);
+        var rotten = (byte[])bytes.Clone();
+        rotten[5000] ^= 0x01;
+        await fixture.ReplaceBlobAsync(Sha(bytes), rotten);
+
+        var response = await Ds.GetAsync(ArtifactApiFixture.FileUrl("rotten-small.dat"), Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("Stored bytes damaged", problem.GetProperty("title").GetString());
+        Assert.Contains("verify-artifacts", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Changed_stored_bytes_of_a_large_file_cut_the_download_off_before_its_last_chunk()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        await PutAsync("rotten-large.dat", bytes);
+        var rotten = (byte[])bytes.Clone();
+        rotten[17] ^= 0x80; // early: most of the file has left before the damage can be known
+        await fixture.ReplaceBlobAsync(Sha(bytes), rotten);
+
+        using var response = await Ds.GetAsync(ArtifactApiFixture.FileUrl("rotten-large.dat"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        var received = 0L;
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(Ct);
+            var buffer = new byte[64 * 1024];
+            int n;
+            while ((n = await body.ReadAsync(buffer, Ct)) > 0)
+            {
+                received += n;
+            }
+        });
+
+        // The client sees a broken transfer, never a complete 200 with the wrong bytes.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(failure);
+        Assert.True(received < bytes.Length, $"received {received} of {bytes.Length} bytes");
+    }
+
+    [Fact]
+    public async Task Stored_bytes_of_the_wrong_length_are_refused()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(10_000);
+        await PutAsync("shrunk.dat", bytes);
+        await fixture.ReplaceBlobAsync(Sha(bytes), bytes[..9_000]);
+
+        var response = await Ds.GetAsync(ArtifactApiFixture.FileUrl("shrunk.dat"), Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Contains("9000 bytes, recorded 10000", problem.GetProperty("detail").GetString());
+    }
+
     public static TheoryData<string> Roles_() => new(ArtifactApiFixture.AllRoles);
 
     [Theory]
-    [MemberData(nameof(Roles_))]
+    [MemberData(nameof(Roles_), MemberType = typeof(ArtifactApiSuite))]
     public async Task Only_data_scientists_and_admins_may_upload(string role)
     {
         var allowed = role is Roles.DataScientist or Roles.Admin;
@@ -313,7 +396,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [MemberData(nameof(Roles_))]
+    [MemberData(nameof(Roles_), MemberType = typeof(ArtifactApiSuite))]
     public async Task Every_role_may_list_and_download(string role)
     {
         await PutAsync("readable.dat", [9, 8, 7]);
@@ -393,7 +476,7 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [MemberData(nameof(HostileFiles))]
+    [MemberData(nameof(HostileFiles), MemberType = typeof(ArtifactApiSuite))]
     public async Task Hostile_headers_are_stored_flagged_and_leave_the_server_healthy(string what, string name)
     {
         var bytes = Hostile(name);
@@ -425,8 +508,14 @@ public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture
     }
 }
 
+/// <summary>The per-file limit on the file-system store.</summary>
+public sealed class ArtifactSizeLimitTests(SmallLimitFixture fixture) : ArtifactSizeLimitSuite(fixture), IClassFixture<SmallLimitFixture>;
+
+/// <summary>The per-file limit on the S3 store.</summary>
+public sealed class S3ArtifactSizeLimitTests(S3SmallLimitFixture fixture) : ArtifactSizeLimitSuite(fixture), IClassFixture<S3SmallLimitFixture>;
+
 /// <summary>The per-file limit (Registry:Artifacts:MaxFileBytes), set to 64 KiB here.</summary>
-public sealed class ArtifactSizeLimitTests(SmallLimitFixture fixture) : IClassFixture<SmallLimitFixture>
+public abstract class ArtifactSizeLimitSuite(ArtifactApiFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -435,7 +524,7 @@ public sealed class ArtifactSizeLimitTests(SmallLimitFixture fixture) : IClassFi
     private async Task<(int, string)> SnapshotAsync()
     {
         await using var db = await fixture.App.DbAsync();
-        return (await db.Artifacts.CountAsync(Ct), string.Join('\n', fixture.App.StoreFiles()));
+        return (await db.Artifacts.CountAsync(Ct), await fixture.StoreSnapshotAsync());
     }
 
     [Fact]

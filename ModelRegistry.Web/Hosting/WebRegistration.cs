@@ -10,6 +10,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ModelRegistry.Core;
 using ModelRegistry.Core.Artifacts;
+using ModelRegistry.Core.Artifacts.Storage;
+using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
@@ -136,6 +138,8 @@ public static class WebRegistration
     public static async Task InitializeRegistryAsync(this WebApplication app)
     {
         await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        // The store must be usable before the server takes requests: otherwise stop with the setting to check.
+        await app.Services.GetRequiredService<IArtifactStore>().CheckAsync(CancellationToken.None);
         // Before any upload can start: temporary files of uploads cut off by a crash go.
         await app.Services.GetRequiredService<ArtifactService>().RecoverStoreAsync();
         var setup = app.Services.GetRequiredService<FirstRunSetup>();
@@ -223,21 +227,26 @@ public static class WebRegistration
         });
 }
 
-/// <summary>The artifact store is healthy when its directory exists and is writable.</summary>
-internal sealed class ArtifactStoreHealthCheck(DataDirectory data) : IHealthCheck
+/// <summary>The artifact store is healthy when the store says it can be used (directory writable; bucket reachable).</summary>
+internal sealed class ArtifactStoreHealthCheck(IArtifactStore store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         try
         {
-            var probe = Path.Combine(data.ArtifactsRoot, $".health-{Guid.NewGuid():N}");
-            await File.WriteAllBytesAsync(probe, [1], ct);
-            File.Delete(probe);
-            return HealthCheckResult.Healthy("writable");
+            // A load balancer's probe must not hang on a store that does not answer.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            await store.CheckAsync(timeout.Token);
+            return HealthCheckResult.Healthy(store is FileSystemArtifactStore ? "writable" : "reachable");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ArtifactStoreUnavailableException e)
         {
-            return HealthCheckResult.Unhealthy("The artifact store is not writable.");
+            return HealthCheckResult.Unhealthy(e.Message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("The artifact store did not answer within 10 seconds.");
         }
     }
 }

@@ -14,7 +14,7 @@ namespace ModelRegistry.Core.Artifacts.Storage;
 /// the database has committed the artifact row it is renamed into place. A crash leaves only files in
 /// <c>tmp/</c>, which <see cref="SweepAsync"/> removes (or, for a committed upload, moves into place) at start-up.
 /// </summary>
-public sealed class FileSystemArtifactStore
+public sealed class FileSystemArtifactStore : IArtifactStore
 {
     /// <summary>Bytes read from the request per step; two such buffers per upload, whatever the file's size.</summary>
     public const int ChunkSize = 4 * 1024 * 1024;
@@ -25,7 +25,7 @@ public sealed class FileSystemArtifactStore
     private const string PartSuffix = ".part";
     private const string ReadySuffix = ".ready";
 
-    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly StripedLock _locks = new();
     private readonly ILogger<FileSystemArtifactStore> _logger;
 
     public FileSystemArtifactStore(DataDirectory data, ILogger<FileSystemArtifactStore> logger)
@@ -112,7 +112,7 @@ public sealed class FileSystemArtifactStore
             File.Move(partPath, readyPath);
             DirectorySync.Flush(TempRoot);
             staged = true;
-            return new StagedBlob(readyPath, hash, size);
+            return new FileStagedBlob(readyPath, hash, size);
         }
         finally
         {
@@ -129,22 +129,21 @@ public sealed class FileSystemArtifactStore
         }
     }
 
-    /// <summary>
-    /// Serialises everything that decides whether a blob exists (promote, delete) for one hash, so a blob is never
-    /// deleted between another upload finding it and committing a row that refers to it.
-    /// </summary>
-    public async Task<IDisposable> LockAsync(string sha256, CancellationToken ct)
+    /// <inheritdoc />
+    public Task<IDisposable> LockAsync(string sha256, CancellationToken ct) => _locks.LockAsync(sha256, ct);
+
+    /// <inheritdoc />
+    public Task PromoteAsync(StagedBlob staged, CancellationToken ct)
     {
-        var gate = _locks[Convert.ToInt32(sha256[..2], 16) % _locks.Length];
-        await gate.WaitAsync(ct);
-        return new Releaser(gate);
+        Promote((FileStagedBlob)staged);
+        return Task.CompletedTask;
     }
 
     /// <summary>
     /// Moves a staged blob to its place under its hash; when the same bytes are already stored (same hash and
     /// length) the staged copy is dropped instead. The caller holds <see cref="LockAsync"/> for the hash.
     /// </summary>
-    public void Promote(StagedBlob staged)
+    public void Promote(FileStagedBlob staged)
     {
         var target = BlobPath(staged.Sha256);
         if (File.Exists(target) && new FileInfo(target).Length == staged.Size)
@@ -166,8 +165,18 @@ public sealed class FileSystemArtifactStore
 
     public bool Exists(string sha256) => File.Exists(BlobPath(sha256));
 
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string sha256, CancellationToken ct) => Task.FromResult(Exists(sha256));
+
     /// <summary>Deletes a blob no artifact refers to any more. The caller holds <see cref="LockAsync"/> and has checked.</summary>
     public void Delete(string sha256) => TryDelete(BlobPath(sha256));
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string sha256, CancellationToken ct)
+    {
+        Delete(sha256);
+        return Task.CompletedTask;
+    }
 
     /// <summary>The blob's bytes for reading (seekable), or null when it is missing.</summary>
     public FileStream? OpenRead(string sha256)
@@ -183,11 +192,14 @@ public sealed class FileSystemArtifactStore
         }
     }
 
-    /// <summary>Re-hashes a stored blob; null when it is missing.</summary>
-    public async Task<string?> HashAsync(string sha256, CancellationToken ct)
+    /// <inheritdoc />
+    public Task<Stream?> OpenReadAsync(string sha256, CancellationToken ct) => Task.FromResult<Stream?>(OpenRead(sha256));
+
+    /// <inheritdoc />
+    public async Task<BlobDigest?> HashAsync(string sha256, CancellationToken ct)
     {
         await using var stream = OpenRead(sha256);
-        return stream is null ? null : Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+        return stream is null ? null : new BlobDigest(Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct)), stream.Length);
     }
 
     /// <summary>The hashes of every blob on disk.</summary>
@@ -196,6 +208,34 @@ public sealed class FileSystemArtifactStore
             .Select(Path.GetFileName)
             .Where(name => name is { Length: 64 } && name.All(char.IsAsciiHexDigitLower))
             .Select(name => name!);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> EnumerateBlobsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var sha in EnumerateBlobs())
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return sha;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    /// <summary>Healthy when the store's directory exists and is writable.</summary>
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        try
+        {
+            var probe = Path.Combine(Path.GetDirectoryName(BlobsRoot)!, $".health-{Guid.NewGuid():N}");
+            await File.WriteAllBytesAsync(probe, [1], ct);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Common.ArtifactStoreUnavailableException(
+                $"The artifact store {Path.GetDirectoryName(BlobsRoot)} is not writable (Registry:DataDirectory).", e);
+        }
+    }
 
     /// <summary>
     /// Start-up recovery of uploads cut off by a crash: partial files are deleted; a complete one whose row was
@@ -213,7 +253,7 @@ public sealed class FileSystemArtifactStore
             if (sha is not null && sha.All(char.IsAsciiHexDigitLower) && !Exists(sha) && await isReferenced(sha, ct))
             {
                 var size = new FileInfo(path).Length;
-                Promote(new StagedBlob(path, sha, size));
+                Promote(new FileStagedBlob(path, sha, size));
                 recovered++;
                 continue;
             }
@@ -291,17 +331,25 @@ public sealed class FileSystemArtifactStore
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
     }
+}
 
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+/// <summary>A staged upload in the file-system store: a complete, flushed file in <c>artifacts/tmp/</c>.</summary>
+public sealed class FileStagedBlob : StagedBlob
+{
+    internal FileStagedBlob(string tempPath, string sha256, long size)
+        : base(sha256, size)
     {
-        private int _released;
+        TempPath = tempPath;
+    }
 
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                gate.Release();
-            }
-        }
+    internal string TempPath { get; }
+
+    /// <inheritdoc />
+    public override Stream OpenRead() => new FileStream(TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+
+    protected override ValueTask DiscardAsync()
+    {
+        FileSystemArtifactStore.TryDelete(TempPath);
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,15 +1,14 @@
 namespace ModelRegistry.Core.Artifacts.Storage;
 
 /// <summary>
-/// An upload's bytes, complete, hashed and flushed to disk in the store's temporary folder, not yet in place.
-/// Disposing it without <see cref="FileSystemArtifactStore.Promote"/> deletes it: whatever fails after the
-/// bytes arrived (checksum, database) leaves no file behind.
+/// An upload's bytes, complete and hashed in the store's temporary place, not yet published under their hash.
+/// Disposing it without <see cref="IArtifactStore.PromoteAsync"/> deletes it: whatever fails after the bytes
+/// arrived (checksum, database) leaves nothing behind.
 /// </summary>
-public sealed class StagedBlob : IAsyncDisposable
+public abstract class StagedBlob : IAsyncDisposable
 {
-    internal StagedBlob(string tempPath, string sha256, long size)
+    protected StagedBlob(string sha256, long size)
     {
-        TempPath = tempPath;
         Sha256 = sha256;
         Size = size;
     }
@@ -19,21 +18,23 @@ public sealed class StagedBlob : IAsyncDisposable
 
     public long Size { get; }
 
-    internal string TempPath { get; }
-
+    /// <summary>Set once the bytes were published, or are deliberately left for the start-up sweep.</summary>
     internal bool Settled { get; set; }
 
-    /// <summary>The bytes, for reading headers before they are committed.</summary>
-    public FileStream OpenRead() => new(TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+    /// <summary>The bytes (seekable, read synchronously by the header readers) before they are committed.</summary>
+    public abstract Stream OpenRead();
 
-    public ValueTask DisposeAsync()
+    /// <summary>Removes the staged bytes; never throws.</summary>
+    protected abstract ValueTask DiscardAsync();
+
+    public async ValueTask DisposeAsync()
     {
         if (!Settled)
         {
-            FileSystemArtifactStore.TryDelete(TempPath);
             Settled = true;
+            await DiscardAsync();
         }
 
-        return ValueTask.CompletedTask;
+        GC.SuppressFinalize(this);
     }
 }

@@ -1,0 +1,64 @@
+namespace ModelRegistry.Core.Artifacts.Storage;
+
+/// <summary>
+/// Where a registry keeps file bytes, content-addressed by their SHA-256 (DESIGN.md, Storage rules;
+/// docs/decisions/0004 and 0008). <c>Registry:Artifacts:Store</c> picks the implementation:
+/// <see cref="FileSystemArtifactStore"/> (default) or <see cref="S3.S3ArtifactStore"/>. Every implementation
+/// stages an upload while hashing it, publishes it under its hash only when asked to after the caller has
+/// verified it, and never exposes a half-written blob.
+/// </summary>
+public interface IArtifactStore
+{
+    /// <summary>
+    /// Streams <paramref name="source"/> into a temporary place in the store, hashing as it goes, with memory
+    /// bounded whatever the size. Anything that stops the stream (a cut-off body, the size limit, cancellation)
+    /// removes what was written before the exception leaves.
+    /// </summary>
+    /// <exception cref="Common.PayloadTooLargeException">More than <paramref name="maxBytes"/> bytes.</exception>
+    Task<StagedBlob> StageAsync(Stream source, long maxBytes, long? declaredLength, CancellationToken ct);
+
+    /// <summary>
+    /// Serialises, within this process, everything that decides whether a blob exists (promote, delete) for one
+    /// hash, so a blob is never deleted between another upload finding it and committing a row that refers to it.
+    /// </summary>
+    Task<IDisposable> LockAsync(string sha256, CancellationToken ct);
+
+    /// <summary>
+    /// Publishes a staged blob under its hash; when the same bytes are already stored it drops the staged copy
+    /// instead. The caller holds <see cref="LockAsync"/> for the hash.
+    /// </summary>
+    Task PromoteAsync(StagedBlob staged, CancellationToken ct);
+
+    /// <summary>Whether a blob with this hash is stored.</summary>
+    Task<bool> ExistsAsync(string sha256, CancellationToken ct);
+
+    /// <summary>Deletes a blob no artifact refers to any more. The caller holds <see cref="LockAsync"/> and has checked.</summary>
+    Task DeleteAsync(string sha256, CancellationToken ct);
+
+    /// <summary>
+    /// The blob's bytes for reading: seekable (for ranges), with its stored <see cref="Stream.Length"/>; null when
+    /// the blob is missing.
+    /// </summary>
+    Task<Stream?> OpenReadAsync(string sha256, CancellationToken ct);
+
+    /// <summary>Re-reads a stored blob: what its bytes hash to and how many there are; null when it is missing.</summary>
+    Task<BlobDigest?> HashAsync(string sha256, CancellationToken ct);
+
+    /// <summary>The hashes of every stored blob.</summary>
+    IAsyncEnumerable<string> EnumerateBlobsAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Removes what uploads cut off by a crash left behind, and completes a committed upload whose blob never
+    /// reached its place when the store can tell (<paramref name="isReferenced"/>). Run at start-up.
+    /// </summary>
+    Task<(int Removed, int Recovered)> SweepAsync(Func<string, CancellationToken, Task<bool>> isReferenced, CancellationToken ct);
+
+    /// <summary>
+    /// Checks that the store can be used (for start-up and <c>/healthz</c>).
+    /// </summary>
+    /// <exception cref="Common.ArtifactStoreUnavailableException">It cannot, with the setting to check.</exception>
+    Task CheckAsync(CancellationToken ct);
+}
+
+/// <summary>What a stored blob's bytes hash to now, and how many there are.</summary>
+public sealed record BlobDigest(string Sha256, long Length);
