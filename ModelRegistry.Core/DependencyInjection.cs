@@ -110,6 +110,7 @@ public static class DependencyInjection
             .ConfigurePrimaryHttpMessageHandler(sp =>
                 Webhooks.WebhookDispatcher.CreateHandler(sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>()));
         services.AddSingleton<RegistryStats>();
+        services.AddSingleton<BlobIntegrity>();
         services.AddSingleton<FileSystemArtifactStore>();
         services.AddSingleton<ArtifactService>();
         return builder;

@@ -101,18 +101,26 @@ public sealed partial class ArtifactService(
         return result;
     }
 
-    /// <summary>Opens a file for download; 404 when the version or the file is unknown.</summary>
-    public async Task<ArtifactContent> OpenAsync(string modelName, int number, string path, CancellationToken ct = default)
+    /// <summary>
+    /// Opens a file for download; 404 when the version or the file is unknown. Read from start to end, the stream
+    /// verifies the bytes against their SHA-256 and fails its last read rather than return damaged ones. For part
+    /// of a file (<paramref name="partial"/>, a range request) the whole blob is verified first unless it was since
+    /// it last changed. A blob found damaged is refused (<see cref="StoredContentDamagedException"/>, 500).
+    /// </summary>
+    public async Task<ArtifactContent> OpenAsync(string modelName, int number, string path, bool partial = false,
+        CancellationToken ct = default)
     {
         var normalized = ArtifactPath.Normalize(path);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var versionId = await VersionIdAsync(db, modelName, number, ct);
         var row = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.VersionId == versionId && a.Path == normalized, ct)
             ?? throw new NotFoundException($"Version {number} of '{modelName}' has no file '{normalized}'.");
+        // Reading a whole blob for a range happens outside the lock, which other uploads share.
+        var verified = !partial || await store.EnsureIntactAsync(row.Sha256, ct);
         // Waits for an upload of the same bytes that has committed but not yet moved its blob into place.
         using (await store.LockAsync(row.Sha256, ct))
         {
-            var stream = store.OpenRead(row.Sha256);
+            var stream = verified || await store.EnsureIntactAsync(row.Sha256, ct) ? store.OpenForDownload(row.Sha256) : null;
             if (stream is null)
             {
                 logger.LogError("The blob {Sha256} of {Model}/{Number}/{Path} is missing from the store.", row.Sha256, modelName, number, normalized);

@@ -1,7 +1,7 @@
 namespace ModelRegistry.Core.Common;
 
 /// <summary>Base of the failures a caller can act on; the API maps each kind to a status code.</summary>
-public abstract class RegistryException(string message) : Exception(message)
+public abstract class RegistryException(string message, Exception? inner = null) : Exception(message, inner)
 {
     /// <summary>A short title for problem details.</summary>
     public abstract string Title { get; }
@@ -49,4 +49,23 @@ public sealed class ChecksumMismatchException(string expected, string actual)
     public string Expected { get; } = expected;
     public string Actual { get; } = actual;
     public override string Title => "Checksum mismatch";
+}
+
+/// <summary>
+/// The disk (or quota) holding the artifact store or the database is full (HTTP 507). The upload's temporary file
+/// is removed and nothing was recorded; other requests keep working.
+/// </summary>
+public sealed class InsufficientStorageException(string message, Exception? inner = null) : RegistryException(message, inner)
+{
+    public override string Title => "Insufficient storage";
+}
+
+/// <summary>
+/// A stored file's bytes no longer hash to the SHA-256 they were stored under (HTTP 500): the disk or someone with
+/// access to it changed them. Downloads refuse such a file; an operator restores it (re-upload or backup).
+/// </summary>
+public sealed class StoredContentDamagedException(string sha256, string message) : RegistryException(message)
+{
+    public string Sha256 { get; } = sha256;
+    public override string Title => "Stored file is damaged";
 }

@@ -19,6 +19,8 @@ public static class ApiExtensions
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization()
             .WithMetadata(new RequestSizeLimitAttribute(MaxJsonBodyBytes))
+            // The framework's form antiforgery does not apply to JSON and raw bodies; cookie callers are checked for
+            // every change by UseApiAntiforgery instead, bearer tokens are exempt.
             .DisableAntiforgery()
             // Every endpoint may answer with problem details (RFC 9457); the OpenAPI document says so.
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Persistence;
@@ -27,10 +28,12 @@ public sealed class FileSystemArtifactStore
 
     private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly ILogger<FileSystemArtifactStore> _logger;
+    private readonly BlobIntegrity _integrity;
 
-    public FileSystemArtifactStore(DataDirectory data, ILogger<FileSystemArtifactStore> logger)
+    public FileSystemArtifactStore(DataDirectory data, BlobIntegrity integrity, ILogger<FileSystemArtifactStore> logger)
     {
         _logger = logger;
+        _integrity = integrity;
         BlobsRoot = Path.Combine(data.ArtifactsRoot, "blobs");
         TempRoot = Path.Combine(data.ArtifactsRoot, "tmp");
         Directory.CreateDirectory(BlobsRoot);
@@ -51,6 +54,7 @@ public sealed class FileSystemArtifactStore
     /// (a cut-off body, the size limit, cancellation) deletes the temporary file before the exception leaves.
     /// </summary>
     /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> bytes.</exception>
+    /// <exception cref="InsufficientStorageException">The disk is full; the temporary file is gone.</exception>
     public async Task<StagedBlob> StageAsync(Stream source, long maxBytes, long? declaredLength, CancellationToken ct)
     {
         if (declaredLength > maxBytes)
@@ -58,12 +62,33 @@ public sealed class FileSystemArtifactStore
             throw TooLarge(maxBytes);
         }
 
+        try
+        {
+            return await StageCoreAsync(source, maxBytes, declaredLength, ct);
+        }
+        catch (IOException e) when (DiskSpace.IsFull(e))
+        {
+            throw DiskFull(e);
+        }
+    }
+
+    private async Task<StagedBlob> StageCoreAsync(Stream source, long maxBytes, long? declaredLength, CancellationToken ct)
+    {
         Directory.CreateDirectory(TempRoot);
         var id = Guid.NewGuid().ToString("N");
         var partPath = Path.Combine(TempRoot, id + PartSuffix);
-        // Reserves the space up front when the length is known: a full disk fails at once, not at 90 %.
-        var handle = File.OpenHandle(partPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None,
-            preallocationSize: declaredLength ?? 0);
+        SafeFileHandle handle;
+        try
+        {
+            // Reserves the space up front when the length is known: a full disk fails at once, not at 90 %.
+            handle = File.OpenHandle(partPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None,
+                preallocationSize: declaredLength ?? 0);
+        }
+        catch (IOException e) when (declaredLength > 0 && !DiskSpace.IsFull(e) && DiskSpace.CannotHold(TempRoot, declaredLength.Value))
+        {
+            TryDelete(partPath);
+            throw DiskFull(e);
+        }
         var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var next = ArrayPool<byte>.Shared.Rent(ChunkSize);
         Task<int>? reading = null;
@@ -147,7 +172,8 @@ public sealed class FileSystemArtifactStore
     public void Promote(StagedBlob staged)
     {
         var target = BlobPath(staged.Sha256);
-        if (File.Exists(target) && new FileInfo(target).Length == staged.Size)
+        // A stored copy known to be damaged is replaced by the fresh one: uploading the file again repairs it.
+        if (File.Exists(target) && new FileInfo(target).Length == staged.Size && !_integrity.IsKnownDamaged(staged.Sha256))
         {
             TryDelete(staged.TempPath);
         }
@@ -159,6 +185,8 @@ public sealed class FileSystemArtifactStore
             File.Move(staged.TempPath, target, overwrite: true);
             MakeReadOnly(target);
             DirectorySync.Flush(directory);
+            // Hashed on the way in, so a range of it can be served without reading it all again.
+            _integrity.MarkIntact(staged.Sha256, new FileInfo(target));
         }
 
         staged.Settled = true;
@@ -167,7 +195,11 @@ public sealed class FileSystemArtifactStore
     public bool Exists(string sha256) => File.Exists(BlobPath(sha256));
 
     /// <summary>Deletes a blob no artifact refers to any more. The caller holds <see cref="LockAsync"/> and has checked.</summary>
-    public void Delete(string sha256) => TryDelete(BlobPath(sha256));
+    public void Delete(string sha256)
+    {
+        TryDelete(BlobPath(sha256));
+        _integrity.Forget(sha256);
+    }
 
     /// <summary>The blob's bytes for reading (seekable), or null when it is missing.</summary>
     public FileStream? OpenRead(string sha256)
@@ -181,6 +213,63 @@ public sealed class FileSystemArtifactStore
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The blob for a download, or null when it is missing. Read from the start to the end it verifies its own bytes
+    /// and fails the last read instead of returning damaged ones (<see cref="VerifyingBlobStream"/>); what it finds is
+    /// remembered. A blob already found damaged is refused at once.
+    /// </summary>
+    /// <exception cref="StoredContentDamagedException">The blob was found damaged before.</exception>
+    public Stream? OpenForDownload(string sha256)
+    {
+        if (_integrity.IsKnownDamaged(sha256))
+        {
+            throw Damaged(sha256, null);
+        }
+
+        var stream = OpenRead(sha256);
+        return stream is null ? null : new VerifyingBlobStream(stream, sha256, intact => Record(sha256, intact, null));
+    }
+
+    /// <summary>
+    /// Makes sure the whole blob is intact before part of it is served (a range): re-hashes it unless it was verified
+    /// since its file last changed. False when it is missing.
+    /// </summary>
+    /// <exception cref="StoredContentDamagedException">The bytes do not hash to the blob's name.</exception>
+    public async Task<bool> EnsureIntactAsync(string sha256, CancellationToken ct)
+    {
+        var file = new FileInfo(BlobPath(sha256));
+        if (_integrity.IsKnownDamaged(sha256))
+        {
+            throw Damaged(sha256, null);
+        }
+
+        if (_integrity.IsKnownIntact(sha256, file))
+        {
+            return true;
+        }
+
+        var before = new FileInfo(file.FullName);
+        var actual = await HashAsync(sha256, ct);
+        if (actual is null)
+        {
+            return false;
+        }
+
+        if (actual != sha256)
+        {
+            Record(sha256, intact: false, actual);
+            throw Damaged(sha256, actual);
+        }
+
+        // Only what was read counts: a change while hashing leaves the blob unverified for the next request.
+        if (before.LastWriteTimeUtc == new FileInfo(file.FullName).LastWriteTimeUtc)
+        {
+            _integrity.MarkIntact(sha256, file);
+        }
+
+        return true;
     }
 
     /// <summary>Re-hashes a stored blob; null when it is missing.</summary>
@@ -261,6 +350,30 @@ public sealed class FileSystemArtifactStore
         {
             // The failure that got us here is the one that matters.
         }
+    }
+
+    private void Record(string sha256, bool intact, string? actual)
+    {
+        if (intact)
+        {
+            _integrity.MarkIntact(sha256, new FileInfo(BlobPath(sha256)));
+            return;
+        }
+
+        _integrity.MarkDamaged(sha256);
+        _logger.LogError("Artifact store: blob {Sha256} is damaged{Actual}; downloads of it are refused until it is uploaded again or restored. Run verify-artifacts.",
+            sha256, actual is null ? "" : $" (its bytes hash to {actual})");
+    }
+
+    private static StoredContentDamagedException Damaged(string sha256, string? actual) => new(sha256,
+        $"The stored bytes of this file are damaged{(actual is null ? "" : $" (they hash to {actual}, not {sha256})")}; the registry will not serve them. " +
+        "An operator should run verify-artifacts and upload the file again or restore it from a backup.");
+
+    private InsufficientStorageException DiskFull(IOException e)
+    {
+        _logger.LogError(e, "Artifact store: the disk holding {TempRoot} is full; an upload was refused.", TempRoot);
+        return new InsufficientStorageException(
+            "The registry's storage is full, so the file was not stored (nothing was kept). Try again once an operator has freed space.", e);
     }
 
     private static PayloadTooLargeException TooLarge(long maxBytes) =>
