@@ -100,7 +100,11 @@ public sealed class DamagedBlobTests
     private static long FlipByte(string blob, int seed)
     {
         var offset = new Random(seed).NextInt64(FileBytes / 4, FileBytes * 3 / 4);
-        File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         using var file = new FileStream(blob, FileMode.Open, FileAccess.ReadWrite);
         file.Position = offset;
         var b = file.ReadByte();
