@@ -29,7 +29,12 @@ public sealed partial class CookieSession : IDisposable
     public static async Task<CookieSession> SignInAsync(RegistryApp app, TestUser user)
     {
         var ct = TestContext.Current.CancellationToken;
-        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false,
+            HandleCookies = true,
+            BaseAddress = app.ClientOptions.BaseAddress,
+        });
         var form = await client.GetStringAsync("/Account/Login", ct);
         using var post = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -41,9 +46,10 @@ public sealed partial class CookieSession : IDisposable
         Assert.True(post.StatusCode == HttpStatusCode.Redirect && post.Headers.Location?.OriginalString.Contains("Login") != true,
             $"signing in answered {(int)post.StatusCode} {post.Headers.Location}");
 
-        var page = await client.GetStringAsync("/", ct);
+        // A server-rendered account page: its form carries a token issued to the signed-in user.
+        var page = await client.GetStringAsync("/Account/Manage", ct);
         var token = TokenField().Match(page);
-        Assert.True(token.Success, "the signed-in home page carries no antiforgery token");
+        Assert.True(token.Success, "the signed-in account page carries no antiforgery token");
         return new CookieSession(client, WebUtility.HtmlDecode(token.Groups[1].Value));
     }
 

@@ -37,7 +37,9 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
                 environment.IsDevelopment() ? exception.Message : "The server could not complete the request.", null),
         };
 
-        if (!Hosting.WebRegistration.IsApiRequest(context.Request))
+        // The middleware has already pointed the request at /Error: the path the caller asked for is in the feature.
+        var path = context.Features.Get<IExceptionHandlerPathFeature>()?.Path is { } original ? new PathString(original) : context.Request.Path;
+        if (!Hosting.WebRegistration.IsApiPath(path))
         {
             // Dashboard pages show their own messages, and a failure the generic error page (/Error, with a request
             // id and nothing of the exception); only API callers get problem details here.

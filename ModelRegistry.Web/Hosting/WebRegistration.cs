@@ -230,8 +230,10 @@ public static class WebRegistration
     }
 
     /// <summary>Machine-facing paths: they answer with status codes and problem details, never a sign-in redirect.</summary>
-    public static bool IsApiRequest(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
+    public static bool IsApiRequest(HttpRequest request) => IsApiPath(request.Path);
+
+    /// <summary>See <see cref="IsApiRequest"/>; for a path other than the request's current one.</summary>
+    public static bool IsApiPath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/openapi");
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report) =>
         context.Response.WriteAsJsonAsync(new
