@@ -7,13 +7,13 @@
 # audit chain.
 #
 # Usage: bench/writers.sh        (~2 minutes on 2 cores)
-# Environment: WRITERS=32 SECONDS_=60 SKIP_BUILD=1 OUT=path.json
+# Environment: WRITERS=32 SECONDS_=60 SKIP_BUILD=1 OUT=path.json DLL=other/ModelRegistry.Web.dll (compare a build)
 # Exit status: 0 when everything held, 1 when something did not, 2 on a setup error.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 helper="$repo/bench/paging_helper.py"
-dll="$repo/ModelRegistry.Web/bin/Release/net10.0/ModelRegistry.Web.dll"
+dll="${DLL:-$repo/ModelRegistry.Web/bin/Release/net10.0/ModelRegistry.Web.dll}"
 WRITERS="${WRITERS:-32}"
 SECONDS_="${SECONDS_:-60}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/mr-writers.XXXXXX")"
