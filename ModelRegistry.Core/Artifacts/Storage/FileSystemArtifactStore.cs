@@ -250,7 +250,7 @@ public sealed class FileSystemArtifactStore
             return true;
         }
 
-        var before = new FileInfo(file.FullName);
+        var modifiedBefore = File.GetLastWriteTimeUtc(file.FullName);
         var actual = await HashAsync(sha256, ct);
         if (actual is null)
         {
@@ -264,7 +264,7 @@ public sealed class FileSystemArtifactStore
         }
 
         // Only what was read counts: a change while hashing leaves the blob unverified for the next request.
-        if (before.LastWriteTimeUtc == new FileInfo(file.FullName).LastWriteTimeUtc)
+        if (modifiedBefore == File.GetLastWriteTimeUtc(file.FullName))
         {
             _integrity.MarkIntact(sha256, file);
         }
