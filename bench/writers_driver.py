@@ -2,11 +2,13 @@
 """Concurrent writers against a running registry: the load of bench/writers.sh.
 
 Each of N workers owns one model and, until the time is up, cycles through the writes people and pipelines make:
-a metadata edit (PATCH of the model's description), a small file upload (PUT, 64 KiB), an evaluation-result post,
-and a stage transition (create a version, request Staging, approve it as a reviewer). Every request's latency and
-status are recorded. Afterwards everything acknowledged (2xx) is checked for: the model's description is the last
-edit acknowledged, every acknowledged file and result is listed, every approved version is in Staging; and the audit
-chain must verify. Prints one JSON summary on stdout (details on stderr); exit status 1 when a request answered 5xx
+a metadata edit (PATCH of its model's description, or — every other time — an increment of a counter kept in a
+model all workers share: GET, then PATCH with If-Match, again on 409), a small file upload (PUT, 64 KiB), an
+evaluation-result post, and a stage transition (create a version, request Staging, approve it as a reviewer). Every
+request's latency and status are recorded. Afterwards everything acknowledged (2xx) is checked for: each model's
+description is the last edit acknowledged, the shared counter equals the number of acknowledged increments (no lost
+update), every acknowledged file and result is listed, every approved version is in Staging; and the audit chain
+must verify. A 409 of a contended If-Match PATCH is expected and counted, not an error. Prints one JSON summary on stdout (details on stderr); exit status 1 when a request answered 5xx
 or "database is locked", a request failed outright, an acknowledged write is missing, or the chain is broken.
 """
 import argparse
@@ -34,10 +36,10 @@ class Api:
         self.token = token
         self.conn = None
 
-    def call(self, method, path, body=None, content_type="application/json"):
+    def call(self, method, path, body=None, content_type="application/json", extra=None):
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
-        headers = {"Authorization": "Bearer " + self.token}
+        headers = {"Authorization": "Bearer " + self.token, **(extra or {})}
         if body is not None:
             headers["Content-Type"] = content_type
         for attempt in (1, 2):
@@ -50,7 +52,7 @@ class Api:
                 if response.getheader("Connection", "").lower() == "close":
                     self.conn.close()
                     self.conn = None
-                return response.status, data
+                return response.status, data, {k: v for k, v in response.getheaders()}
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 # A kept-alive connection the server had closed: one retry on a fresh one, never a second.
                 self.conn.close()
@@ -61,21 +63,22 @@ class Api:
 
 
 class Worker(threading.Thread):
-    def __init__(self, index, args, model, deadline, stats):
+    def __init__(self, index, args, model, shared, deadline, stats):
         super().__init__(daemon=True)
-        self.index, self.args, self.model, self.deadline, self.stats = index, args, model, deadline, stats
+        self.index, self.args, self.model, self.shared, self.deadline, self.stats = index, args, model, shared, deadline, stats
         self.ds = Api(args.url, args.ds_token)
         self.reviewer = Api(args.url, args.reviewer_token)
         self.last_edit = None
+        self.increments = 0
         self.files = []
         self.metrics = []
         self.staged = []
         self.payload = os.urandom(args.upload_bytes)
 
-    def write(self, api, kind, method, path, body=None, content_type="application/json"):
+    def write(self, api, kind, method, path, body=None, content_type="application/json", headers=None):
         started = time.perf_counter()
         try:
-            status, data = api.call(method, path, body, content_type)
+            status, data, _ = api.call(method, path, body, content_type, headers)
         except Exception as e:  # noqa: BLE001 - every failure is counted, none is fatal to the run
             self.stats.record(kind, time.perf_counter() - started, None, repr(e))
             return None, None
@@ -87,7 +90,9 @@ class Worker(threading.Thread):
         base = f"/api/v1/models/{self.model}"
         while time.monotonic() < self.deadline:
             op = n % 4
-            if op == 0:
+            if op == 0 and n % 8 == 4:
+                self.increment_shared()
+            elif op == 0:
                 text = f"worker {self.index} edit {n}"
                 status, _ = self.write(self.ds, "edit", "PATCH", base, {"description": text})
                 if status == 200:
@@ -118,6 +123,26 @@ class Worker(threading.Thread):
             n += 1
 
 
+    def increment_shared(self):
+        """Read-modify-write of the shared counter with If-Match; a 409 means someone else went first: read again."""
+        path = f"/api/v1/models/{self.shared}"
+        for _ in range(200):
+            if time.monotonic() >= self.deadline:
+                return
+            status, data, headers = self.ds.call("GET", path)
+            if status != 200:
+                self.stats.record("counter", 0, status, data)
+                return
+            count = int(json.loads(data)["description"])
+            status, _ = self.write(self.ds, "counter", "PATCH", path, {"description": str(count + 1)},
+                                   headers={"If-Match": headers.get("ETag", "")})
+            if status == 200:
+                self.increments += 1
+                return
+            if status != 409:
+                return
+
+
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
@@ -134,13 +159,13 @@ class Stats:
             text = data if isinstance(data, str) else (data or b"").decode("utf-8", "replace")
             if "database is locked" in text:
                 self.locked += 1
-            if status is None or status >= 400:
+            if status is None or (status >= 400 and not (kind == "counter" and status == 409)):
                 if len(self.errors) < 20:
                     self.errors.append(f"{kind} {key}: {text[:300]}")
 
 
 def get_json(api, path):
-    status, data = api.call("GET", path)
+    status, data, _ = api.call("GET", path)
     if status != 200:
         raise RuntimeError(f"GET {path} answered {status}: {data[:300]!r}")
     return json.loads(data)
@@ -160,10 +185,15 @@ def main():
     run = f"{int(time.time())}-{os.getpid()}"
     setup = Api(args.url, args.ds_token)
     models = []
+    shared = f"writer-{run}-shared"
+    status, data, _ = setup.call("POST", "/api/v1/models", {"name": shared, "description": "0"})
+    if status != 201:
+        print(f"setup of the shared model answered {status}: {data[:300]!r}", file=sys.stderr)
+        return 2
     for i in range(args.writers):
         name = f"writer-{run}-{i}"
         for method, path, body in (("POST", "/api/v1/models", {"name": name}), ("POST", f"/api/v1/models/{name}/versions", {})):
-            status, data = setup.call(method, path, body)
+            status, data, _ = setup.call(method, path, body)
             if status != 201:
                 print(f"setup {method} {path} answered {status}: {data[:300]!r}", file=sys.stderr)
                 return 2
@@ -171,7 +201,7 @@ def main():
 
     stats = Stats()
     started = time.monotonic()
-    workers = [Worker(i, args, models[i], started + args.seconds, stats) for i in range(args.writers)]
+    workers = [Worker(i, args, models[i], shared, started + args.seconds, stats) for i in range(args.writers)]
     for w in workers:
         w.start()
     for w in workers:
@@ -198,6 +228,10 @@ def main():
                 break
             page += 1
         lost += [f"{w.model}: version {n} is {stages.get(n)}, approved into Staging" for n in w.staged if stages.get(n) != "Staging"]
+    counted = int(get_json(setup, f"/api/v1/models/{shared}")["description"])
+    increments = sum(w.increments for w in workers)
+    if counted != increments:
+        lost.append(f"shared counter is {counted}, {increments} increments were acknowledged")
     chain = get_json(Api(args.url, args.auditor_token), "/api/v1/audit/verify")
 
     all_writes = [s for values in stats.latencies.values() for s in values]
@@ -215,7 +249,8 @@ def main():
         "statuses": dict(sorted(stats.statuses.items())),
         "serverErrors": server_errors,
         "databaseLocked": stats.locked,
-        "acknowledged": {"edits": sum(1 for w in workers if w.last_edit), "files": sum(len(w.files) for w in workers),
+        "acknowledged": {"edits": sum(1 for w in workers if w.last_edit), "counterIncrements": increments,
+                         "counterValue": counted, "files": sum(len(w.files) for w in workers),
                          "metrics": sum(len(w.metrics) for w in workers), "approvals": sum(len(w.staged) for w in workers)},
         "lost": len(lost),
         "auditChainValid": chain.get("valid"),
