@@ -65,6 +65,11 @@ public sealed class KillDuringApprovalTests
         }
 
         Assert.True(approved.Count >= Iterations, $"only {approved.Count} approvals were acknowledged in {Iterations} rounds");
+        await using var db = rig.Db();
+        var inDatabase = await db.TransitionRequests.CountAsync(r => r.Status == TransitionStatus.Approved, Ct);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{Iterations} kills at {string.Join(", ", kills)}: {approved.Count} approvals acknowledged, {inDatabase} approved in the database " +
+            $"({inDatabase - approved.Count} committed with the answer lost to the kill), {requested.Count - inDatabase} still pending.");
     }
 
     private static async Task<List<long>> RequestProductionAsync(CrashRig rig, int count)

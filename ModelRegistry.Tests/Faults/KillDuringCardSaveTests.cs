@@ -64,6 +64,11 @@ public sealed class KillDuringCardSaveTests
         }
 
         Assert.True(acknowledged.Count >= Iterations, $"only {acknowledged.Count} card saves were acknowledged in {Iterations} rounds");
+        await using var db = rig.Db();
+        var inDatabase = await db.CardRevisions.CountAsync(Ct);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{Iterations} kills at {string.Join(", ", kills)}: {acknowledged.Count} card saves acknowledged, {inDatabase} revisions in the database " +
+            $"({inDatabase - acknowledged.Count} committed with the answer lost to the kill).");
     }
 
     /// <summary>About 100 KiB of markdown with the sections the policy names and a model-index result.</summary>

@@ -13,8 +13,11 @@ namespace ModelRegistry.Tests.Faults;
 /// After each restart no partial file is left, every artifact row has its blob and the blob hashes to its name,
 /// the audit chain is valid, and every upload answered 2xx before the kill is listed with its checksum.
 /// </summary>
-public sealed class KillDuringUploadTests
+public sealed partial class KillDuringUploadTests
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"removed (\d+) unfinished upload file\(s\), completed (\d+)")]
+    private static partial System.Text.RegularExpressions.Regex SweepLine();
+
     private const string Model = "crash-upload";
     private const int Iterations = 10;
     private const int FileBytes = 12 * 1024 * 1024; // three of the store's 4 MiB chunks
@@ -28,11 +31,19 @@ public sealed class KillDuringUploadTests
         var pool = RandomNumberGenerator.GetBytes(FileBytes + 64 * 1024);
         var acknowledged = new ConcurrentDictionary<string, string>(); // path → sha256
         var kills = new List<string>();
+        int swept = 0, completed = 0;
 
         for (var iteration = 0; iteration <= Iterations; iteration++)
         {
             await rig.StartAsync();
             var when = $"after kill {iteration} (seed {rig.Seed}; kills at {string.Join(", ", kills)})";
+            // What start-up recovery found: uploads cut off by the kill, and committed ones not yet in place.
+            if (SweepLine().Match(rig.Server.Output) is { Success: true } sweep)
+            {
+                swept += int.Parse(sweep.Groups[1].Value);
+                completed += int.Parse(sweep.Groups[2].Value);
+            }
+
             if (iteration > 0)
             {
                 await rig.AssertStoreAndAuditAsync(when);
@@ -53,6 +64,10 @@ public sealed class KillDuringUploadTests
         }
 
         Assert.True(acknowledged.Count >= Iterations, $"only {acknowledged.Count} uploads were acknowledged in {Iterations} rounds");
+        // Ten kills at random moments while two 12 MiB uploads are always in flight: some must have cut one off.
+        Assert.True(swept + completed > 0, $"no kill caught an upload in flight (kills at {string.Join(", ", kills)})");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{Iterations} kills at {string.Join(", ", kills)}: {acknowledged.Count} uploads acknowledged, start-up removed {swept} cut-off upload file(s) and completed {completed}.");
         rig.Server.Kill();
         var verify = await RegistryCli.RunAsync(rig.DataDirectory, "verify-artifacts");
         Assert.True(verify.ExitCode == 0, verify.StandardOutput + verify.StandardError);

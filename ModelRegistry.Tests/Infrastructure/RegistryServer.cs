@@ -23,6 +23,9 @@ public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictio
     /// <summary>The last lines the server wrote, for failure messages.</summary>
     public string RecentOutput => string.Join('\n', _output.TakeLast(40));
 
+    /// <summary>Everything the current process has written so far (up to its last 400 lines).</summary>
+    public string Output => string.Join('\n', _output);
+
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex Listening();
 
@@ -59,6 +62,7 @@ public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictio
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
+        _output.Clear();
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         DataReceivedEventHandler collect = (_, e) =>
