@@ -110,6 +110,7 @@ public static class DependencyInjection
             .ConfigurePrimaryHttpMessageHandler(sp =>
                 Webhooks.WebhookDispatcher.CreateHandler(sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>()));
         services.AddSingleton<RegistryStats>();
+        services.AddSingleton<BlobIntegrity>();
         services.AddSingleton<FileSystemArtifactStore>();
         // Registry:Artifacts:Store picks where blobs live; everything else sees only IArtifactStore.
         services.AddSingleton<IArtifactStore>(sp =>

@@ -22,6 +22,7 @@ public sealed partial class ArtifactService(
     AccessGuard guard,
     AuditTrail audit,
     IArtifactStore store,
+    BlobIntegrity integrity,
     IOptions<RegistryOptions> options,
     TimeProvider clock,
     ILogger<ArtifactService> logger)
@@ -107,16 +108,31 @@ public sealed partial class ArtifactService(
 
     /// <summary>
     /// Opens a file for download; 404 when the version or the file is unknown, <see cref="ArtifactIntegrityException"/>
-    /// when its bytes are missing from the store or have the wrong length. Read from start to end, the content checks
-    /// the bytes against their SHA-256 before handing over the last of them (<see cref="VerifyingStream"/>).
+    /// (500) when its bytes are missing from the store, have the wrong length, or were found damaged before. Read from
+    /// start to end, the content checks the bytes against their SHA-256 before handing over the last of them
+    /// (<see cref="VerifyingStream"/>) and remembers the outcome. For part of a file (<paramref name="partial"/>, a
+    /// range request) the whole blob is re-hashed first unless it was verified since the store last changed it
+    /// (docs/decisions/0009).
     /// </summary>
-    public async Task<ArtifactContent> OpenAsync(string modelName, int number, string path, CancellationToken ct = default)
+    public async Task<ArtifactContent> OpenAsync(string modelName, int number, string path, bool partial = false,
+        CancellationToken ct = default)
     {
         var normalized = ArtifactPath.Normalize(path);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var versionId = await VersionIdAsync(db, modelName, number, ct);
         var row = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.VersionId == versionId && a.Path == normalized, ct)
             ?? throw new NotFoundException($"Version {number} of '{modelName}' has no file '{normalized}'.");
+        if (integrity.IsKnownDamaged(row.Sha256))
+        {
+            throw Damaged(normalized);
+        }
+
+        if (partial)
+        {
+            // Reading a whole blob for a range happens outside the lock, which other uploads share.
+            await EnsureIntactAsync(row, normalized, ct);
+        }
+
         // Waits for an upload of the same bytes that has committed but not yet moved its blob into place.
         using (await store.LockAsync(row.Sha256, ct))
         {
@@ -138,9 +154,53 @@ public sealed partial class ArtifactService(
                     $"The stored bytes of '{normalized}' are damaged ({length} bytes, recorded {row.Size}); an operator should run verify-artifacts.");
             }
 
-            return new ArtifactContent(ToInfo(row), new VerifyingStream(stream, row.Sha256, row.Size));
+            var stamp = await store.StampAsync(row.Sha256, ct);
+            return new ArtifactContent(ToInfo(row), new VerifyingStream(stream, row.Sha256, row.Size,
+                intact => Record(row.Sha256, intact, stamp)));
         }
     }
+
+    /// <summary>Re-hashes the whole blob before part of it is served, unless it was verified under the store's current stamp.</summary>
+    private async Task EnsureIntactAsync(Artifact row, string normalized, CancellationToken ct)
+    {
+        var stamp = await store.StampAsync(row.Sha256, ct);
+        if (integrity.IsKnownIntact(row.Sha256, stamp))
+        {
+            return;
+        }
+
+        var digest = await store.HashAsync(row.Sha256, ct);
+        if (digest is null)
+        {
+            throw new ArtifactIntegrityException(
+                $"The stored bytes of '{normalized}' are missing from the artifact store; an operator should run verify-artifacts.");
+        }
+
+        var intact = digest.Sha256 == row.Sha256 && digest.Length == row.Size;
+        // Only what was read counts: a change while hashing leaves the blob unverified for the next request.
+        Record(row.Sha256, intact, stamp == await store.StampAsync(row.Sha256, ct) ? stamp : null);
+        if (!intact)
+        {
+            throw Damaged(normalized);
+        }
+    }
+
+    private void Record(string sha256, bool intact, string? stamp)
+    {
+        if (intact)
+        {
+            integrity.MarkIntact(sha256, stamp);
+            return;
+        }
+
+        integrity.MarkDamaged(sha256);
+        logger.LogError("Artifact store: blob {Sha256} is damaged; downloads of it are refused until it is uploaded again or restored. Run verify-artifacts.",
+            sha256);
+    }
+
+    private static ArtifactIntegrityException Damaged(string normalized) => new(
+        $"The stored bytes of '{normalized}' are damaged; the registry will not serve them. " +
+        "An operator should run verify-artifacts and upload the file again or restore it from a backup.");
 
     /// <summary>Which of a version's metadata came from its files, and where files disagree with what a person entered.</summary>
     public async Task<MetadataOrigins> MetadataOriginsAsync(string modelName, int number, CancellationToken ct = default)

@@ -20,6 +20,7 @@ public sealed class VerifyingStream : Stream
     private readonly Stream _inner;
     private readonly string _expectedSha256;
     private readonly long _expectedLength;
+    private readonly Action<bool>? _onChecked;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _position;
     private bool _verifying = true;
@@ -29,8 +30,10 @@ public sealed class VerifyingStream : Stream
     /// <param name="inner">The stored bytes, positioned at the start.</param>
     /// <param name="expectedSha256">Lowercase hex SHA-256 the bytes must have.</param>
     /// <param name="expectedLength">The length the bytes must have.</param>
-    public VerifyingStream(Stream inner, string expectedSha256, long expectedLength)
+    /// <param name="onChecked">Called once the whole file was read in order: true when it matched, false when not.</param>
+    public VerifyingStream(Stream inner, string expectedSha256, long expectedLength, Action<bool>? onChecked = null)
     {
+        _onChecked = onChecked;
         _inner = inner;
         _expectedSha256 = expectedSha256;
         _expectedLength = expectedLength;
@@ -144,12 +147,14 @@ public sealed class VerifyingStream : Stream
         }
 
         Verified = true;
+        _onChecked?.Invoke(true);
         return tail;
     }
 
     private void Fail(string what)
     {
         _verifying = false;
+        _onChecked?.Invoke(false);
         throw new ArtifactIntegrityException(
             $"The stored bytes of {_expectedSha256} are damaged ({what}); they are not served. An operator should run verify-artifacts.");
     }

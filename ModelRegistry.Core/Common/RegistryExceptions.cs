@@ -1,7 +1,7 @@
 namespace ModelRegistry.Core.Common;
 
 /// <summary>Base of the failures a caller can act on; the API maps each kind to a status code.</summary>
-public abstract class RegistryException(string message) : Exception(message)
+public abstract class RegistryException(string message, Exception? inner = null) : Exception(message, inner)
 {
     /// <summary>A short title for problem details.</summary>
     public abstract string Title { get; }
@@ -57,7 +57,7 @@ public sealed class ChecksumMismatchException(string expected, string actual)
 /// </summary>
 public sealed class ArtifactIntegrityException(string message) : RegistryException(message)
 {
-    public override string Title => "Stored bytes damaged";
+    public override string Title => "Stored file is damaged";
 }
 
 /// <summary>
@@ -69,4 +69,13 @@ public sealed class ArtifactStoreUnavailableException(string message, Exception?
     public override string Title => "Artifact store unavailable";
 
     public Exception? Cause { get; } = inner;
+}
+
+/// <summary>
+/// The disk (or quota) holding the artifact store or the database is full (HTTP 507). The upload's temporary file
+/// is removed and nothing was recorded; other requests keep working.
+/// </summary>
+public sealed class InsufficientStorageException(string message, Exception? inner = null) : RegistryException(message, inner)
+{
+    public override string Title => "Insufficient storage";
 }

@@ -120,7 +120,17 @@ public sealed class ModelService(
     }
 
     /// <summary>Changes a model's description. DataScientist or Admin. Records before → after of what changed.</summary>
-    public async Task<ModelInfo> UpdateAsync(Actor actor, string name, UpdateModel input, CancellationToken ct = default)
+    public Task<ModelInfo> UpdateAsync(Actor actor, string name, UpdateModel input, CancellationToken ct = default) =>
+        UpdateAsync(actor, name, input, expectedUpdatedAt: null, ct);
+
+    /// <summary>
+    /// As <see cref="UpdateAsync(Actor, string, UpdateModel, CancellationToken)"/>, but only if the model is still as the
+    /// caller read it: its <see cref="ModelInfo.UpdatedAt"/> (which every change of the model or its versions moves)
+    /// must equal <paramref name="expectedUpdatedAt"/>, checked inside the write transaction; 409 otherwise, so an
+    /// edit made from a stale copy never overwrites another one.
+    /// </summary>
+    public async Task<ModelInfo> UpdateAsync(Actor actor, string name, UpdateModel input, DateTimeOffset? expectedUpdatedAt,
+        CancellationToken ct = default)
     {
         var displayName = input.DisplayName is null ? null : Input.Line("displayName", input.DisplayName, MaxDisplayName) ?? name;
         var description = input.Description is null ? null : Input.Text("description", input.Description, MaxDescription);
@@ -133,6 +143,12 @@ public sealed class ModelService(
         await db.InTransactionAsync(async () =>
         {
             var model = await db.Models.SingleOrDefaultAsync(m => m.Name == name, ct) ?? throw NotFound(name);
+            if (expectedUpdatedAt is { } expected && model.UpdatedAt != expected)
+            {
+                throw new ConflictException(
+                    $"'{name}' was changed at {model.UpdatedAt:O}, after the copy this edit was based on ({expected:O}). Read it again and reapply the edit.");
+            }
+
             var changes = new Dictionary<string, object?>();
             Change(changes, "displayName", model.DisplayName, displayName, v => model.DisplayName = v);
             Change(changes, "description", model.Description, description, v => model.Description = v);

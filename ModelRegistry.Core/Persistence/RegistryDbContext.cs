@@ -36,15 +36,45 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction
     /// takes the write lock at the start (BEGIN IMMEDIATE), so reads made inside it — the next version
-    /// number, the audit chain's head — cannot race another writer.
+    /// number, the audit chain's head — cannot race another writer. Must not be nested.
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
+        using var turn = Database.IsSqlite() ? await WriterTurnAsync(ct) : null;
         await using var tx = await Database.BeginTransactionAsync(ct);
         var result = await work();
         await SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return result;
+    }
+
+    /// <summary>
+    /// SQLite lets one transaction write at a time, and its busy handler makes the others poll with growing sleeps in
+    /// no particular order: with 32 writers some waited close to the 10 s busy timeout while others went first again
+    /// and again (bench/writers.sh). This process's writers therefore queue for their turn in arrival order (async
+    /// waiters of a SemaphoreSlim are released first in, first out), one queue per database file; a wait is then the
+    /// work queued ahead, and the busy handler only arbitrates with other processes (the command line).
+    /// </summary>
+    private async Task<IDisposable> WriterTurnAsync(CancellationToken ct)
+    {
+        var gate = SqliteWriters.GetOrAdd(Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Turn(gate);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> SqliteWriters = new(StringComparer.Ordinal);
+
+    private sealed class Turn(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
     }
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -309,7 +309,7 @@ public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal("Stored bytes damaged", problem.GetProperty("title").GetString());
+        Assert.Equal("Stored file is damaged", problem.GetProperty("title").GetString());
         Assert.Contains("missing from the artifact store", problem.GetProperty("detail").GetString());
     }
 
@@ -326,7 +326,7 @@ public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal("Stored bytes damaged", problem.GetProperty("title").GetString());
+        Assert.Equal("Stored file is damaged", problem.GetProperty("title").GetString());
         Assert.Contains("verify-artifacts", problem.GetProperty("detail").GetString());
     }
 

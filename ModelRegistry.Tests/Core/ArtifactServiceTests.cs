@@ -52,7 +52,7 @@ public sealed class ArtifactServiceTests(RegistryApp app) : IClassFixture<Regist
         Assert.Contains(Path.Combine("blobs", sha[..2], sha[2..4], sha), app.StoreFiles());
         var listed = Assert.Single(await Artifacts.ListAsync("art-basic", 1, Ct));
         Assert.Equal("weights/blob.dat", listed.Path);
-        await using var content = await Artifacts.OpenAsync("art-basic", 1, "weights/blob.dat", Ct);
+        await using var content = await Artifacts.OpenAsync("art-basic", 1, "weights/blob.dat", ct: Ct);
         using var copy = new MemoryStream();
         await content.Content.CopyToAsync(copy, Ct);
         Assert.Equal(bytes, copy.ToArray());

@@ -109,13 +109,14 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     public async Task<HttpClient> ClientForAsync(TestUser user)
     {
         var token = await Get<TokenService>().CreateAsync(Actor.CommandLine, user.Id, "tests", null);
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
         return client;
     }
 
     /// <summary>A client with no credentials.</summary>
-    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public HttpClient AnonymousClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
 
     public async Task<RegistryDbContext> DbAsync()
     {

@@ -19,6 +19,8 @@ public static class ApiExtensions
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization()
             .WithMetadata(new RequestSizeLimitAttribute(MaxJsonBodyBytes))
+            // The framework's form antiforgery does not apply to JSON and raw bodies; cookie callers are checked for
+            // every change by UseApiAntiforgery instead, bearer tokens are exempt.
             .DisableAntiforgery()
             // Every endpoint may answer with problem details (RFC 9457); the OpenAPI document says so.
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -56,10 +58,40 @@ public static class ApiExtensions
             return TypedResults.Created($"/api/v1/models/{created.Name}", created);
         });
 
-        models.MapGet("/{name}", (string name, ModelService service, CancellationToken ct) => service.GetAsync(name, ct));
+        models.MapGet("/{name}", async (string name, ModelService service, HttpResponse response, CancellationToken ct) =>
+        {
+            var model = await service.GetAsync(name, ct);
+            response.Headers.ETag = ModelETag(model);
+            return model;
+        });
 
-        models.MapPatch("/{name}", (string name, UpdateModel body, ModelService service, ClaimsPrincipal user, CancellationToken ct) =>
-            service.UpdateAsync(user.ToActor(), name, body, ct));
+        // With If-Match (the ETag of a GET), the edit applies only to the model as it was read: 409 if it changed since.
+        models.MapPatch("/{name}", async (string name, UpdateModel body, HttpRequest request, HttpResponse response, ModelService service,
+            ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var model = await service.UpdateAsync(user.ToActor(), name, body, ParseIfMatch(request), ct);
+            response.Headers.ETag = ModelETag(model);
+            return model;
+        });
+    }
+
+    /// <summary>A model's entity tag: the instant of its last change, exact to the tick.</summary>
+    private static string ModelETag(ModelInfo model) =>
+        $"\"{model.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"";
+
+    private static DateTimeOffset? ParseIfMatch(HttpRequest request)
+    {
+        var value = request.Headers.IfMatch.ToString().Trim();
+        if (value.Length == 0 || value == "*")
+        {
+            return null;
+        }
+
+        return value.Length > 2 && value[0] == '"' && value[^1] == '"'
+               && long.TryParse(value[1..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+               && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            ? new DateTimeOffset(ticks, TimeSpan.Zero)
+            : throw ValidationFailedException.For("If-Match", "If-Match must be one entity tag exactly as the model's ETag header gave it.");
     }
 
     private static void MapVersions(this RouteGroupBuilder api)

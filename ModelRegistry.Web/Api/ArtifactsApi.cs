@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using ModelRegistry.Core.Artifacts;
@@ -30,17 +29,12 @@ internal static class ArtifactsApi
     /// <summary>
     /// Streams the raw body into the store: nothing buffers it in memory, and the 1 MiB limit of the API group
     /// is lifted for this one request up to <c>Registry:Artifacts:MaxFileBytes</c>.
+    /// The dashboard uploads with its cookie and the page's antiforgery token (checked for every cookie-authenticated
+    /// change under /api, see <see cref="Hosting.ApiAntiforgery"/>).
     /// </summary>
     private static async Task<IResult> UploadAsync(string name, int number, string? path, HttpContext http,
-        ArtifactService service, IAntiforgery antiforgery, ClaimsPrincipal user, CancellationToken ct)
+        ArtifactService service, ClaimsPrincipal user, CancellationToken ct)
     {
-        // The dashboard uploads with its cookie, so a cross-site page must not be able to: it has to send the
-        // antiforgery token in a header. A bearer token is not sent by browsers on their own and needs none.
-        if (user.Identity?.AuthenticationType != ApiTokenAuthenticationHandler.SchemeName)
-        {
-            await antiforgery.ValidateRequestAsync(http);
-        }
-
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = service.MaxFileBytes;
@@ -58,11 +52,16 @@ internal static class ArtifactsApi
         return TypedResults.Created(location, result);
     }
 
-    /// <summary>Range requests (206/416), conditional requests (304, If-Range) and HEAD come from the stream result.</summary>
+    /// <summary>
+    /// Range requests (206/416), conditional requests (304, If-Range) and HEAD come from the stream result. A whole
+    /// file is verified against its SHA-256 as it streams (a damaged one breaks off before its last bytes); a range is
+    /// served only from a blob verified whole since it last changed (decision 0008).
+    /// </summary>
     private static async Task<IResult> DownloadAsync(string name, int number, string? path, HttpContext http,
         ArtifactService service, CancellationToken ct)
     {
-        var content = await service.OpenAsync(name, number, path ?? "", ct);
+        var partial = HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Range.Count > 0;
+        var content = await service.OpenAsync(name, number, path ?? "", partial, ct);
         http.Response.RegisterForDisposeAsync(content);
         // Uploaded bytes are never rendered by the browser on our origin.
         http.Response.Headers.XContentTypeOptions = "nosniff";

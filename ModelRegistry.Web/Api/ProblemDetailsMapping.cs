@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Data.Sqlite;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
 
@@ -12,6 +13,8 @@ namespace ModelRegistry.Web.Api;
 /// </summary>
 internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, IHostEnvironment environment) : IExceptionHandler
 {
+    private const int SqliteFull = 13; // SQLITE_FULL: "database or disk is full"
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         var (status, title, detail, errors) = exception switch
@@ -26,6 +29,9 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
             ArtifactIntegrityException i => (StatusCodes.Status500InternalServerError, i.Title, i.Message, null),
             ArtifactStoreUnavailableException u => (StatusCodes.Status503ServiceUnavailable, u.Title,
                 "The artifact store cannot be reached; nothing was changed. Try again later.", null),
+            InsufficientStorageException s => (StatusCodes.Status507InsufficientStorage, s.Title, s.Message, null),
+            SqliteException { SqliteErrorCode: SqliteFull } => (StatusCodes.Status507InsufficientStorage, "Insufficient storage",
+                "The registry's database disk is full, so nothing was changed. Try again once an operator has freed space.", null),
             AntiforgeryValidationException => (StatusCodes.Status400BadRequest, "Antiforgery token missing or invalid",
                 "A dashboard (cookie) request that changes data must send the page's antiforgery token in the RequestVerificationToken header.", null),
             BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "Request too large" : "Bad request", BadRequestDetail(b), null),
@@ -33,9 +39,12 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
                 environment.IsDevelopment() ? exception.Message : "The server could not complete the request.", null),
         };
 
-        if (status < 500 && !Hosting.WebRegistration.IsApiRequest(context.Request))
+        // The middleware has already pointed the request at /Error: the path the caller asked for is in the feature.
+        var path = context.Features.Get<IExceptionHandlerPathFeature>()?.Path is { } original ? new PathString(original) : context.Request.Path;
+        if (!Hosting.WebRegistration.IsApiPath(path))
         {
-            // Dashboard pages show their own messages; only API callers get problem details here.
+            // Dashboard pages show their own messages, and a failure the generic error page (/Error, with a request
+            // id and nothing of the exception); only API callers get problem details here.
             context.Response.StatusCode = status;
             return false;
         }

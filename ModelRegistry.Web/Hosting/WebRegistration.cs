@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ModelRegistry.Core;
@@ -42,7 +43,16 @@ public static class WebRegistration
         // Every request body but a file upload is small. The upload endpoint lifts the limit for its own request
         // to Registry:Artifacts:MaxFileBytes and streams the body; nothing accepts files as multipart forms, so
         // forms stay small too and can never be used to spool gigabytes to disk.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxOtherBodyBytes);
+        var limits = builder.Configuration.GetSection(RequestLimitOptions.Section).Get<RequestLimitOptions>() ?? new RequestLimitOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaxOtherBodyBytes;
+            // A client trickling a body is cut off (408) rather than holding a connection and a temporary file.
+            kestrel.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0
+                ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(limits.MinRequestBodyGraceSeconds))
+                : null;
+        });
+        services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // By default each socket read is preceded by a zero-byte "wait for data" read, which doubles the system calls
         // of a streamed upload (Kestrel reads at most 4 KiB per call). Without it a 1 GiB upload costs about 40 % less
         // CPU; the price is one 4 KiB buffer held by each idle connection.
@@ -160,7 +170,14 @@ public static class WebRegistration
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
         app.UseSecurityHeaders();
-        app.UseExceptionHandler();
+        // API failures are problem details (RegistryExceptionHandler); a page's failure re-renders /Error: a generic
+        // message and the request id, nothing of the exception (outside Development too).
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandlingPath = "/Error",
+            CreateScopeForErrors = true,
+            AllowStatusCode404Response = true,
+        });
         app.UseRawPathGuard();
         if (!app.Environment.IsDevelopment())
         {
@@ -175,6 +192,7 @@ public static class WebRegistration
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseApiAntiforgery();
         return app;
     }
 
@@ -216,8 +234,10 @@ public static class WebRegistration
     }
 
     /// <summary>Machine-facing paths: they answer with status codes and problem details, never a sign-in redirect.</summary>
-    public static bool IsApiRequest(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
+    public static bool IsApiRequest(HttpRequest request) => IsApiPath(request.Path);
+
+    /// <summary>See <see cref="IsApiRequest"/>; for a path other than the request's current one.</summary>
+    public static bool IsApiPath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/openapi");
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report) =>
         context.Response.WriteAsJsonAsync(new

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Persistence;
@@ -27,10 +28,12 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
     private readonly StripedLock _locks = new();
     private readonly ILogger<FileSystemArtifactStore> _logger;
+    private readonly BlobIntegrity _integrity;
 
-    public FileSystemArtifactStore(DataDirectory data, ILogger<FileSystemArtifactStore> logger)
+    public FileSystemArtifactStore(DataDirectory data, BlobIntegrity integrity, ILogger<FileSystemArtifactStore> logger)
     {
         _logger = logger;
+        _integrity = integrity;
         BlobsRoot = Path.Combine(data.ArtifactsRoot, "blobs");
         TempRoot = Path.Combine(data.ArtifactsRoot, "tmp");
         Directory.CreateDirectory(BlobsRoot);
@@ -51,6 +54,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     /// (a cut-off body, the size limit, cancellation) deletes the temporary file before the exception leaves.
     /// </summary>
     /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> bytes.</exception>
+    /// <exception cref="InsufficientStorageException">The disk is full; the temporary file is gone.</exception>
     public async Task<StagedBlob> StageAsync(Stream source, long maxBytes, long? declaredLength, CancellationToken ct)
     {
         if (declaredLength > maxBytes)
@@ -58,12 +62,33 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             throw TooLarge(maxBytes);
         }
 
+        try
+        {
+            return await StageCoreAsync(source, maxBytes, declaredLength, ct);
+        }
+        catch (IOException e) when (DiskSpace.IsFull(e))
+        {
+            throw DiskFull(e);
+        }
+    }
+
+    private async Task<StagedBlob> StageCoreAsync(Stream source, long maxBytes, long? declaredLength, CancellationToken ct)
+    {
         Directory.CreateDirectory(TempRoot);
         var id = Guid.NewGuid().ToString("N");
         var partPath = Path.Combine(TempRoot, id + PartSuffix);
-        // Reserves the space up front when the length is known: a full disk fails at once, not at 90 %.
-        var handle = File.OpenHandle(partPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None,
-            preallocationSize: declaredLength ?? 0);
+        SafeFileHandle handle;
+        try
+        {
+            // Reserves the space up front when the length is known: a full disk fails at once, not at 90 %.
+            handle = File.OpenHandle(partPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None,
+                preallocationSize: declaredLength ?? 0);
+        }
+        catch (IOException e) when (declaredLength > 0 && !DiskSpace.IsFull(e) && DiskSpace.CannotHold(TempRoot, declaredLength.Value))
+        {
+            TryDelete(partPath);
+            throw DiskFull(e);
+        }
         var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var next = ArrayPool<byte>.Shared.Rent(ChunkSize);
         Task<int>? reading = null;
@@ -146,7 +171,8 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     public void Promote(FileStagedBlob staged)
     {
         var target = BlobPath(staged.Sha256);
-        if (File.Exists(target) && new FileInfo(target).Length == staged.Size)
+        // A stored copy known to be damaged is replaced by the fresh one: uploading the file again repairs it.
+        if (File.Exists(target) && new FileInfo(target).Length == staged.Size && !_integrity.IsKnownDamaged(staged.Sha256))
         {
             TryDelete(staged.TempPath);
         }
@@ -158,6 +184,8 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             File.Move(staged.TempPath, target, overwrite: true);
             MakeReadOnly(target);
             DirectorySync.Flush(directory);
+            // Hashed on the way in, so a range of it can be served without reading it all again.
+            _integrity.MarkIntact(staged.Sha256, Stamp(new FileInfo(target)));
         }
 
         staged.Settled = true;
@@ -169,7 +197,11 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     public Task<bool> ExistsAsync(string sha256, CancellationToken ct) => Task.FromResult(Exists(sha256));
 
     /// <summary>Deletes a blob no artifact refers to any more. The caller holds <see cref="LockAsync"/> and has checked.</summary>
-    public void Delete(string sha256) => TryDelete(BlobPath(sha256));
+    public void Delete(string sha256)
+    {
+        TryDelete(BlobPath(sha256));
+        _integrity.Forget(sha256);
+    }
 
     /// <inheritdoc />
     public Task DeleteAsync(string sha256, CancellationToken ct)
@@ -191,6 +223,15 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             return null;
         }
     }
+
+    /// <inheritdoc />
+    public Task<string?> StampAsync(string sha256, CancellationToken ct)
+    {
+        var file = new FileInfo(BlobPath(sha256));
+        return Task.FromResult(file.Exists ? Stamp(file) : null);
+    }
+
+    private static string Stamp(FileInfo file) => $"{file.Length}:{file.LastWriteTimeUtc.Ticks}";
 
     /// <inheritdoc />
     public Task<Stream?> OpenReadAsync(string sha256, CancellationToken ct) => Task.FromResult<Stream?>(OpenRead(sha256));
@@ -301,6 +342,13 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         {
             // The failure that got us here is the one that matters.
         }
+    }
+
+    private InsufficientStorageException DiskFull(IOException e)
+    {
+        _logger.LogError(e, "Artifact store: the disk holding {TempRoot} is full; an upload was refused.", TempRoot);
+        return new InsufficientStorageException(
+            "The registry's storage is full, so the file was not stored (nothing was kept). Try again once an operator has freed space.", e);
     }
 
     private static PayloadTooLargeException TooLarge(long maxBytes) =>

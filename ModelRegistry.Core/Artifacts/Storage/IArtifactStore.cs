@@ -41,6 +41,13 @@ public interface IArtifactStore
     /// </summary>
     Task<Stream?> OpenReadAsync(string sha256, CancellationToken ct);
 
+    /// <summary>
+    /// What identifies the stored blob's current bytes without reading them (length and modification time on disk;
+    /// length, ETag and date in a bucket): a blob verified under one stamp needs no re-reading while the stamp holds.
+    /// Null when the blob is missing.
+    /// </summary>
+    Task<string?> StampAsync(string sha256, CancellationToken ct);
+
     /// <summary>Re-reads a stored blob: what its bytes hash to and how many there are; null when it is missing.</summary>
     Task<BlobDigest?> HashAsync(string sha256, CancellationToken ct);
 

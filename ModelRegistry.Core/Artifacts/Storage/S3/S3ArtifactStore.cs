@@ -243,6 +243,20 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
     }
 
     /// <inheritdoc />
+    public async Task<string?> StampAsync(string sha256, CancellationToken ct)
+    {
+        try
+        {
+            var metadata = await CallAsync(() => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = BlobKey(sha256) }, ct));
+            return $"{metadata.ContentLength}:{metadata.ETag}:{metadata.LastModified?.Ticks}";
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<BlobDigest?> HashAsync(string sha256, CancellationToken ct)
     {
         await using var stream = await OpenReadAsync(sha256, ct);

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
+
+namespace ModelRegistry.Tests.Infrastructure;
+
+/// <summary>
+/// The built registry (<c>dotnet ModelRegistry.Web.dll</c>) as a child process on a free loopback port, configured
+/// only through environment variables like an installed server: it can be killed with SIGKILL (<see cref="Kill"/>)
+/// at any moment and started again on the same data directory.
+/// </summary>
+public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null) : IAsyncDisposable
+{
+    private static readonly string WebAssembly = Path.Combine(AppContext.BaseDirectory, "ModelRegistry.Web.dll");
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+
+    /// <summary>The last lines the server wrote, for failure messages.</summary>
+    public string RecentOutput => string.Join('\n', _output.TakeLast(40));
+
+    /// <summary>Everything the current process has written so far (up to its last 400 lines).</summary>
+    public string Output => string.Join('\n', _output);
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex Listening();
+
+    /// <summary>Starts the server and waits until <c>/healthz</c> answers 200 (migrations and the start-up sweep are done).</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (_process is { HasExited: false })
+        {
+            throw new InvalidOperationException("The server is already running.");
+        }
+
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(WebAssembly);
+        foreach (var key in start.Environment.Keys.Where(k =>
+                     k.StartsWith("Registry__", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+                     || k.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["Registry__DataDirectory"] = DataDirectory;
+        start.Environment["Urls"] = "http://127.0.0.1:0";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        _output.Clear();
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        DataReceivedEventHandler collect = (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            _output.Enqueue(e.Data);
+            while (_output.Count > 400 && _output.TryDequeue(out string? _))
+            {
+            }
+
+            if (Listening().Match(e.Data) is { Success: true } m)
+            {
+                listening.TrySetResult(new Uri(m.Groups[1].Value + "/"));
+            }
+        };
+        process.OutputDataReceived += collect;
+        process.ErrorDataReceived += collect;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException(
+            $"The registry exited ({SafeExitCode(process)}) before listening:\n{RecentOutput}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        BaseAddress = await listening.Task.WaitAsync(timeout.Token);
+        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        while (true)
+        {
+            using var health = await probe.GetAsync("/healthz", timeout.Token);
+            if (health.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    /// <summary><c>kill -9</c>: the process gets no chance to flush, close or finish anything.</summary>
+    public void Kill()
+    {
+        if (_process is not { } process)
+        {
+            return;
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(); // SIGKILL on Linux
+        }
+
+        process.WaitForExit();
+        process.Dispose();
+        _process = null;
+    }
+
+    /// <summary>A client for this server acting with <paramref name="token"/>.</summary>
+    public HttpClient ClientFor(string token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        return ValueTask.CompletedTask;
+    }
+
+    private static string SafeExitCode(Process process)
+    {
+        try
+        {
+            return $"exit code {process.ExitCode}";
+        }
+        catch (InvalidOperationException)
+        {
+            return "no exit code";
+        }
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+}
