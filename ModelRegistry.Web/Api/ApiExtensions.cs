@@ -38,6 +38,7 @@ public static class ApiExtensions
         api.MapDeployments();
         api.MapCards();
         api.MapMetrics();
+        api.MapEvidence();
         return app;
     }
 
