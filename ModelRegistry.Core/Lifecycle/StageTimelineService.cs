@@ -64,8 +64,8 @@ public sealed class StageTimelineService(IDbContextFactory<RegistryDbContext> db
         var newest = intervals.OrderByDescending(i => i.Order).ThenByDescending(i => i.Interval.Version)
             .Take(Math.Clamp(take, 1, MaxIntervals)).Select(i => i.Interval).ToList();
         var requestIds = newest.Where(i => i.RequestId is not null).Select(i => i.RequestId!.Value).Distinct().ToList();
-        var approvals = (await db.TransitionRequests.AsNoTracking().Where(r => requestIds.Contains(r.Id))
-                .SelectMany(r => r.Approvals.Select(a => new { RequestId = r.Id, a.ReviewerName, a.At, a.Id }))
+        var approvals = (await db.Set<TransitionApproval>().AsNoTracking().Where(a => requestIds.Contains(a.RequestId))
+                .Select(a => new { a.RequestId, a.ReviewerName, a.At, a.Id })
                 .ToListAsync(ct))
             .GroupBy(a => a.RequestId)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.OrderBy(a => a.At).ThenBy(a => a.Id).Select(a => a.ReviewerName).ToList());
