@@ -31,6 +31,7 @@ public static class EvidenceHtmlRenderer
         th { background: #eef0f6; }
         .mono, code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px; }
         td.mono { overflow-wrap: anywhere; }
+        td.nowrap { white-space: nowrap; }
         pre.data { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-width: 34rem; }
         .card { border: 1px solid #d5dae3; border-radius: 6px; padding: .2rem 1.2rem; }
         .card img { max-width: 100%; }
@@ -257,7 +258,7 @@ public static class EvidenceHtmlRenderer
         h.Append("<table>\n<thead><tr><th>#</th><th>Time (UTC)</th><th>Actor</th><th>Action</th><th>Entity</th><th>Data</th><th>Hash</th></tr></thead>\n<tbody>\n");
         foreach (var e in pack.AuditSlice)
         {
-            h.Append("<tr><td class=\"mono\">").Append(e.Sequence).Append("</td><td>").Append(E(Time(e.Time))).Append("</td><td>")
+            h.Append("<tr><td class=\"mono nowrap\">").Append(e.Sequence).Append("</td><td>").Append(E(Time(e.Time))).Append("</td><td>")
                 .Append(E(e.ActorName)).Append("</td><td><code>").Append(E(e.Action)).Append("</code></td><td class=\"mono\">")
                 .Append(E($"{e.EntityType} {e.EntityId}")).Append("</td><td><pre class=\"data\">").Append(E(Pretty(e.Data)))
                 .Append("</pre></td><td class=\"mono\">").Append(E(e.Hash)).Append("</td></tr>\n");
