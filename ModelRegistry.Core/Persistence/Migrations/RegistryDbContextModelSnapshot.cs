@@ -323,6 +323,12 @@ namespace ModelRegistry.Core.Persistence.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Action");
+
+                    b.HasIndex("ActorId");
+
+                    b.HasIndex("ActorName");
+
                     b.HasIndex("ModelName");
 
                     b.HasIndex("Sequence")
