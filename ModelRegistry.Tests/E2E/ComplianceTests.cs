@@ -98,7 +98,7 @@ public sealed partial class ComplianceTests(BrowserFixture browser)
             var version = $"/models/{name}/versions/{number}";
             await VisitAsync(version, "LLM metadata");
             // The walk sees the controls that are there (so an editing one would not slip past it).
-            Assert.Contains(await ControlsAsync(page), c => c.Contains("Download evidence pack", StringComparison.Ordinal));
+            Assert.Contains(await ControlsAsync(page), c => c.Contains("Download evidence pack", StringComparison.OrdinalIgnoreCase));
             await TabAsync(version, "Files", number == 1 ? "config.json" : "No files");
             await TabAsync(version, "Model card", number == 1 ? "Intended use" : "card");
             await TabAsync(version, "Evaluation", number == 1 ? "accuracy" : "No evaluation results");

@@ -10,8 +10,8 @@ using ModelRegistry.Core.Persistence;
 namespace ModelRegistry.Core.Persistence.Migrations
 {
     [DbContext(typeof(RegistryDbContext))]
-    [Migration("20261128011304_AuditEventActorAndActionIndexes")]
-    partial class AuditEventActorAndActionIndexes
+    [Migration("20261128012719_AuditEventFilterIndexes")]
+    partial class AuditEventFilterIndexes
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -326,20 +326,24 @@ namespace ModelRegistry.Core.Persistence.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Action");
-
-                    b.HasIndex("ActorId");
-
-                    b.HasIndex("ActorName");
-
-                    b.HasIndex("ModelName");
-
                     b.HasIndex("Sequence")
                         .IsUnique();
 
                     b.HasIndex("Time");
 
-                    b.HasIndex("EntityType", "EntityId");
+                    b.HasIndex("Action", "Sequence");
+
+                    b.HasIndex("ActorId", "Sequence");
+
+                    b.HasIndex("ActorName", "Sequence");
+
+                    b.HasIndex("EntityType", "Sequence");
+
+                    b.HasIndex("ModelName", "Sequence");
+
+                    b.HasIndex("EntityType", "EntityId", "Sequence");
+
+                    b.HasIndex("ModelName", "Action", "Sequence");
 
                     b.ToTable("AuditEvents", (string)null);
                 });
