@@ -51,7 +51,9 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
         await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
         var events = await FilterAsync(db, query, ct);
         var total = await events.CountAsync(ct);
-        var items = await events.OrderByDescending(e => e.Sequence).Skip(paging.Skip).Take(paging.PageSize)
+        // The page's keys first (answered from an index where the filter has one), then only those rows.
+        var page = events.OrderByDescending(e => e.Sequence).Skip(paging.Skip).Take(paging.PageSize).Select(e => e.Id);
+        var items = await db.AuditEvents.AsNoTracking().Where(e => page.Contains(e.Id)).OrderByDescending(e => e.Sequence)
             .Select(ToEntry).ToListAsync(ct);
         return new PagedResult<AuditEntry>(items, total);
     }

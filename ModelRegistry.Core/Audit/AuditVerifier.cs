@@ -24,7 +24,7 @@ public static class AuditVerifier
         var columns = Columns.For(db);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Reading is sequential; hashing is not (each row carries the previous hash it claims), so one task reads batches
-        // while another hashes each batch on every core and then checks the links in order. Two batches in flight at most:
+        // while another hashes each batch on every core and then checks the links in order. A few batches in flight at most:
         // memory stays flat however long the log.
         var batches = Channel.CreateBounded<ChainRow[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         var checking = Task.Run(() => CheckAsync(batches.Reader, stop), CancellationToken.None);

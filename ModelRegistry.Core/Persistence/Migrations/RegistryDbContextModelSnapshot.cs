@@ -326,8 +326,6 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.HasIndex("Sequence")
                         .IsUnique();
 
-                    b.HasIndex("Time");
-
                     b.HasIndex("Action", "Sequence");
 
                     b.HasIndex("ActorId", "Sequence");
@@ -337,6 +335,8 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.HasIndex("EntityType", "Sequence");
 
                     b.HasIndex("ModelName", "Sequence");
+
+                    b.HasIndex("Time", "Sequence");
 
                     b.HasIndex("EntityType", "EntityId", "Sequence");
 

@@ -18,6 +18,10 @@ namespace ModelRegistry.Core.Persistence.Migrations
                 name: "IX_AuditEvents_ModelName",
                 table: "AuditEvents");
 
+            migrationBuilder.DropIndex(
+                name: "IX_AuditEvents_Time",
+                table: "AuditEvents");
+
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEvents_Action_Sequence",
                 table: "AuditEvents",
@@ -52,6 +56,11 @@ namespace ModelRegistry.Core.Persistence.Migrations
                 name: "IX_AuditEvents_ModelName_Sequence",
                 table: "AuditEvents",
                 columns: new[] { "ModelName", "Sequence" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_Time_Sequence",
+                table: "AuditEvents",
+                columns: new[] { "Time", "Sequence" });
         }
 
         /// <inheritdoc />
@@ -85,6 +94,10 @@ namespace ModelRegistry.Core.Persistence.Migrations
                 name: "IX_AuditEvents_ModelName_Sequence",
                 table: "AuditEvents");
 
+            migrationBuilder.DropIndex(
+                name: "IX_AuditEvents_Time_Sequence",
+                table: "AuditEvents");
+
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEvents_EntityType_EntityId",
                 table: "AuditEvents",
@@ -94,6 +107,11 @@ namespace ModelRegistry.Core.Persistence.Migrations
                 name: "IX_AuditEvents_ModelName",
                 table: "AuditEvents",
                 column: "ModelName");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_Time",
+                table: "AuditEvents",
+                column: "Time");
         }
     }
 }

@@ -10,7 +10,7 @@ using ModelRegistry.Core.Persistence;
 namespace ModelRegistry.Core.Persistence.Migrations
 {
     [DbContext(typeof(RegistryDbContext))]
-    [Migration("20261128012719_AuditEventFilterIndexes")]
+    [Migration("20261128013451_AuditEventFilterIndexes")]
     partial class AuditEventFilterIndexes
     {
         /// <inheritdoc />
@@ -329,8 +329,6 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.HasIndex("Sequence")
                         .IsUnique();
 
-                    b.HasIndex("Time");
-
                     b.HasIndex("Action", "Sequence");
 
                     b.HasIndex("ActorId", "Sequence");
@@ -340,6 +338,8 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.HasIndex("EntityType", "Sequence");
 
                     b.HasIndex("ModelName", "Sequence");
+
+                    b.HasIndex("Time", "Sequence");
 
                     b.HasIndex("EntityType", "EntityId", "Sequence");
 
