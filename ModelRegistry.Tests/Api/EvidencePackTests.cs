@@ -7,6 +7,7 @@ using AngleSharp.Html.Parser;
 using Markdig;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Cards;
+using ModelRegistry.Core.Compliance;
 using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Lifecycle;
@@ -245,6 +246,19 @@ public sealed class EvidencePackTests(EvidencePackFixture fixture) : IClassFixtu
         using var response = await client.GetAsync(Url, Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(before, await fixture.App.LastAuditSequenceAsync());
+    }
+
+    [Fact]
+    public async Task Core_refuses_a_locked_account_with_403_before_recording_anything()
+    {
+        var user = await fixture.App.CreateUserAsync();
+        await fixture.App.Get<UserAdminService>().LockAsync(Actor.CommandLine, user.Id, Ct);
+        var before = await fixture.App.LastAuditSequenceAsync();
+
+        await Assert.ThrowsAsync<ModelRegistry.Core.Common.ForbiddenException>(() => fixture.App.Get<EvidencePackService>()
+            .ExportAsync(user.Actor, EvidencePackFixture.Model, 2, EvidenceFormat.Markdown, Ct));
+
         Assert.Equal(before, await fixture.App.LastAuditSequenceAsync());
     }
 
