@@ -42,26 +42,26 @@ public static class AuditChain
         var json = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = false });
         json.Reset(buffer);
         json.WriteStartObject();
-        json.WriteNumber("sequence", sequence);
+        json.WriteNumber(Names.Sequence, sequence);
         Span<char> timeText = stackalloc char[28];
-        json.WriteString("time", FormatTime(time, timeText));
-        json.WriteString("actorId", actorId);
-        json.WriteString("actorName", actorName);
-        json.WriteString("action", action);
-        json.WriteString("entityType", entityType);
-        json.WriteString("entityId", entityId);
+        json.WriteString(Names.Time, FormatTime(time, timeText));
+        json.WriteString(Names.ActorId, actorId);
+        json.WriteString(Names.ActorName, actorName);
+        json.WriteString(Names.Action, action);
+        json.WriteString(Names.EntityType, entityType);
+        json.WriteString(Names.EntityId, entityId);
         if (modelName is null)
         {
-            json.WriteNull("modelName");
+            json.WriteNull(Names.ModelName);
         }
         else
         {
-            json.WriteString("modelName", modelName);
+            json.WriteString(Names.ModelName, modelName);
         }
 
-        json.WritePropertyName("data");
+        json.WritePropertyName(Names.Data);
         json.WriteRawValue(data, skipInputValidation: !validateData);
-        json.WriteString("previousHash", previousHash);
+        json.WriteString(Names.PreviousHash, previousHash);
         json.WriteEndObject();
         json.Flush();
         SHA256.HashData(buffer.WrittenSpan, destination);
@@ -72,6 +72,21 @@ public static class AuditChain
     {
         Span<char> expected = stackalloc char[SHA256.HashSizeInBytes * 2];
         return Convert.TryToHexStringLower(hash, expected, out var written) && hex.AsSpan().SequenceEqual(expected[..written]);
+    }
+
+    /// <summary>The canonical form's keys, encoded once (they are plain ASCII: encoding changes no byte).</summary>
+    private static class Names
+    {
+        public static readonly JsonEncodedText Sequence = JsonEncodedText.Encode("sequence");
+        public static readonly JsonEncodedText Time = JsonEncodedText.Encode("time");
+        public static readonly JsonEncodedText ActorId = JsonEncodedText.Encode("actorId");
+        public static readonly JsonEncodedText ActorName = JsonEncodedText.Encode("actorName");
+        public static readonly JsonEncodedText Action = JsonEncodedText.Encode("action");
+        public static readonly JsonEncodedText EntityType = JsonEncodedText.Encode("entityType");
+        public static readonly JsonEncodedText EntityId = JsonEncodedText.Encode("entityId");
+        public static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("modelName");
+        public static readonly JsonEncodedText Data = JsonEncodedText.Encode("data");
+        public static readonly JsonEncodedText PreviousHash = JsonEncodedText.Encode("previousHash");
     }
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
