@@ -86,6 +86,7 @@ public static class DependencyInjection
         services.AddSingleton<Comparison.IVersionFileIndex, Artifacts.ArtifactFileIndex>();
         services.AddSingleton<LifecycleGates>();
         services.AddSingleton<LifecycleService>();
+        services.AddSingleton<StageTimelineService>();
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<NotificationService>();
         services.AddSingleton<CardService>();
@@ -99,6 +100,7 @@ public static class DependencyInjection
         services.AddSingleton<Demo.DemoSeeder>();
         services.AddSingleton<ActivityService>();
         services.AddSingleton<AuditLogService>();
+        services.AddSingleton<Compliance.EvidencePackService>();
         services.AddSingleton<Operations.BackupService>();
 
         services.AddOptions<Webhooks.WebhookOptions>().BindConfiguration(Webhooks.WebhookOptions.Section);

@@ -39,17 +39,26 @@ public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFacto
 
         if (versionId is not null)
         {
-            // A file's id is model/number/path; transition and deployment events name their version in their
-            // data as "version":"model/number".
-            var filePrefix = versionId + "/";
-            var marker = $"\"version\":\"{versionId}\"";
-            events = events.Where(e => (e.EntityType == AuditEntities.Version && e.EntityId == versionId)
-                || (e.EntityType == AuditEntities.Artifact && e.EntityId.StartsWith(filePrefix))
-                || ((e.EntityType == AuditEntities.Transition || e.EntityType == AuditEntities.Deployment) && e.Data.Contains(marker)));
+            events = OfVersion(events, versionId);
         }
 
         return await events.OrderByDescending(e => e.Sequence).Take(Math.Clamp(take, 1, MaxTake))
             .Select(e => new ActivityEntry(e.Sequence, e.Time, e.ActorName, e.Action, e.EntityType, e.EntityId, e.ModelName, e.Data))
             .ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// The events of one version (<c>model/number</c>): its own, its files', and those of its transition requests and
+    /// deployments. The version page's Activity tab and the evidence pack read the same slice.
+    /// </summary>
+    internal static IQueryable<AuditEvent> OfVersion(IQueryable<AuditEvent> events, string versionId)
+    {
+        // A file's id is model/number/path; transition and deployment events name their version in their
+        // data as "version":"model/number".
+        var filePrefix = versionId + "/";
+        var marker = $"\"version\":\"{versionId}\"";
+        return events.Where(e => (e.EntityType == AuditEntities.Version && e.EntityId == versionId)
+            || (e.EntityType == AuditEntities.Artifact && e.EntityId.StartsWith(filePrefix))
+            || ((e.EntityType == AuditEntities.Transition || e.EntityType == AuditEntities.Deployment) && e.Data.Contains(marker)));
     }
 }

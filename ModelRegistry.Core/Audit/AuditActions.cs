@@ -26,6 +26,9 @@ public static class AuditActions
     public const string TokenRevoked = "token.revoked";
     public const string WebhookCreated = "webhook.created";
     public const string WebhookDeleted = "webhook.deleted";
+
+    /// <summary>Someone downloaded a version's evidence pack (who, when, which format): compliance asks who took copies.</summary>
+    public const string EvidenceExported = "evidence.exported";
 }
 
 /// <summary>Entity type names used in audit events.</summary>

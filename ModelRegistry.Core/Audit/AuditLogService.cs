@@ -49,9 +49,11 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
         var paging = PageRequest.From(query.Page, query.PageSize);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
-        var events = Filter(db, query);
+        var events = await FilterAsync(db, query, ct);
         var total = await events.CountAsync(ct);
-        var items = await events.OrderByDescending(e => e.Sequence).Skip(paging.Skip).Take(paging.PageSize)
+        // The page's keys first (answered from an index where the filter has one), then only those rows.
+        var page = events.OrderByDescending(e => e.Sequence).Skip(paging.Skip).Take(paging.PageSize).Select(e => e.Id);
+        var items = await db.AuditEvents.AsNoTracking().Where(e => page.Contains(e.Id)).OrderByDescending(e => e.Sequence)
             .Select(ToEntry).ToListAsync(ct);
         return new PagedResult<AuditEntry>(items, total);
     }
@@ -61,7 +63,8 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
-        await foreach (var e in Filter(db, query).OrderBy(e => e.Sequence).Select(ToEntry).AsAsyncEnumerable().WithCancellation(ct))
+        var events = await FilterAsync(db, query, ct);
+        await foreach (var e in events.OrderBy(e => e.Sequence).Select(ToEntry).AsAsyncEnumerable().WithCancellation(ct))
         {
             yield return e;
         }
@@ -101,14 +104,18 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
         Input.Line("model", query.Model, 100);
     }
 
-    private static IQueryable<AuditEvent> Filter(RegistryDbContext db, AuditQuery query)
+    private static async Task<IQueryable<AuditEvent>> FilterAsync(RegistryDbContext db, AuditQuery query, CancellationToken ct)
     {
         Validate(query);
         var events = db.AuditEvents.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Actor))
         {
+            // A user id or a display name: ids are GUIDs (or system:…), names are e-mail addresses or names, so one value
+            // is never both. Filtering on the one column it is lets the page walk that column's index in sequence order;
+            // "id or name" in one query would fetch and sort every event of the actor.
             var actor = query.Actor.Trim();
-            events = events.Where(e => e.ActorId == actor || e.ActorName == actor);
+            var isId = await db.AuditEvents.AnyAsync(e => e.ActorId == actor, ct);
+            events = isId ? events.Where(e => e.ActorId == actor) : events.Where(e => e.ActorName == actor);
         }
 
         if (!string.IsNullOrWhiteSpace(query.Action))

@@ -296,6 +296,18 @@ public sealed class LifecycleService(
             infos.FirstOrDefault(r => r.IsPending), infos.Where(r => !r.IsPending).ToList());
     }
 
+    /// <summary>Every transition request of a version, oldest first, with approvals and discussion (the evidence pack's record); 404 when unknown.</summary>
+    public async Task<IReadOnlyList<TransitionRequestInfo>> ListForVersionAsync(string modelName, int number, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var version = await db.Versions.AsNoTracking().Include(v => v.Model)
+            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
+            ?? throw VersionService.VersionNotFound(modelName, number);
+        var requests = await WithDetails(db.TransitionRequests.AsNoTracking().Where(r => r.VersionId == version.Id))
+            .OrderBy(r => r.Id).ToListAsync(ct);
+        return await ToInfoAsync(db, requests, ct);
+    }
+
     /// <summary>
     /// The version now in <paramref name="stage"/> — what a deployment pipeline asks. Production holds at most one;
     /// for other stages the newest. 404 when no version of the model is in that stage.

@@ -40,6 +40,7 @@ public static class ApiExtensions
         api.MapDeployments();
         api.MapCards();
         api.MapMetrics();
+        api.MapEvidence();
         return app;
     }
 

@@ -323,14 +323,24 @@ namespace ModelRegistry.Core.Persistence.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ModelName");
-
                     b.HasIndex("Sequence")
                         .IsUnique();
 
-                    b.HasIndex("Time");
+                    b.HasIndex("Action", "Sequence");
 
-                    b.HasIndex("EntityType", "EntityId");
+                    b.HasIndex("ActorId", "Sequence");
+
+                    b.HasIndex("ActorName", "Sequence");
+
+                    b.HasIndex("EntityType", "Sequence");
+
+                    b.HasIndex("ModelName", "Sequence");
+
+                    b.HasIndex("Time", "Sequence");
+
+                    b.HasIndex("EntityType", "EntityId", "Sequence");
+
+                    b.HasIndex("ModelName", "Action", "Sequence");
 
                     b.ToTable("AuditEvents", (string)null);
                 });

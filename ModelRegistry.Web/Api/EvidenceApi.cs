@@ -1,0 +1,26 @@
+using System.Security.Claims;
+using System.Text;
+using ModelRegistry.Core.Compliance;
+using ModelRegistry.Web.Security;
+
+namespace ModelRegistry.Web.Api;
+
+/// <summary>A version's evidence pack as a download (HTML or markdown); any signed-in user, each export audited.</summary>
+internal static class EvidenceApi
+{
+    public static void MapEvidence(this RouteGroupBuilder api)
+    {
+        api.MapGet("/models/{name}/versions/{number:int}/evidence", async (string name, int number, string? format,
+                EvidencePackService service, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var kind = EvidencePackService.ParseFormat(format);
+                var pack = await service.ExportAsync(user.ToActor(), name, number, kind, ct);
+                var (text, contentType) = kind == EvidenceFormat.Html
+                    ? (EvidenceHtmlRenderer.Render(pack), "text/html; charset=utf-8")
+                    : (EvidenceMarkdownRenderer.Render(pack), "text/markdown; charset=utf-8");
+                return TypedResults.File(Encoding.UTF8.GetBytes(text), contentType, pack.FileName(kind));
+            })
+            .WithTags("Versions")
+            .WithSummary("The version's evidence pack (format=html|md) as an attachment; the export is recorded as evidence.exported.");
+    }
+}
