@@ -73,7 +73,8 @@ public sealed partial class ComplianceTests(BrowserFixture browser)
     private static bool Changes(Control c) => c.Kind switch
     {
         "input" or "textarea" => true,
-        "a" => Regex.IsMatch(c.Href, @"/(new|edit)(\?|/|$)") || c.Href.StartsWith("/admin", StringComparison.Ordinal),
+        // Any element with a target is a link, whatever its role (the home page's recent models are list options).
+        _ when c.Href.Length > 0 => Regex.IsMatch(c.Href, @"/(new|edit)(\?|/|$)") || c.Href.StartsWith("/admin", StringComparison.Ordinal),
         _ => Mutating().IsMatch(c.Name),
     };
 
