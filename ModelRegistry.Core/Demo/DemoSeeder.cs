@@ -217,9 +217,16 @@ public sealed class DemoSeeder(
     public async Task<SeedSummary> SeedBulkAsync(int modelCount, int versionsPerModel, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!db.Database.IsSqlite())
+        {
+            // The bulk path writes SQLite's storage forms directly (times as ticks, tags as JSON text).
+            throw new ConflictException("seed-demo --models/--versions-per-model (bulk scale data) runs on SQLite only; " +
+                "seed a SQLite registry and move it with migrate-database, or run seed-demo without them.");
+        }
+
         var actor = Actor.CommandLine;
         var audit = new BulkAuditWriter();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteTransactionAsync(ct);
         var connection = db.Database.GetDbConnection();
         var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
         audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);

@@ -30,9 +30,14 @@ public sealed class ModelService(
         if (search is not null)
         {
             var pattern = Input.LikeContains(search);
-            models = models.Where(m => EF.Functions.Like(m.Name, pattern, "\\")
-                || EF.Functions.Like(m.DisplayName, pattern, "\\")
-                || EF.Functions.Like(m.Description, pattern, "\\"));
+            // Case-insensitive on both providers: SQLite's LIKE ignores (ASCII) case, PostgreSQL's needs ILIKE.
+            models = db.Database.IsNpgsql()
+                ? models.Where(m => EF.Functions.ILike(m.Name, pattern, "\\")
+                    || EF.Functions.ILike(m.DisplayName, pattern, "\\")
+                    || EF.Functions.ILike(m.Description!, pattern, "\\"))
+                : models.Where(m => EF.Functions.Like(m.Name, pattern, "\\")
+                    || EF.Functions.Like(m.DisplayName, pattern, "\\")
+                    || EF.Functions.Like(m.Description, pattern, "\\"));
         }
 
         var tag = Input.Line("tag", query.Tag, Input.MaxTagLength)?.ToLowerInvariant();

@@ -27,7 +27,8 @@ public sealed record BackupManifest(
 /// taken while the server keeps serving), every content-addressed blob copied and its hash verified, the
 /// data-protection keys (which encrypt webhook secrets and sign cookies), and a manifest.
 /// </summary>
-public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> dbFactory, DataDirectory data, TimeProvider clock)
+public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> dbFactory, DataDirectory data, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<RegistryOptions> options)
 {
     public const string ManifestFile = "manifest.json";
     private const string DatabaseFile = "registry.db";
@@ -40,6 +41,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
     /// <summary>Writes a backup into <paramref name="target"/>, which must be empty or not exist.</summary>
     public async Task<BackupManifest> BackupAsync(string target, CancellationToken ct = default)
     {
+        RequireSqlite();
         var root = Path.GetFullPath(target);
         if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
         {
@@ -69,6 +71,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
     /// <summary>Restores a backup into the configured data directory, which must hold no database yet.</summary>
     public async Task<(BackupManifest Manifest, AuditVerification Audit)> RestoreAsync(string source, CancellationToken ct = default)
     {
+        RequireSqlite();
         var root = Path.GetFullPath(source);
         var manifestPath = Path.Combine(root, ManifestFile);
         if (!File.Exists(manifestPath))
@@ -103,6 +106,16 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
 
         var audit = await VerifyAuditAsync(data.DatabasePath, ct);
         return (manifest, audit);
+    }
+
+    /// <summary>Backups here are SQLite snapshots; a PostgreSQL registry is backed up with the database's own tools.</summary>
+    private void RequireSqlite()
+    {
+        if (options.Value.Database != DatabaseProvider.Sqlite)
+        {
+            throw new ConflictException("backup and restore work on a SQLite registry. On PostgreSQL use pg_dump / pg_restore " +
+                "for the database and the object store's own versioning or copies for the blobs; see docs/deploy.md.");
+        }
     }
 
     private static async Task<AuditVerification> VerifyAuditAsync(string databasePath, CancellationToken ct)

@@ -9,7 +9,12 @@ using static ModelRegistry.Tests.Infrastructure.LifecycleAppExtensions;
 namespace ModelRegistry.Tests.Core;
 
 /// <summary>Racing decisions on one request: exactly one outcome, whatever the database does underneath.</summary>
-public sealed class TransitionConcurrencyTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class TransitionConcurrencyTests(RegistryApp app) : TransitionConcurrencyTestsCases<RegistryApp>(app);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class TransitionConcurrencyTestsOnPostgres(PostgresRegistryApp app) : TransitionConcurrencyTestsCases<PostgresRegistryApp>(app);
+
+public abstract class TransitionConcurrencyTestsCases<TApp>(TApp app) : IClassFixture<TApp> where TApp : RegistryApp
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -6,7 +6,12 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Core;
 
-public sealed class VersionServiceTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class VersionServiceTests(RegistryApp app) : VersionServiceTestsCases<RegistryApp>(app);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class VersionServiceTestsOnPostgres(PostgresRegistryApp app) : VersionServiceTestsCases<PostgresRegistryApp>(app);
+
+public abstract class VersionServiceTestsCases<TApp>(TApp app) : IClassFixture<TApp> where TApp : RegistryApp
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
