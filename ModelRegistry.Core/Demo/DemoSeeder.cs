@@ -217,52 +217,48 @@ public sealed class DemoSeeder(
     public async Task<SeedSummary> SeedBulkAsync(int modelCount, int versionsPerModel, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (!db.Database.IsSqlite())
-        {
-            // The bulk path writes SQLite's storage forms directly (times as ticks, tags as JSON text).
-            throw new ConflictException("seed-demo --models/--versions-per-model (bulk scale data) runs on SQLite only; " +
-                "seed a SQLite registry and move it with migrate-database, or run seed-demo without them.");
-        }
-
+        var sqlite = db.Database.IsSqlite();
         var actor = Actor.CommandLine;
-        var audit = new BulkAuditWriter();
+        var audit = new BulkAuditWriter(sqlite);
         await using var tx = await db.BeginWriteTransactionAsync(ct);
         var connection = db.Database.GetDbConnection();
         var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
         audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);
         var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
 
-        await using var insertModel = Prepare(connection, tx.GetDbTransaction(),
-            "INSERT INTO Models (Name, DisplayName, Description, Task, Owner, Tags, CreatedByUserId, CreatedAt, UpdatedAt, LastVersionNumber, VersionCount) " +
-            "VALUES ($name, $display, $description, $task, $owner, $tags, $by, $at, $at, $last, $last) RETURNING Id",
-            "$name", "$display", "$description", "$task", "$owner", "$tags", "$by", "$at", "$last");
-        await using var insertVersion = Prepare(connection, tx.GetDbTransaction(),
-            "INSERT INTO Versions (ModelId, Number, Stage, CreatedByUserId, CreatedBy, CreatedAt, UpdatedAt, Source, Architecture, BaseModel, " +
-            "ParameterCount, ContextLength, Quantization, Format, License, MetadataTags, ParentVersionNumber, Datasets) " +
-            "VALUES ($model, $number, 'None', $by, $byName, $at, $at, $source, 'LlamaForCausalLM', 'meta-llama/Llama-3.1-8B', " +
-            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', '[]', $parent, '[]')",
-            "$model", "$number", "$by", "$byName", "$at", "$source", "$parent");
-        await using var insertAudit = Prepare(connection, tx.GetDbTransaction(),
-            "INSERT INTO AuditEvents (Sequence, Time, ActorId, ActorName, Action, EntityType, EntityId, ModelName, Data, PreviousHash, Hash) " +
-            "VALUES ($seq, $time, $actorId, $actorName, $action, $entityType, $entityId, $modelName, $data, $prev, $hash)",
-            "$seq", "$time", "$actorId", "$actorName", "$action", "$entityType", "$entityId", "$modelName", "$data", "$prev", "$hash");
+        // Quoted identifiers and @parameters read the same on SQLite and PostgreSQL; the values take each
+        // provider's storage form (see Stored and Tags).
+        await using var insertModel = Prepare(connection, tx.GetDbTransaction(), sqlite,
+            "INSERT INTO \"Models\" (\"Name\", \"DisplayName\", \"Description\", \"Task\", \"Owner\", \"Tags\", \"CreatedByUserId\", \"CreatedAt\", \"UpdatedAt\", \"LastVersionNumber\", \"VersionCount\") " +
+            "VALUES (@name, @display, @description, @task, @owner, @tags, @by, @at, @at, @last, @last) RETURNING \"Id\"",
+            "@name", "@display", "@description", "@task", "@owner", "@tags", "@by", "@at", "@last");
+        await using var insertVersion = Prepare(connection, tx.GetDbTransaction(), sqlite,
+            "INSERT INTO \"Versions\" (\"ModelId\", \"Number\", \"Stage\", \"ContentRevision\", \"CreatedByUserId\", \"CreatedBy\", \"CreatedAt\", \"UpdatedAt\", \"Source\", \"Architecture\", \"BaseModel\", " +
+            "\"ParameterCount\", \"ContextLength\", \"Quantization\", \"Format\", \"License\", \"MetadataTags\", \"ParentVersionNumber\", \"Datasets\") " +
+            "VALUES (@model, @number, 'None', 0, @by, @byName, @at, @at, @source, 'LlamaForCausalLM', 'meta-llama/Llama-3.1-8B', " +
+            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', @metadataTags, @parent, '[]')",
+            "@model", "@number", "@by", "@byName", "@at", "@source", "@parent", "@metadataTags");
+        await using var insertAudit = Prepare(connection, tx.GetDbTransaction(), sqlite,
+            "INSERT INTO \"AuditEvents\" (\"Sequence\", \"Time\", \"ActorId\", \"ActorName\", \"Action\", \"EntityType\", \"EntityId\", \"ModelName\", \"Data\", \"PreviousHash\", \"Hash\") " +
+            "VALUES (@seq, @time, @actorId, @actorName, @action, @entityType, @entityId, @modelName, @data, @prev, @hash)",
+            "@seq", "@time", "@actorId", "@actorName", "@action", "@entityType", "@entityId", "@modelName", "@data", "@prev", "@hash");
 
         var tasks = new[] { "text-generation", "embeddings", "classification", "summarization" };
+        var noTags = Tags(sqlite, []);
         for (var i = 0; i < modelCount; i++)
         {
             var now = clock.GetUtcNow();
             var name = $"bulk-{run}-{i:D6}";
             var task = tasks[i % tasks.Length];
-            var tags = JsonSerializer.Serialize(new[] { "bulk", task });
-            Set(insertModel, name, name, "Generated by seed-demo for scale tests.", task, "seed-demo", tags, actor.UserId,
-                Ticks(now), versionsPerModel);
-            var modelId = (long)(await insertModel.ExecuteScalarAsync(ct))!;
+            Set(insertModel, name, name, "Generated by seed-demo for scale tests.", task, "seed-demo", Tags(sqlite, ["bulk", task]),
+                actor.UserId, Stored(sqlite, now), versionsPerModel);
+            var modelId = Convert.ToInt64(await insertModel.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
             await audit.WriteAsync(insertAudit, now, actor, AuditActions.ModelCreated, AuditEntities.Model, name, name,
                 new { name, task, bulk = true }, ct);
             for (var v = 1; v <= versionsPerModel; v++)
             {
-                Set(insertVersion, modelId, v, actor.UserId, actor.DisplayName, Ticks(now), $"seed-demo run {run}",
-                    v > 1 ? v - 1 : DBNull.Value);
+                Set(insertVersion, modelId, v, actor.UserId, actor.DisplayName, Stored(sqlite, now), $"seed-demo run {run}",
+                    v > 1 ? v - 1 : DBNull.Value, noTags);
                 await insertVersion.ExecuteNonQueryAsync(ct);
                 await audit.WriteAsync(insertAudit, now, actor, AuditActions.VersionCreated, AuditEntities.Version,
                     $"{name}/{v}", name, new { number = v, bulk = true }, ct);
@@ -277,10 +273,17 @@ public sealed class DemoSeeder(
     // the inserts themselves when it was done twice per version.
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter TimeConverter = new();
 
-    /// <summary>The stored form of a DateTimeOffset on SQLite (DateTimeOffsetToBinaryConverter).</summary>
-    private static long Ticks(DateTimeOffset t) => TimeConverter.ConvertToProvider(t) is long l ? l : 0;
+    /// <summary>
+    /// The stored form of a DateTimeOffset: UTC ticks on SQLite (DateTimeOffsetToBinaryConverter), the UTC time itself
+    /// on PostgreSQL (timestamptz).
+    /// </summary>
+    private static object Stored(bool sqlite, DateTimeOffset t) =>
+        sqlite ? TimeConverter.ConvertToProvider(t) is long l ? l : 0L : t.ToUniversalTime();
 
-    private static DbCommand Prepare(DbConnection connection, DbTransaction tx, string sql, params string[] parameters)
+    /// <summary>A list of tags as stored: JSON text on SQLite, a text[] on PostgreSQL.</summary>
+    private static object Tags(bool sqlite, string[] tags) => sqlite ? JsonSerializer.Serialize(tags) : tags;
+
+    private static DbCommand Prepare(DbConnection connection, DbTransaction tx, bool sqlite, string sql, params string[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
@@ -292,7 +295,12 @@ public sealed class DemoSeeder(
             command.Parameters.Add(parameter);
         }
 
-        command.Prepare();
+        if (sqlite)
+        {
+            // Npgsql prepares a statement only once its parameters' types are known (from the first values).
+            command.Prepare();
+        }
+
         return command;
     }
 
@@ -305,7 +313,7 @@ public sealed class DemoSeeder(
     }
 
     /// <summary>Continues the audit chain with raw inserts, hashing exactly as <see cref="AuditTrail"/> does.</summary>
-    private sealed class BulkAuditWriter
+    private sealed class BulkAuditWriter(bool sqlite)
     {
         private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
         private long _sequence;
@@ -320,7 +328,7 @@ public sealed class DemoSeeder(
             time = AuditChain.StoredTime(time);
             var json = JsonSerializer.Serialize(data, Json);
             var hash = AuditChain.ComputeHash(sequence, time, actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous);
-            Set(insert, sequence, Ticks(time), actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous, hash);
+            Set(insert, sequence, Stored(sqlite, time), actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous, hash);
             await insert.ExecuteNonQueryAsync(ct);
             _previous = hash;
         }

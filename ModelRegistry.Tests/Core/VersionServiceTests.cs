@@ -67,7 +67,7 @@ public abstract class VersionServiceTestsCases<TApp>(TApp app) : IClassFixture<T
 
         // There is no delete yet; an operator removing the newest row by hand is the worst case.
         await app.ExecuteSqlAsync(
-            "DELETE FROM Versions WHERE Number = 2 AND ModelId = (SELECT Id FROM Models WHERE Name = 'ver-no-reuse')");
+            "DELETE FROM \"Versions\" WHERE \"Number\" = 2 AND \"ModelId\" = (SELECT \"Id\" FROM \"Models\" WHERE \"Name\" = 'ver-no-reuse')");
         var next = await Versions.CreateAsync(ds.Actor, "ver-no-reuse", new VersionInput(), Ct);
 
         Assert.Equal(3, next.Number);
