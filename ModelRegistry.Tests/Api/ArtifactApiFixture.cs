@@ -12,12 +12,18 @@ namespace ModelRegistry.Tests.Api;
 /// </summary>
 public class ArtifactApiFixture : IAsyncLifetime
 {
+    public ArtifactApiFixture() : this(new RegistryApp())
+    {
+    }
+
+    protected ArtifactApiFixture(RegistryApp app) => App = app;
+
     public const string Model = "files";
     public static readonly string[] AllRoles = [Roles.Viewer, Roles.DataScientist, Roles.Reviewer, Roles.Auditor, Roles.Admin];
 
     private readonly Dictionary<string, HttpClient> _clients = new();
 
-    public RegistryApp App { get; } = new();
+    public RegistryApp App { get; }
     public Uri Server { get; private set; } = null!;
 
     public HttpClient ClientFor(string role) => _clients[role];
@@ -65,6 +71,9 @@ public class ArtifactApiFixture : IAsyncLifetime
 }
 
 /// <summary>The same, with a 64 KiB per-file limit.</summary>
+/// <summary>The same registry on PostgreSQL.</summary>
+public sealed class PostgresArtifactApiFixture() : ArtifactApiFixture(new PostgresRegistryApp());
+
 public sealed class SmallLimitFixture : ArtifactApiFixture
 {
     public const int Limit = 64 * 1024;

@@ -13,7 +13,12 @@ using ModelRegistry.Tests.Infrastructure;
 namespace ModelRegistry.Tests.Api;
 
 /// <summary>Upload, listing and download of a version's files over HTTP, as CI jobs and download tools use them.</summary>
-public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : IClassFixture<ArtifactApiFixture>
+public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : ArtifactApiTestsCases<ArtifactApiFixture>(fixture);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class ArtifactApiTestsOnPostgres(PostgresArtifactApiFixture fixture) : ArtifactApiTestsCases<PostgresArtifactApiFixture>(fixture);
+
+public abstract class ArtifactApiTestsCases<TFixture>(TFixture fixture) : IClassFixture<TFixture> where TFixture : ArtifactApiFixture
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
