@@ -1,4 +1,5 @@
 using ModelRegistry.Core;
+using ModelRegistry.Core.Persistence;
 using ModelRegistry.Web.Api;
 using ModelRegistry.Web.Cli;
 using ModelRegistry.Web.Hosting;
@@ -13,7 +14,17 @@ builder.AddModelRegistryCore();
 builder.AddModelRegistryWeb();
 
 var app = builder.Build();
-await app.InitializeRegistryAsync();
+try
+{
+    await app.InitializeRegistryAsync();
+}
+catch (DatabaseConfigurationException e)
+{
+    // Unreachable database, wrong password, missing connection string: the settings to check, not a stack trace.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
+
 app.UseRegistryPipeline();
 app.MapRegistryApi();
 app.MapRegistryDashboard();

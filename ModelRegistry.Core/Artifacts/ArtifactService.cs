@@ -177,15 +177,16 @@ public sealed partial class ArtifactService(
     }
 
     /// <summary>
-    /// Start-up recovery: removes the temporary files of uploads cut off by a crash, and moves into place the
-    /// blob of an upload that was committed just before one. Run before the server takes uploads.
+    /// Start-up recovery: removes the temporary files of uploads cut off by a crash (once older than
+    /// <see cref="FileSystemArtifactStore.UnfinishedUploadGrace"/>, as another instance may still be writing a younger
+    /// one), and moves into place the blob of an upload that was committed just before one. Run before the server takes uploads.
     /// </summary>
     public Task<(int Removed, int Recovered)> RecoverStoreAsync(CancellationToken ct = default) =>
         store.SweepAsync(async (sha, c) =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(c);
             return await db.Artifacts.AnyAsync(a => a.Sha256 == sha, c);
-        }, ct);
+        }, clock.GetUtcNow() - FileSystemArtifactStore.UnfinishedUploadGrace, ct);
 
     private async Task<(UploadResult, string?)> RecordAsync(RegistryDbContext db, Actor actor, string modelName, int number,
         string path, StagedBlob staged, FileInspection inspection, CancellationToken ct)

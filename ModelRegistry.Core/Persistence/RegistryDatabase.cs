@@ -22,7 +22,7 @@ public static class RegistryDatabase
         {
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                throw new InvalidOperationException(
+                throw new DatabaseConfigurationException(
                     "Registry:Database is Postgres but ConnectionStrings:Registry is not set: give it the PostgreSQL " +
                     "connection string, e.g. \"Host=db;Database=registry;Username=registry;Password=…\".");
             }

@@ -13,7 +13,11 @@ public static class RegistryCli
 {
     private static readonly string WebAssembly = Path.Combine(AppContext.BaseDirectory, "ModelRegistry.Web.dll");
 
-    public static async Task<CliResult> RunAsync(string dataDirectory, params string[] args)
+    public static Task<CliResult> RunAsync(string dataDirectory, params string[] args) =>
+        RunAsync(dataDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs with extra environment variables, e.g. <c>Registry__Database</c> and <c>ConnectionStrings__Registry</c>.</summary>
+    public static async Task<CliResult> RunAsync(string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var ct = TestContext.Current.CancellationToken;
         var workingDirectory = Path.Combine(Path.GetTempPath(), "mr-tests", "cli-cwd");
@@ -43,6 +47,10 @@ public static class RegistryCli
         }
 
         start.Environment["Registry__DataDirectory"] = dataDirectory;
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
         var stdout = process.StandardOutput.ReadToEndAsync(ct);

@@ -117,5 +117,10 @@ public static class RegistryCommandLine
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return e is ValidationFailedException ? 2 : 1;
         }
+        catch (DatabaseConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message.StartsWith("error:", StringComparison.Ordinal) ? e.Message : $"error: {e.Message}");
+            return 1;
+        }
     }
 }
