@@ -101,6 +101,7 @@ public static class DependencyInjection
         services.AddSingleton<ActivityService>();
         services.AddSingleton<AuditLogService>();
         services.AddSingleton<Operations.BackupService>();
+        services.AddSingleton<Operations.DatabaseMigrator>();
 
         services.AddOptions<Webhooks.WebhookOptions>().BindConfiguration(Webhooks.WebhookOptions.Section);
         services.AddSingleton<Webhooks.WebhookSignal>();
