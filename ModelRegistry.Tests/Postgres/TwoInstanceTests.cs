@@ -103,7 +103,7 @@ public sealed partial class TwoInstanceTests(TwoInstances instances) : IClassFix
     }
 
     [Fact]
-    public async Task Sign_in_form_and_cookie_issued_byOne_instance_are_accepted_by_the_other()
+    public async Task Sign_in_form_and_cookie_issued_by_one_instance_are_accepted_by_the_other()
     {
         var user = await One.CreateUserAsync(Roles.DataScientist);
         var cookies = new CookieContainer();
