@@ -70,10 +70,10 @@ public class ArtifactApiFixture : IAsyncLifetime
         $"/api/v1/models/{model}/versions/{number}/files/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}";
 }
 
-/// <summary>The same, with a 64 KiB per-file limit.</summary>
 /// <summary>The same registry on PostgreSQL.</summary>
 public sealed class PostgresArtifactApiFixture() : ArtifactApiFixture(new PostgresRegistryApp());
 
+/// <summary>The same, with a 64 KiB per-file limit.</summary>
 public sealed class SmallLimitFixture : ArtifactApiFixture
 {
     public const int Limit = 64 * 1024;

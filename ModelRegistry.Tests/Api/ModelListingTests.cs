@@ -6,10 +6,10 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Api;
 
-/// <summary>A registry holding exactly seven models (two with versions) and a viewer's client.</summary>
 /// <summary>The same registry on PostgreSQL.</summary>
 public sealed class PostgresModelListingFixture() : ModelListingFixture(new PostgresRegistryApp());
 
+/// <summary>A registry holding exactly seven models (two with versions) and a viewer's client.</summary>
 public class ModelListingFixture : IAsyncLifetime
 {
     public ModelListingFixture() : this(new RegistryApp())
