@@ -278,7 +278,7 @@ public sealed class DemoSeeder(
     /// on PostgreSQL (timestamptz).
     /// </summary>
     private static object Stored(bool sqlite, DateTimeOffset t) =>
-        sqlite ? TimeConverter.ConvertToProvider(t) is long l ? l : 0L : t.ToUniversalTime();
+        sqlite ? (long)TimeConverter.ConvertToProvider(t)! : t.ToUniversalTime();
 
     /// <summary>A list of tags as stored: JSON text on SQLite, a text[] on PostgreSQL.</summary>
     private static object Tags(bool sqlite, string[] tags) => sqlite ? JsonSerializer.Serialize(tags) : tags;
