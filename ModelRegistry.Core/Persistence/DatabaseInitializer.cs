@@ -54,8 +54,11 @@ public sealed class DatabaseInitializer(
         {
             await connection.OpenAsync(ct);
         }
-        catch (Exception e) when (DatabaseFailures.FindDatabaseError(e) is not null
-            && !(e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.InvalidCatalogName }))
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.InvalidCatalogName)
+        {
+            // The server answered; the database is missing and MigrateAsync creates it (given the right to).
+        }
+        catch (Exception e) when (DatabaseFailures.FindDatabaseError(e) is not null)
         {
             throw new DatabaseConfigurationException(
                 DatabaseFailures.StartupMessage(options.Value.Database, db.Database.GetConnectionString(), e));

@@ -56,6 +56,18 @@ public sealed class PostgresOperationsTests
     }
 
     [Fact]
+    public async Task A_database_that_does_not_exist_yet_is_created_at_the_first_start()
+    {
+        var missing = new NpgsqlConnectionStringBuilder(PostgresServer.Instance.CreateDatabase()) { Database = $"not_yet_{Guid.NewGuid():N}" };
+        await using var app = new RegistryApp { Database = DatabaseProvider.Postgres, ConnectionString = missing.ConnectionString };
+
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        var model = await app.RegisterModelAsync(ds, "in-a-new-database");
+
+        Assert.Equal("in-a-new-database", model.Name);
+    }
+
+    [Fact]
     public async Task Audit_events_cannot_be_changed_or_deleted_in_the_database()
     {
         await using var app = new RegistryApp { Database = DatabaseProvider.Postgres };
