@@ -297,7 +297,7 @@ public sealed class DemoSeeder(
 
         if (sqlite)
         {
-            // Npgsql prepares a statement only once its parameters' types are known (from the first values).
+            // Npgsql prepares a statement only once its parameters' types are known: see Set.
             command.Prepare();
         }
 
@@ -309,6 +309,12 @@ public sealed class DemoSeeder(
         for (var i = 0; i < values.Length; i++)
         {
             command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+
+        if (command is Npgsql.NpgsqlCommand { IsPrepared: false } npgsql)
+        {
+            // Now that the first values give every parameter its type, the server can plan the statement once.
+            npgsql.Prepare();
         }
     }
 
