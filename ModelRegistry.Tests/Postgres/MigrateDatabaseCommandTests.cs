@@ -86,6 +86,10 @@ public sealed class MigrateDatabaseCommandTests
         };
 
         var result = await RegistryCli.RunAsync(directory, environment, args);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("ConnectionStrings:Registry", result.StandardError);
