@@ -217,48 +217,50 @@ public sealed class DemoSeeder(
     public async Task<SeedSummary> SeedBulkAsync(int modelCount, int versionsPerModel, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var sqlite = db.Database.IsSqlite();
+        if (db.Database.IsNpgsql())
+        {
+            return await SeedBulkPostgresAsync(db, modelCount, versionsPerModel, ct);
+        }
+
         var actor = Actor.CommandLine;
-        var audit = new BulkAuditWriter(sqlite);
+        var audit = new BulkAuditWriter();
         await using var tx = await db.BeginWriteTransactionAsync(ct);
         var connection = db.Database.GetDbConnection();
         var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
         audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);
         var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
 
-        // Quoted identifiers and @parameters read the same on SQLite and PostgreSQL; the values take each
-        // provider's storage form (see Stored and Tags).
-        await using var insertModel = Prepare(connection, tx.GetDbTransaction(), sqlite,
-            "INSERT INTO \"Models\" (\"Name\", \"DisplayName\", \"Description\", \"Task\", \"Owner\", \"Tags\", \"CreatedByUserId\", \"CreatedAt\", \"UpdatedAt\", \"LastVersionNumber\", \"VersionCount\") " +
-            "VALUES (@name, @display, @description, @task, @owner, @tags, @by, @at, @at, @last, @last) RETURNING \"Id\"",
-            "@name", "@display", "@description", "@task", "@owner", "@tags", "@by", "@at", "@last");
-        await using var insertVersion = Prepare(connection, tx.GetDbTransaction(), sqlite,
-            "INSERT INTO \"Versions\" (\"ModelId\", \"Number\", \"Stage\", \"ContentRevision\", \"CreatedByUserId\", \"CreatedBy\", \"CreatedAt\", \"UpdatedAt\", \"Source\", \"Architecture\", \"BaseModel\", " +
-            "\"ParameterCount\", \"ContextLength\", \"Quantization\", \"Format\", \"License\", \"MetadataTags\", \"ParentVersionNumber\", \"Datasets\") " +
-            "VALUES (@model, @number, 'None', 0, @by, @byName, @at, @at, @source, 'LlamaForCausalLM', 'meta-llama/Llama-3.1-8B', " +
-            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', @metadataTags, @parent, '[]')",
-            "@model", "@number", "@by", "@byName", "@at", "@source", "@parent", "@metadataTags");
-        await using var insertAudit = Prepare(connection, tx.GetDbTransaction(), sqlite,
-            "INSERT INTO \"AuditEvents\" (\"Sequence\", \"Time\", \"ActorId\", \"ActorName\", \"Action\", \"EntityType\", \"EntityId\", \"ModelName\", \"Data\", \"PreviousHash\", \"Hash\") " +
-            "VALUES (@seq, @time, @actorId, @actorName, @action, @entityType, @entityId, @modelName, @data, @prev, @hash)",
-            "@seq", "@time", "@actorId", "@actorName", "@action", "@entityType", "@entityId", "@modelName", "@data", "@prev", "@hash");
+        await using var insertModel = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO Models (Name, DisplayName, Description, Task, Owner, Tags, CreatedByUserId, CreatedAt, UpdatedAt, LastVersionNumber, VersionCount) " +
+            "VALUES ($name, $display, $description, $task, $owner, $tags, $by, $at, $at, $last, $last) RETURNING Id",
+            "$name", "$display", "$description", "$task", "$owner", "$tags", "$by", "$at", "$last");
+        await using var insertVersion = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO Versions (ModelId, Number, Stage, CreatedByUserId, CreatedBy, CreatedAt, UpdatedAt, Source, Architecture, BaseModel, " +
+            "ParameterCount, ContextLength, Quantization, Format, License, MetadataTags, ParentVersionNumber, Datasets) " +
+            "VALUES ($model, $number, 'None', $by, $byName, $at, $at, $source, 'LlamaForCausalLM', 'meta-llama/Llama-3.1-8B', " +
+            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', '[]', $parent, '[]')",
+            "$model", "$number", "$by", "$byName", "$at", "$source", "$parent");
+        await using var insertAudit = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO AuditEvents (Sequence, Time, ActorId, ActorName, Action, EntityType, EntityId, ModelName, Data, PreviousHash, Hash) " +
+            "VALUES ($seq, $time, $actorId, $actorName, $action, $entityType, $entityId, $modelName, $data, $prev, $hash)",
+            "$seq", "$time", "$actorId", "$actorName", "$action", "$entityType", "$entityId", "$modelName", "$data", "$prev", "$hash");
 
         var tasks = new[] { "text-generation", "embeddings", "classification", "summarization" };
-        var noTags = Tags(sqlite, []);
         for (var i = 0; i < modelCount; i++)
         {
             var now = clock.GetUtcNow();
             var name = $"bulk-{run}-{i:D6}";
             var task = tasks[i % tasks.Length];
-            Set(insertModel, name, name, "Generated by seed-demo for scale tests.", task, "seed-demo", Tags(sqlite, ["bulk", task]),
-                actor.UserId, Stored(sqlite, now), versionsPerModel);
-            var modelId = Convert.ToInt64(await insertModel.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            var tags = JsonSerializer.Serialize(new[] { "bulk", task });
+            Set(insertModel, name, name, "Generated by seed-demo for scale tests.", task, "seed-demo", tags, actor.UserId,
+                Ticks(now), versionsPerModel);
+            var modelId = (long)(await insertModel.ExecuteScalarAsync(ct))!;
             await audit.WriteAsync(insertAudit, now, actor, AuditActions.ModelCreated, AuditEntities.Model, name, name,
                 new { name, task, bulk = true }, ct);
             for (var v = 1; v <= versionsPerModel; v++)
             {
-                Set(insertVersion, modelId, v, actor.UserId, actor.DisplayName, Stored(sqlite, now), $"seed-demo run {run}",
-                    v > 1 ? v - 1 : DBNull.Value, noTags);
+                Set(insertVersion, modelId, v, actor.UserId, actor.DisplayName, Ticks(now), $"seed-demo run {run}",
+                    v > 1 ? v - 1 : DBNull.Value);
                 await insertVersion.ExecuteNonQueryAsync(ct);
                 await audit.WriteAsync(insertAudit, now, actor, AuditActions.VersionCreated, AuditEntities.Version,
                     $"{name}/{v}", name, new { number = v, bulk = true }, ct);
@@ -269,21 +271,153 @@ public sealed class DemoSeeder(
         return new SeedSummary(modelCount, modelCount * versionsPerModel);
     }
 
+    /// <summary>
+    /// The same data set on PostgreSQL, streamed with binary COPY (one round trip per table instead of one per row):
+    /// model ids are drawn from the table's identity sequence first, then models, versions and the audit events
+    /// are copied in that order, the events hashed in the same order as on SQLite.
+    /// </summary>
+    private async Task<SeedSummary> SeedBulkPostgresAsync(RegistryDbContext db, int modelCount, int versionsPerModel,
+        CancellationToken ct)
+    {
+        var actor = Actor.CommandLine;
+        await using var tx = await db.BeginWriteTransactionAsync(ct);
+        var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+        var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
+        var audit = new BulkAuditWriter();
+        audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);
+        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
+        var tasks = new[] { "text-generation", "embeddings", "classification", "summarization" };
+        string ModelName(int i) => $"bulk-{run}-{i:D6}";
+        string ModelTask(int i) => tasks[i % tasks.Length];
+
+        var ids = new List<long>(modelCount);
+        await using (var next = new Npgsql.NpgsqlCommand(
+            "SELECT nextval(pg_get_serial_sequence('\"Models\"', 'Id')) FROM generate_series(1, @n)", connection))
+        {
+            next.Parameters.AddWithValue("n", modelCount);
+            await using var reader = await next.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+        }
+
+        var times = new DateTimeOffset[modelCount];
+        await using (var models = await connection.BeginBinaryImportAsync(
+            "COPY \"Models\" (\"Id\", \"Name\", \"DisplayName\", \"Description\", \"Task\", \"Owner\", \"Tags\", \"CreatedByUserId\", " +
+            "\"CreatedAt\", \"UpdatedAt\", \"LastVersionNumber\", \"VersionCount\") FROM STDIN (FORMAT BINARY)", ct))
+        {
+            for (var i = 0; i < modelCount; i++)
+            {
+                times[i] = clock.GetUtcNow().ToUniversalTime();
+                await models.StartRowAsync(ct);
+                await models.WriteAsync(ids[i], NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+                await models.WriteAsync(ModelName(i), NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await models.WriteAsync(ModelName(i), NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await models.WriteAsync("Generated by seed-demo for scale tests.", NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await models.WriteAsync(ModelTask(i), NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await models.WriteAsync("seed-demo", NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await models.WriteAsync(new[] { "bulk", ModelTask(i) }, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await models.WriteAsync(actor.UserId, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                await models.WriteAsync(times[i], NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+                await models.WriteAsync(times[i], NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+                await models.WriteAsync(versionsPerModel, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+                await models.WriteAsync(versionsPerModel, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+            }
+
+            await models.CompleteAsync(ct);
+        }
+
+        await using (var versions = await connection.BeginBinaryImportAsync(
+            "COPY \"Versions\" (\"ModelId\", \"Number\", \"Stage\", \"ContentRevision\", \"CreatedByUserId\", \"CreatedBy\", \"CreatedAt\", " +
+            "\"UpdatedAt\", \"Source\", \"Architecture\", \"BaseModel\", \"ParameterCount\", \"ContextLength\", \"Quantization\", \"Format\", " +
+            "\"License\", \"MetadataTags\", \"ParentVersionNumber\", \"Datasets\") FROM STDIN (FORMAT BINARY)", ct))
+        {
+            for (var i = 0; i < modelCount; i++)
+            {
+                for (var v = 1; v <= versionsPerModel; v++)
+                {
+                    await versions.StartRowAsync(ct);
+                    await versions.WriteAsync(ids[i], NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+                    await versions.WriteAsync(v, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+                    await versions.WriteAsync("None", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await versions.WriteAsync(0, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+                    await versions.WriteAsync(actor.UserId, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                    await versions.WriteAsync(actor.DisplayName, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await versions.WriteAsync(times[i], NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+                    await versions.WriteAsync(times[i], NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+                    await versions.WriteAsync($"seed-demo run {run}", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await versions.WriteAsync("LlamaForCausalLM", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await versions.WriteAsync("meta-llama/Llama-3.1-8B", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await versions.WriteAsync(8030261248L, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+                    await versions.WriteAsync(131072, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+                    await versions.WriteAsync("bf16", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await versions.WriteAsync("Safetensors", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await versions.WriteAsync("llama3.1", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await versions.WriteAsync(Array.Empty<string>(), NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, ct);
+                    if (v > 1)
+                    {
+                        await versions.WriteAsync(v - 1, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+                    }
+                    else
+                    {
+                        await versions.WriteNullAsync(ct);
+                    }
+
+                    await versions.WriteAsync("[]", NpgsqlTypes.NpgsqlDbType.Jsonb, ct);
+                }
+            }
+
+            await versions.CompleteAsync(ct);
+        }
+
+        await using (var events = await connection.BeginBinaryImportAsync(
+            "COPY \"AuditEvents\" (\"Sequence\", \"Time\", \"ActorId\", \"ActorName\", \"Action\", \"EntityType\", \"EntityId\", " +
+            "\"ModelName\", \"Data\", \"PreviousHash\", \"Hash\") FROM STDIN (FORMAT BINARY)", ct))
+        {
+            for (var i = 0; i < modelCount; i++)
+            {
+                var (name, task) = (ModelName(i), ModelTask(i));
+                await WriteEventAsync(events, audit.Next(times[i], actor, AuditActions.ModelCreated, AuditEntities.Model, name, name,
+                    new { name, task, bulk = true }), ct);
+                for (var v = 1; v <= versionsPerModel; v++)
+                {
+                    await WriteEventAsync(events, audit.Next(times[i], actor, AuditActions.VersionCreated, AuditEntities.Version,
+                        $"{name}/{v}", name, new { number = v, bulk = true }), ct);
+                }
+            }
+
+            await events.CompleteAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return new SeedSummary(modelCount, modelCount * versionsPerModel);
+    }
+
+    private static async Task WriteEventAsync(Npgsql.NpgsqlBinaryImporter events, BulkAuditEvent e, CancellationToken ct)
+    {
+        await events.StartRowAsync(ct);
+        await events.WriteAsync(e.Sequence, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+        await events.WriteAsync(e.Time, NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+        await events.WriteAsync(e.Actor.UserId, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+        await events.WriteAsync(e.Actor.DisplayName, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+        await events.WriteAsync(e.Action, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+        await events.WriteAsync(e.EntityType, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+        await events.WriteAsync(e.EntityId, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+        await events.WriteAsync(e.ModelName, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+        await events.WriteAsync(e.Data, NpgsqlTypes.NpgsqlDbType.Text, ct);
+        await events.WriteAsync(e.PreviousHash, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+        await events.WriteAsync(e.Hash, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+    }
+
     // One converter for the whole run: building one compiles its conversion expression, which cost more than
     // the inserts themselves when it was done twice per version.
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter TimeConverter = new();
 
-    /// <summary>
-    /// The stored form of a DateTimeOffset: UTC ticks on SQLite (DateTimeOffsetToBinaryConverter), the UTC time itself
-    /// on PostgreSQL (timestamptz).
-    /// </summary>
-    private static object Stored(bool sqlite, DateTimeOffset t) =>
-        sqlite ? (long)TimeConverter.ConvertToProvider(t)! : t.ToUniversalTime();
+    /// <summary>The stored form of a DateTimeOffset on SQLite (DateTimeOffsetToBinaryConverter).</summary>
+    private static long Ticks(DateTimeOffset t) => TimeConverter.ConvertToProvider(t) is long l ? l : 0;
 
-    /// <summary>A list of tags as stored: JSON text on SQLite, a text[] on PostgreSQL.</summary>
-    private static object Tags(bool sqlite, string[] tags) => sqlite ? JsonSerializer.Serialize(tags) : tags;
-
-    private static DbCommand Prepare(DbConnection connection, DbTransaction tx, bool sqlite, string sql, params string[] parameters)
+    private static DbCommand Prepare(DbConnection connection, DbTransaction tx, string sql, params string[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
@@ -295,12 +429,7 @@ public sealed class DemoSeeder(
             command.Parameters.Add(parameter);
         }
 
-        if (sqlite)
-        {
-            // Npgsql prepares a statement only once its parameters' types are known: see Set.
-            command.Prepare();
-        }
-
+        command.Prepare();
         return command;
     }
 
@@ -310,16 +439,10 @@ public sealed class DemoSeeder(
         {
             command.Parameters[i].Value = values[i] ?? DBNull.Value;
         }
-
-        if (command is Npgsql.NpgsqlCommand { IsPrepared: false } npgsql)
-        {
-            // Now that the first values give every parameter its type, the server can plan the statement once.
-            npgsql.Prepare();
-        }
     }
 
     /// <summary>Continues the audit chain with raw inserts, hashing exactly as <see cref="AuditTrail"/> does.</summary>
-    private sealed class BulkAuditWriter(bool sqlite)
+    private sealed class BulkAuditWriter
     {
         private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
         private long _sequence;
@@ -330,13 +453,27 @@ public sealed class DemoSeeder(
         public async Task WriteAsync(DbCommand insert, DateTimeOffset time, Actor actor, string action, string entityType,
             string entityId, string? modelName, object data, CancellationToken ct)
         {
+            var e = Next(time, actor, action, entityType, entityId, modelName, data);
+            Set(insert, e.Sequence, Ticks(e.Time), actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, e.Data,
+                e.PreviousHash, e.Hash);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        /// <summary>The next event of the chain, hashed; the caller writes it.</summary>
+        public BulkAuditEvent Next(DateTimeOffset time, Actor actor, string action, string entityType, string entityId,
+            string? modelName, object data)
+        {
             var sequence = ++_sequence;
             time = AuditChain.StoredTime(time);
             var json = JsonSerializer.Serialize(data, Json);
             var hash = AuditChain.ComputeHash(sequence, time, actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous);
-            Set(insert, sequence, Stored(sqlite, time), actor.UserId, actor.DisplayName, action, entityType, entityId, modelName, json, _previous, hash);
-            await insert.ExecuteNonQueryAsync(ct);
+            var e = new BulkAuditEvent(sequence, time, actor, action, entityType, entityId, modelName, json, _previous, hash);
             _previous = hash;
+            return e;
         }
     }
 }
+
+/// <summary>One audit event of a bulk seed, hashed into the chain.</summary>
+internal sealed record BulkAuditEvent(long Sequence, DateTimeOffset Time, Actor Actor, string Action, string EntityType,
+    string EntityId, string? ModelName, string Data, string PreviousHash, string Hash);
