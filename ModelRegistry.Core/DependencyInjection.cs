@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Logging;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Artifacts;
@@ -41,20 +43,19 @@ public static class DependencyInjection
             sp.GetRequiredService<IOptions<RegistryOptions>>().Value.DataDirectory,
             sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
 
-        // Keys beside the data: sign-in cookies survive restarts, and the CLI and server share them.
+        // Keys beside the data (SQLite): sign-in cookies survive restarts, and the CLI and server share them. On
+        // PostgreSQL the keys live in the database, so every app instance behind a load balancer shares them too.
         services.AddDataProtection().SetApplicationName("ModelRegistry");
-        services.AddOptions<KeyManagementOptions>().Configure<DataDirectory, ILoggerFactory>((o, data, logs) =>
-            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(data.Root, "keys")), logs));
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
+            o.XmlRepository = sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Database == DatabaseProvider.Postgres
+                ? new EntityFrameworkCoreXmlRepository<PostgresRegistryDbContext>(sp, sp.GetRequiredService<ILoggerFactory>())
+                : new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(sp.GetRequiredService<DataDirectory>().Root, "keys")),
+                    sp.GetRequiredService<ILoggerFactory>()));
 
-        services.AddDbContextFactory<RegistryDbContext>((sp, options) =>
-        {
-            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString("Registry");
-            options.UseSqlite(string.IsNullOrWhiteSpace(connectionString)
-                    ? $"Data Source={sp.GetRequiredService<DataDirectory>().DatabasePath};Pooling=True"
-                    : connectionString,
-                sqlite => sqlite.MigrationsAssembly(typeof(RegistryDbContext).Assembly.FullName));
-            options.AddInterceptors(new SqlitePragmas());
-        });
+        services.AddDbContextFactory<RegistryDbContext, RegistryDbContextFactory>(RegistryDatabase.Configure);
+        // Identity's stores and the health check take a scoped context: the provider's own type, made by the factory.
+        services.Replace(ServiceDescriptor.Scoped(sp => sp.GetRequiredService<IDbContextFactory<RegistryDbContext>>().CreateDbContext()));
+        services.AddScoped(sp => (PostgresRegistryDbContext)sp.GetRequiredService<RegistryDbContext>());
 
         services.AddIdentityCore<ApplicationUser>(options =>
             {
@@ -102,6 +103,7 @@ public static class DependencyInjection
         services.AddSingleton<AuditLogService>();
         services.AddSingleton<Compliance.EvidencePackService>();
         services.AddSingleton<Operations.BackupService>();
+        services.AddSingleton<Operations.DatabaseMigrator>();
 
         services.AddOptions<Webhooks.WebhookOptions>().BindConfiguration(Webhooks.WebhookOptions.Section);
         services.AddSingleton<Webhooks.WebhookSignal>();

@@ -1,4 +1,5 @@
 using ModelRegistry.Core;
+using ModelRegistry.Core.Persistence;
 using ModelRegistry.Web.Api;
 using ModelRegistry.Web.Cli;
 using ModelRegistry.Web.Hosting;
@@ -21,6 +22,12 @@ catch (ModelRegistry.Core.Common.ArtifactStoreUnavailableException e)
 {
     // A clear line naming the setting, and a non-zero exit: a supervisor sees the failure and why.
     await Console.Error.WriteLineAsync($"error: {e.Message}");
+    return 1;
+}
+catch (DatabaseConfigurationException e)
+{
+    // Unreachable database, wrong password, missing connection string: the settings to check, not a stack trace.
+    await Console.Error.WriteLineAsync(e.Message);
     return 1;
 }
 

@@ -13,6 +13,8 @@
 # Usage: bench/paging.sh            (from anywhere; ~1.5–3 minutes on 2 cores)
 # Environment: REQUESTS=200 WARMUP=20 ROUNDS=10 MAX_RATIO=2 MAX_SEED_SECONDS=20 SKIP_BUILD=1 REPORT=path.md
 #              SHAPES="grid deep wide" (subset to run)
+#              DATABASE=Postgres: the same on PostgreSQL — a throwaway cluster (Debian's postgresql package, run as
+#              the postgres user when root) on a free loopback port, one database per data set; no SQLite baseline.
 # Exit status: 0 when every target holds, 1 when one fails, 2 on a setup error.
 set -euo pipefail
 
@@ -25,6 +27,7 @@ ROUNDS="${ROUNDS:-10}"
 MAX_RATIO="${MAX_RATIO:-2}"
 MAX_SEED_SECONDS="${MAX_SEED_SECONDS:-20}"
 SHAPES="${SHAPES:-grid deep wide}"
+DATABASE="${DATABASE:-Sqlite}"
 
 # shape → "label models versions-per-model" for the 1k and the 100k side, and the endpoints to time.
 declare -A SMALL=([grid]="1k 10 100" [deep]="1k 1 1000" [wide]="1k 50 20")
@@ -36,6 +39,7 @@ pids=()
 
 cleanup() {
   stop_servers
+  stop_postgres
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -50,6 +54,32 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -f "$dll" ] || { say "missing $dll"; exit 2; }
 
+# PostgreSQL: a throwaway cluster in the work directory, trust authentication on 127.0.0.1 only.
+pg_bin=""
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+stop_postgres() {
+  [ -n "$pg_bin" ] && [ -d "$work/pg/data" ] && as_postgres "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+}
+if [ "$DATABASE" = Postgres ]; then
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -x "$pg_bin/initdb" ] || { say "PostgreSQL is not installed (apt-get install -y postgresql)"; exit 2; }
+  mkdir -p "$work/pg"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$work" "$work/pg"
+  pg_port=$(python3 "$helper" free-port)
+  as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+  as_postgres "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" -w \
+    -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
+fi
+
+# db_env DIR: the configuration of the data set in DIR (its data directory and, on PostgreSQL, its own database).
+db_env() {
+  export Registry__DataDirectory="$1"
+  if [ "$DATABASE" = Postgres ]; then
+    export Registry__Database=Postgres
+    export ConnectionStrings__Registry="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$(basename "$1" | tr -c 'a-z0-9\n' '_')"
+  fi
+}
+
 export ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1
 results="$work/results.jsonl"
 seeds="$work/seeds.jsonl"
@@ -61,15 +91,15 @@ seed() {
   local dir="$1" label="$2" models="$3" vpm="$4" start end seeder
   mkdir -p "$dir"
   start=$(date +%s.%N)
-  (cd "$dir" && Registry__DataDirectory="$dir" timeout 600 dotnet "$dll" seed-demo --models "$models" --versions-per-model "$vpm" 2>"$dir/seed.err")
+  (cd "$dir" && db_env "$dir" && timeout 600 dotnet "$dll" seed-demo --models "$models" --versions-per-model "$vpm" 2>"$dir/seed.err")
   end=$(date +%s.%N)
   seeder=$(grep -o 'in [0-9.]* s' "$dir/seed.err" | grep -o '[0-9.]*' || echo '?')
   printf '{"label":"%s (%s×%s)","versions":%d,"wall":%s,"seeder":"%s"}\n' "$label" "$models" "$vpm" \
     $((models * vpm)) "$(elapsed "$start" "$end")" "$seeder" >>"$seeds"
   say "  seeded $label: $models models × $vpm versions in $(elapsed "$start" "$end") s (seeder: $seeder s)"
-  (cd "$dir" && Registry__DataDirectory="$dir" timeout 120 dotnet "$dll" users create --email bench@example.com \
+  (cd "$dir" && db_env "$dir" && timeout 120 dotnet "$dll" users create --email bench@example.com \
     --password bench-password-1 --role DataScientist 2>>"$dir/seed.err")
-  (cd "$dir" && Registry__DataDirectory="$dir" timeout 120 dotnet "$dll" tokens create --email bench@example.com \
+  (cd "$dir" && db_env "$dir" && timeout 120 dotnet "$dll" tokens create --email bench@example.com \
     --name bench 2>>"$dir/seed.err") >"$dir/token"
   [ -s "$dir/token" ] || { say "no token for $label"; cat "$dir/seed.err" >&2; exit 2; }
 }
@@ -78,7 +108,7 @@ seed() {
 serve() {
   local dir="$1"
   port=$(python3 "$helper" free-port)
-  (cd "$dir" && Registry__DataDirectory="$dir" exec timeout 1800 dotnet "$dll" --urls "http://127.0.0.1:$port" \
+  (cd "$dir" && db_env "$dir" && exec timeout 1800 dotnet "$dll" --urls "http://127.0.0.1:$port" \
     >"$dir/server.log" 2>&1) &
   pids+=("$!")
 }
@@ -103,7 +133,7 @@ for shape in $SHAPES; do
   ldir="$work/$shape-$llabel"
   seed "$sdir" "$slabel" "$smodels" "$svpm"
   seed "$ldir" "$llabel" "$lmodels" "$lvpm"
-  if [ "$shape" = grid ] && [ -z "${baseline_s:-}" ]; then
+  if [ "$shape" = grid ] && [ -z "${baseline_s:-}" ] && [ "$DATABASE" != Postgres ]; then
     baseline_s=$(python3 "$helper" baseline --schema-from "$sdir/registry.db" --db "$work/baseline.db" \
       --models 1000 --versions-per-model 100)
     say "  baseline (python sqlite3, same rows): $baseline_s s"
@@ -124,7 +154,7 @@ set +e
 {
   echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') · " \
     "$(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo) · .NET $(dotnet --version) · " \
-    "SQLite $(python3 -c 'import sqlite3; print(sqlite3.sqlite_version)') (Python's; the app bundles its own) · " \
+    "$(if [ "$DATABASE" = Postgres ]; then "$pg_bin/postgres" --version; else echo "SQLite $(python3 -c 'import sqlite3; print(sqlite3.sqlite_version)') (Python's; the app bundles its own)"; fi) · " \
     "commit $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- . ':!bench' ':!docs' || echo '+changes')"
   echo "Settings: $REQUESTS timed requests per endpoint and side after $WARMUP warm-up, in $ROUNDS interleaved rounds."
   echo

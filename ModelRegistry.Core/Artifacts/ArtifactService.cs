@@ -265,15 +265,19 @@ public sealed partial class ArtifactService(
     }
 
     /// <summary>
-    /// Start-up recovery: removes the temporary files of uploads cut off by a crash, and moves into place the
-    /// blob of an upload that was committed just before one. Run before the server takes uploads.
+    /// Start-up recovery: removes the temporary files of uploads cut off by a crash, and moves into place the blob of
+    /// an upload that was committed just before one. Run before the server takes uploads. On PostgreSQL, where several
+    /// instances may share the store, only leftovers older than <see cref="FileSystemArtifactStore.UnfinishedUploadGrace"/>
+    /// go (a younger one may be another instance's upload in progress); on SQLite there is one instance, so all go.
     /// </summary>
     public Task<(int Removed, int Recovered)> RecoverStoreAsync(CancellationToken ct = default) =>
         store.SweepAsync(async (sha, c) =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(c);
             return await db.Artifacts.AnyAsync(a => a.Sha256 == sha, c);
-        }, ct);
+        }, options.Value.Database == DatabaseProvider.Postgres
+            ? clock.GetUtcNow() - FileSystemArtifactStore.UnfinishedUploadGrace
+            : clock.GetUtcNow(), ct);
 
     private async Task<(UploadResult, string?)> RecordAsync(RegistryDbContext db, Actor actor, string modelName, int number,
         string path, StagedBlob staged, FileInspection inspection, CancellationToken ct)

@@ -154,8 +154,12 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
             var pattern = Input.LikeContains(query.Text.Trim());
-            events = events.Where(e => EF.Functions.Like(e.Data, pattern, "\\") || EF.Functions.Like(e.EntityId, pattern, "\\")
-                || EF.Functions.Like(e.ActorName, pattern, "\\"));
+            // Case-insensitive on both providers: SQLite's LIKE ignores (ASCII) case, PostgreSQL's needs ILIKE.
+            events = db.Database.IsNpgsql()
+                ? events.Where(e => EF.Functions.ILike(e.Data, pattern, "\\") || EF.Functions.ILike(e.EntityId, pattern, "\\")
+                    || EF.Functions.ILike(e.ActorName, pattern, "\\"))
+                : events.Where(e => EF.Functions.Like(e.Data, pattern, "\\") || EF.Functions.Like(e.EntityId, pattern, "\\")
+                    || EF.Functions.Like(e.ActorName, pattern, "\\"));
         }
 
         return events;

@@ -30,9 +30,14 @@ public sealed class ModelService(
         if (search is not null)
         {
             var pattern = Input.LikeContains(search);
-            models = models.Where(m => EF.Functions.Like(m.Name, pattern, "\\")
-                || EF.Functions.Like(m.DisplayName, pattern, "\\")
-                || EF.Functions.Like(m.Description, pattern, "\\"));
+            // Case-insensitive on both providers: SQLite's LIKE ignores (ASCII) case, PostgreSQL's needs ILIKE.
+            models = db.Database.IsNpgsql()
+                ? models.Where(m => EF.Functions.ILike(m.Name, pattern, "\\")
+                    || EF.Functions.ILike(m.DisplayName, pattern, "\\")
+                    || EF.Functions.ILike(m.Description!, pattern, "\\"))
+                : models.Where(m => EF.Functions.Like(m.Name, pattern, "\\")
+                    || EF.Functions.Like(m.DisplayName, pattern, "\\")
+                    || EF.Functions.Like(m.Description, pattern, "\\"));
         }
 
         var tag = Input.Line("tag", query.Tag, Input.MaxTagLength)?.ToLowerInvariant();
@@ -53,17 +58,10 @@ public sealed class ModelService(
         }
 
         var total = await models.CountAsync(ct);
-        models = (query.Sort, query.Descending) switch
-        {
-            (ModelSort.Name, false) => models.OrderBy(m => m.Name),
-            (ModelSort.Name, true) => models.OrderByDescending(m => m.Name),
-            (ModelSort.Created, false) => models.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id),
-            (ModelSort.Created, true) => models.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id),
-            (_, false) => models.OrderBy(m => m.UpdatedAt).ThenBy(m => m.Id),
-            _ => models.OrderByDescending(m => m.UpdatedAt).ThenByDescending(m => m.Id),
-        };
-
-        var items = await Project(models.Skip(paging.Skip).Take(paging.PageSize)).ToListAsync(ct);
+        // The page's rows are chosen first and only they are projected: PostgreSQL would otherwise compute each
+        // model's latest and Production version for every row skipped by OFFSET, growing with the page number.
+        var page = Order(models, query).Skip(paging.Skip).Take(paging.PageSize).Select(m => m.Id);
+        var items = await Project(Order(db.Models.AsNoTracking().Where(m => page.Contains(m.Id)), query)).ToListAsync(ct);
         return new PagedResult<ModelInfo>(items, total);
     }
 
@@ -185,6 +183,17 @@ public sealed class ModelService(
         changes[field] = new { before, after };
         set(after);
     }
+
+    private static IQueryable<RegisteredModel> Order(IQueryable<RegisteredModel> models, ModelQuery query) =>
+        (query.Sort, query.Descending) switch
+        {
+            (ModelSort.Name, false) => models.OrderBy(m => m.Name),
+            (ModelSort.Name, true) => models.OrderByDescending(m => m.Name),
+            (ModelSort.Created, false) => models.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id),
+            (ModelSort.Created, true) => models.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id),
+            (_, false) => models.OrderBy(m => m.UpdatedAt).ThenBy(m => m.Id),
+            _ => models.OrderByDescending(m => m.UpdatedAt).ThenByDescending(m => m.Id),
+        };
 
     private static IQueryable<ModelInfo> Project(IQueryable<RegisteredModel> models) =>
         models.Select(m => new ModelInfo(

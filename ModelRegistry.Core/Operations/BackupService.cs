@@ -30,7 +30,7 @@ public sealed record BackupManifest(
 /// data-protection keys (which encrypt webhook secrets and sign cookies), and a manifest.
 /// </summary>
 public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> dbFactory, DataDirectory data, IArtifactStore store,
-    TimeProvider clock)
+    TimeProvider clock, Microsoft.Extensions.Options.IOptions<RegistryOptions> options)
 {
     public const string ManifestFile = "manifest.json";
     private const string DatabaseFile = "registry.db";
@@ -43,6 +43,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
     /// <summary>Writes a backup into <paramref name="target"/>, which must be empty or not exist.</summary>
     public async Task<BackupManifest> BackupAsync(string target, CancellationToken ct = default)
     {
+        RequireSqlite();
         var root = Path.GetFullPath(target);
         if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
         {
@@ -72,6 +73,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
     /// <summary>Restores a backup into the configured data directory, which must hold no database yet.</summary>
     public async Task<(BackupManifest Manifest, AuditVerification Audit)> RestoreAsync(string source, CancellationToken ct = default)
     {
+        RequireSqlite();
         var root = Path.GetFullPath(source);
         var manifestPath = Path.Combine(root, ManifestFile);
         if (!File.Exists(manifestPath))
@@ -106,6 +108,16 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
 
         var audit = await VerifyAuditAsync(data.DatabasePath, ct);
         return (manifest, audit);
+    }
+
+    /// <summary>Backups here are SQLite snapshots; a PostgreSQL registry is backed up with the database's own tools.</summary>
+    private void RequireSqlite()
+    {
+        if (options.Value.Database != DatabaseProvider.Sqlite)
+        {
+            throw new ConflictException("backup and restore work on a SQLite registry. On PostgreSQL use pg_dump / pg_restore " +
+                "for the database and the object store's own versioning or copies for the blobs; see docs/deploy.md.");
+        }
     }
 
     private static async Task<AuditVerification> VerifyAuditAsync(string databasePath, CancellationToken ct)

@@ -18,6 +18,7 @@ public sealed class DatabaseInitializer(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
+        await ProbeAsync(db, ct);
         await db.Database.MigrateAsync(ct);
         if (db.Database.IsSqlite())
         {
@@ -38,6 +39,33 @@ public sealed class DatabaseInitializer(
         {
             await users.CreateAsync(Actor.Setup, admin.Email, admin.Password, null, [Roles.Admin], ct);
             logger.LogInformation("Created the first Admin {Email} from configuration (Registry:Admin).", admin.Email);
+        }
+    }
+
+    /// <summary>
+    /// Opens one connection before anything else, so an unreachable database, a wrong password or a wrong host ends
+    /// start-up with a message naming the settings (<see cref="DatabaseConfigurationException"/>) rather than a stack
+    /// trace. A PostgreSQL database that does not exist yet is left to the migrations, which create it.
+    /// </summary>
+    private async Task ProbeAsync(RegistryDbContext db, CancellationToken ct)
+    {
+        var connection = db.Database.GetDbConnection();
+        try
+        {
+            await connection.OpenAsync(ct);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.InvalidCatalogName)
+        {
+            // The server answered; the database is missing and MigrateAsync creates it (given the right to).
+        }
+        catch (Exception e) when (DatabaseFailures.FindDatabaseError(e) is not null)
+        {
+            throw new DatabaseConfigurationException(
+                DatabaseFailures.StartupMessage(options.Value.Database, db.Database.GetConnectionString(), e));
+        }
+        finally
+        {
+            await connection.CloseAsync();
         }
     }
 }

@@ -14,10 +14,19 @@ using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Persistence;
 
-/// <summary>The registry's one database: Identity's tables and the registry's own.</summary>
-public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
+/// <summary>
+/// The registry's one database: Identity's tables and the registry's own. This type runs on SQLite;
+/// <see cref="PostgresRegistryDbContext"/> is the same model on PostgreSQL with its own migrations.
+/// </summary>
+public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     : IdentityDbContext<ApplicationUser>(options)
 {
+    /// <summary>
+    /// The PostgreSQL advisory lock that serialises writers, as SQLite's BEGIN IMMEDIATE does: one key for the
+    /// whole registry, held until the transaction ends, across connections and app instances.
+    /// </summary>
+    public const long WriteLockKey = 0x4D6F64656C526567; // "ModelReg"
+
     public DbSet<RegisteredModel> Models => Set<RegisteredModel>();
     public DbSet<ModelVersion> Versions => Set<ModelVersion>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
@@ -41,7 +50,7 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
         using var turn = Database.IsSqlite() ? await WriterTurnAsync(ct) : null;
-        await using var tx = await Database.BeginTransactionAsync(ct);
+        await using var tx = await BeginWriteTransactionAsync(ct);
         var result = await work();
         await SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -77,6 +86,29 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
         }
     }
 
+    /// <summary>
+    /// Begins a transaction that holds the registry's write lock from its start: BEGIN IMMEDIATE on SQLite, the
+    /// transaction-scoped advisory lock <see cref="WriteLockKey"/> on PostgreSQL. Reads inside it (the audit
+    /// chain's head, the next version number) see every earlier write and race no other writer.
+    /// </summary>
+    public async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginWriteTransactionAsync(CancellationToken ct)
+    {
+        var tx = await Database.BeginTransactionAsync(ct);
+        try
+        {
+            await TakeWriteLockAsync(ct);
+            return tx;
+        }
+        catch
+        {
+            await tx.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Nothing to do on SQLite: its transactions begin with the write lock (BEGIN IMMEDIATE).</summary>
+    protected virtual Task TakeWriteLockAsync(CancellationToken ct) => Task.CompletedTask;
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -91,5 +123,17 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
             configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
             configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
         }
+        else
+        {
+            // PostgreSQL's timestamptz takes only UTC from Npgsql: every time written (or compared) is made UTC here,
+            // whatever offset a caller passed.
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffsetConverter>();
+            configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcDateTimeOffsetConverter>();
+        }
     }
 }
+
+/// <summary>Writes every <see cref="DateTimeOffset"/> as UTC (PostgreSQL timestamptz); reads come back as UTC anyway.</summary>
+internal sealed class UtcDateTimeOffsetConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(
+    v => v.ToUniversalTime(),
+    v => v);

@@ -50,6 +50,9 @@ public sealed class WebhookDispatcher(
     public const string HttpClientName = "webhooks";
     private const int MaxResponseErrorChars = 500;
 
+    /// <summary>How much longer than an attempt's timeout a claimed delivery stays reserved for its dispatcher.</summary>
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromMinutes(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -79,7 +82,10 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    /// <summary>Sends every delivery that is due now; returns how many were attempted.</summary>
+    /// <summary>
+    /// Sends every delivery that is due now and that this dispatcher wins (see <see cref="ClaimAsync"/>); returns how
+    /// many it attempted. Several dispatchers — app instances — may run over one database: each attempt is made once.
+    /// </summary>
     public async Task<int> SendDueAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -87,13 +93,36 @@ public sealed class WebhookDispatcher(
         var due = await db.WebhookDeliveries.Include(d => d.Subscription)
             .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now && d.Subscription!.DeletedAt == null)
             .OrderBy(d => d.NextAttemptAt).Take(20).ToListAsync(ct);
+        var attempted = 0;
         foreach (var delivery in due)
         {
+            if (!await ClaimAsync(db, delivery, ct))
+            {
+                continue;
+            }
+
             await AttemptAsync(delivery, ct);
             await db.SaveChangesAsync(ct);
+            attempted++;
         }
 
-        return due.Count;
+        return attempted;
+    }
+
+    /// <summary>
+    /// Takes a lease on a due delivery with one conditional UPDATE: its next attempt moves past the time an attempt can
+    /// take, but only if it is still pending at the time this dispatcher read. Of several dispatchers that read the
+    /// same row, exactly one changes it; the others see no row changed and leave it. Should the winner die mid-attempt,
+    /// the delivery falls due again when the lease runs out (at least once, never twice at the same time).
+    /// </summary>
+    private async Task<bool> ClaimAsync(RegistryDbContext db, WebhookDelivery delivery, CancellationToken ct)
+    {
+        var seen = delivery.NextAttemptAt;
+        var leaseUntil = clock.GetUtcNow() + TimeSpan.FromSeconds(options.CurrentValue.TimeoutSeconds) + LeaseMargin;
+        var claimed = await db.WebhookDeliveries
+            .Where(d => d.Id == delivery.Id && d.Status == DeliveryStatus.Pending && d.NextAttemptAt == seen)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, leaseUntil), ct);
+        return claimed == 1;
     }
 
     private async Task AttemptAsync(WebhookDelivery delivery, CancellationToken ct)

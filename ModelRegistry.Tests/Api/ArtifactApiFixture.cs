@@ -13,12 +13,18 @@ namespace ModelRegistry.Tests.Api;
 /// </summary>
 public class ArtifactApiFixture : IAsyncLifetime
 {
+    public ArtifactApiFixture() : this(new RegistryApp())
+    {
+    }
+
+    protected ArtifactApiFixture(RegistryApp app) => App = app;
+
     public const string Model = "files";
     public static readonly string[] AllRoles = [Roles.Viewer, Roles.DataScientist, Roles.Reviewer, Roles.Auditor, Roles.Admin];
 
     private readonly Dictionary<string, HttpClient> _clients = new();
 
-    public RegistryApp App { get; } = new();
+    public RegistryApp App { get; }
     public Uri Server { get; private set; } = null!;
 
     public HttpClient ClientFor(string role) => _clients[role];
@@ -94,6 +100,9 @@ public class ArtifactApiFixture : IAsyncLifetime
     public static string FileUrl(string path, string model = Model, int number = 1) =>
         $"/api/v1/models/{model}/versions/{number}/files/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}";
 }
+
+/// <summary>The same registry on PostgreSQL.</summary>
+public sealed class PostgresArtifactApiFixture() : ArtifactApiFixture(new PostgresRegistryApp());
 
 /// <summary>The same, with a 64 KiB per-file limit.</summary>
 public class SmallLimitFixture : ArtifactApiFixture

@@ -15,6 +15,9 @@ namespace ModelRegistry.Tests.Api;
 /// <summary>The file-system store (the default).</summary>
 public sealed class ArtifactApiTests(ArtifactApiFixture fixture) : ArtifactApiSuite(fixture), IClassFixture<ArtifactApiFixture>;
 
+/// <summary>The same suite on PostgreSQL (file-system store).</summary>
+public sealed class ArtifactApiTestsOnPostgres(PostgresArtifactApiFixture fixture) : ArtifactApiSuite(fixture), IClassFixture<PostgresArtifactApiFixture>;
+
 /// <summary>The same suite with the artifact store in an S3 bucket.</summary>
 public sealed class S3ArtifactApiTests(S3ArtifactApiFixture fixture) : ArtifactApiSuite(fixture), IClassFixture<S3ArtifactApiFixture>;
 

@@ -8,9 +8,18 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Api;
 
-public sealed class AuditApiFixture : IAsyncLifetime
+/// <summary>The same registry on PostgreSQL.</summary>
+public sealed class PostgresAuditApiFixture() : AuditApiFixture(new PostgresRegistryApp());
+
+public class AuditApiFixture : IAsyncLifetime
 {
-    public RegistryApp App { get; } = new();
+    public AuditApiFixture() : this(new RegistryApp())
+    {
+    }
+
+    protected AuditApiFixture(RegistryApp app) => App = app;
+
+    public RegistryApp App { get; }
     public HttpClient Auditor { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -25,7 +34,12 @@ public sealed class AuditApiFixture : IAsyncLifetime
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 }
 
-public sealed class AuditApiTests(AuditApiFixture fixture) : IClassFixture<AuditApiFixture>
+public sealed class AuditApiTests(AuditApiFixture fixture) : AuditApiTestsCases<AuditApiFixture>(fixture);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class AuditApiTestsOnPostgres(PostgresAuditApiFixture fixture) : AuditApiTestsCases<PostgresAuditApiFixture>(fixture);
+
+public abstract class AuditApiTestsCases<TFixture>(TFixture fixture) : IClassFixture<TFixture> where TFixture : AuditApiFixture
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -5,7 +5,12 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Api;
 
-public sealed class HealthTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class HealthTests(RegistryApp app) : HealthTestsCases<RegistryApp>(app);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class HealthTestsOnPostgres(PostgresRegistryApp app) : HealthTestsCases<PostgresRegistryApp>(app);
+
+public abstract class HealthTestsCases<TApp>(TApp app) : IClassFixture<TApp> where TApp : RegistryApp
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -11,10 +11,19 @@ using static ModelRegistry.Tests.Infrastructure.LifecycleAppExtensions;
 
 namespace ModelRegistry.Tests.Api;
 
+/// <summary>The same registry on PostgreSQL.</summary>
+public sealed class PostgresLifecycleApiFixture() : LifecycleApiFixture(new PostgresRegistryApp());
+
 /// <summary>A registry with API clients for a requesting data scientist, another data scientist, and a reviewer.</summary>
-public sealed class LifecycleApiFixture : IAsyncLifetime
+public class LifecycleApiFixture : IAsyncLifetime
 {
-    public RegistryApp App { get; } = new();
+    public LifecycleApiFixture() : this(new RegistryApp())
+    {
+    }
+
+    protected LifecycleApiFixture(RegistryApp app) => App = app;
+
+    public RegistryApp App { get; }
     public TestUser Ds { get; private set; } = null!;
     public TestUser Reviewer { get; private set; } = null!;
     public HttpClient DsClient { get; private set; } = null!;
@@ -48,7 +57,12 @@ public sealed class LifecycleApiFixture : IAsyncLifetime
 }
 
 /// <summary>The lifecycle API's behaviour and every bad input of issue 5, with the status codes DESIGN.md fixes.</summary>
-public sealed class LifecycleApiTests(LifecycleApiFixture fixture) : IClassFixture<LifecycleApiFixture>
+public sealed class LifecycleApiTests(LifecycleApiFixture fixture) : LifecycleApiTestsCases<LifecycleApiFixture>(fixture);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class LifecycleApiTestsOnPostgres(PostgresLifecycleApiFixture fixture) : LifecycleApiTestsCases<PostgresLifecycleApiFixture>(fixture);
+
+public abstract class LifecycleApiTestsCases<TFixture>(TFixture fixture) : IClassFixture<TFixture> where TFixture : LifecycleApiFixture
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -6,9 +6,18 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Api;
 
+/// <summary>The same registry on PostgreSQL.</summary>
+public sealed class PostgresModelListingFixture() : ModelListingFixture(new PostgresRegistryApp());
+
 /// <summary>A registry holding exactly seven models (two with versions) and a viewer's client.</summary>
-public sealed class ModelListingFixture : IAsyncLifetime
+public class ModelListingFixture : IAsyncLifetime
 {
+    public ModelListingFixture() : this(new RegistryApp())
+    {
+    }
+
+    protected ModelListingFixture(RegistryApp app) => App = app;
+
     public static readonly (string Name, string Task, string[] Tags)[] Models =
     [
         ("alpha-chat", "text-generation", ["chat", "llama"]),
@@ -20,7 +29,7 @@ public sealed class ModelListingFixture : IAsyncLifetime
         ("eta-coder", "text-generation", ["code"]),
     ];
 
-    public RegistryApp App { get; } = new();
+    public RegistryApp App { get; }
 
     public HttpClient Viewer { get; private set; } = null!;
 
@@ -51,7 +60,12 @@ public sealed class ModelListingFixture : IAsyncLifetime
     }
 }
 
-public sealed class ModelListingTests(ModelListingFixture fixture) : IClassFixture<ModelListingFixture>
+public sealed class ModelListingTests(ModelListingFixture fixture) : ModelListingTestsCases<ModelListingFixture>(fixture);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class ModelListingTestsOnPostgres(PostgresModelListingFixture fixture) : ModelListingTestsCases<PostgresModelListingFixture>(fixture);
+
+public abstract class ModelListingTestsCases<TFixture>(TFixture fixture) : IClassFixture<TFixture> where TFixture : ModelListingFixture
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ModelRegistry.Core;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
@@ -12,10 +13,12 @@ public sealed class PointInTimeStageTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Stage_holder_at_a_past_moment_comes_from_the_stage_history()
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Stage_holder_at_a_past_moment_comes_from_the_stage_history(DatabaseProvider provider)
     {
-        await using var app = new RegistryApp();
+        await using var app = new RegistryApp { Database = provider };
         var ds = await app.CreateUserAsync(Roles.DataScientist);
         var reviewer = await app.CreateUserAsync(Roles.Reviewer);
         await app.ModelWithVersionsAsync(ds, "history", 2);

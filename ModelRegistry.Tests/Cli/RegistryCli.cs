@@ -16,7 +16,7 @@ public static class RegistryCli
     public static Task<CliResult> RunAsync(string dataDirectory, params string[] args) =>
         RunAsync(dataDirectory, new Dictionary<string, string>(), args);
 
-    /// <summary>Runs it with more configuration in its environment (e.g. <c>Registry__Artifacts__Store</c>).</summary>
+    /// <summary>Runs with extra environment variables, e.g. <c>Registry__Artifacts__Store</c>, <c>Registry__Database</c>, <c>ConnectionStrings__Registry</c>.</summary>
     public static async Task<CliResult> RunAsync(string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Artifacts;
+using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Artifacts.Headers;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
@@ -298,8 +299,14 @@ public sealed class ArtifactServiceTests(RegistryApp app) : IClassFixture<Regist
         // A crash after the commit, before the rename: the complete file still waits in tmp/.
         File.Move(blob, Path.Combine(tmp, $"{sha}.{Guid.NewGuid():N}.ready"));
         // A crash mid-stream, and a crash after streaming but before the commit.
-        await File.WriteAllBytesAsync(Path.Combine(tmp, $"{Guid.NewGuid():N}.part"), RandomBytes(1000), Ct);
-        await File.WriteAllBytesAsync(Path.Combine(tmp, $"{new string('b', 64)}.{Guid.NewGuid():N}.ready"), RandomBytes(1000), Ct);
+        var part = Path.Combine(tmp, $"{Guid.NewGuid():N}.part");
+        var ready = Path.Combine(tmp, $"{new string('b', 64)}.{Guid.NewGuid():N}.ready");
+        await File.WriteAllBytesAsync(part, RandomBytes(1000), Ct);
+        await File.WriteAllBytesAsync(ready, RandomBytes(1000), Ct);
+        // Long enough ago that no instance can still be writing them.
+        var crashed = DateTime.UtcNow - FileSystemArtifactStore.UnfinishedUploadGrace - TimeSpan.FromMinutes(1);
+        File.SetLastWriteTimeUtc(part, crashed);
+        File.SetLastWriteTimeUtc(ready, crashed);
 
         var (removed, recovered) = await Artifacts.RecoverStoreAsync(Ct);
 

@@ -9,7 +9,12 @@ using ModelRegistry.Tests.Infrastructure;
 namespace ModelRegistry.Tests.Core;
 
 /// <summary>Every change leaves exactly one event in the hash chain; nothing else does.</summary>
-public sealed class AuditTrailTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class AuditTrailTests(RegistryApp app) : AuditTrailTestsCases<RegistryApp>(app);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class AuditTrailTestsOnPostgres(PostgresRegistryApp app) : AuditTrailTestsCases<PostgresRegistryApp>(app);
+
+public abstract class AuditTrailTestsCases<TApp>(TApp app) : IClassFixture<TApp> where TApp : RegistryApp
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -9,7 +9,12 @@ using static ModelRegistry.Tests.Infrastructure.LifecycleAppExtensions;
 namespace ModelRegistry.Tests.Core;
 
 /// <summary>Deployment records: who may record them, which versions may be deployed, and the per-environment view.</summary>
-public sealed class DeploymentServiceTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class DeploymentServiceTests(RegistryApp app) : DeploymentServiceTestsCases<RegistryApp>(app);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class DeploymentServiceTestsOnPostgres(PostgresRegistryApp app) : DeploymentServiceTestsCases<PostgresRegistryApp>(app);
+
+public abstract class DeploymentServiceTestsCases<TApp>(TApp app) : IClassFixture<TApp> where TApp : RegistryApp
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -135,7 +135,7 @@ public sealed class EvaluationServiceTests(RegistryApp app) : IClassFixture<Regi
         await Record(2, new MetricInput("accuracy", 0.65, "MMLU"));
         await Record(2, new MetricInput("accuracy", 0.66, "MMLU")); // A later result of the same version replaces its point.
         await Record(4, new MetricInput("accuracy", 0.70, "MMLU"), new MetricInput("perplexity", 6.5), new MetricInput("accuracy", 0.5, "HellaSwag"));
-        await app.ExecuteSqlAsync("UPDATE Versions SET Stage = 'Production' WHERE Number = 2 AND ModelId = (SELECT Id FROM Models WHERE Name = 'eval-series')");
+        await app.ExecuteSqlAsync("UPDATE \"Versions\" SET \"Stage\" = 'Production' WHERE \"Number\" = 2 AND \"ModelId\" = (SELECT \"Id\" FROM \"Models\" WHERE \"Name\" = 'eval-series')");
 
         var metrics = await Evaluations.ModelMetricsAsync("eval-series", Ct);
 

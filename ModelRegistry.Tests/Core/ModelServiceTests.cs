@@ -5,7 +5,12 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Core;
 
-public sealed class ModelServiceTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class ModelServiceTests(RegistryApp app) : ModelServiceTestsCases<RegistryApp>(app);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class ModelServiceTestsOnPostgres(PostgresRegistryApp app) : ModelServiceTestsCases<PostgresRegistryApp>(app);
+
+public abstract class ModelServiceTestsCases<TApp>(TApp app) : IClassFixture<TApp> where TApp : RegistryApp
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -9,7 +9,12 @@ using static ModelRegistry.Tests.Infrastructure.LifecycleAppExtensions;
 namespace ModelRegistry.Tests.Core;
 
 /// <summary>Racing decisions on one request: exactly one outcome, whatever the database does underneath.</summary>
-public sealed class TransitionConcurrencyTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class TransitionConcurrencyTests(RegistryApp app) : TransitionConcurrencyTestsCases<RegistryApp>(app);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class TransitionConcurrencyTestsOnPostgres(PostgresRegistryApp app) : TransitionConcurrencyTestsCases<PostgresRegistryApp>(app);
+
+public abstract class TransitionConcurrencyTestsCases<TApp>(TApp app) : IClassFixture<TApp> where TApp : RegistryApp
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -90,14 +95,16 @@ public sealed class TransitionConcurrencyTests(RegistryApp app) : IClassFixture<
         await app.RequestAsync(ds, model, 2, Stage.Staging);
 
         // Whatever a bug or a hand edit tries, unique indexes hold the two invariants.
-        var secondProduction = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => app.ExecuteSqlAsync(
-            $"UPDATE Versions SET Stage = 'Production' WHERE Number = 2 AND ModelId = (SELECT Id FROM Models WHERE Name = '{model}')"));
-        Assert.Contains("UNIQUE", secondProduction.Message);
+        // Identifiers quoted, values copied from existing rows: the same statements on SQLite and PostgreSQL.
+        var secondProduction = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => app.ExecuteSqlAsync(
+            $"UPDATE \"Versions\" SET \"Stage\" = 'Production' WHERE \"Number\" = 2 AND \"ModelId\" = (SELECT \"Id\" FROM \"Models\" WHERE \"Name\" = '{model}')"));
+        Assert.Contains("unique", secondProduction.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(Stage.None, await app.StageOfAsync(model, 2));
 
-        var secondPending = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => app.ExecuteSqlAsync(
-            "INSERT INTO TransitionRequests (VersionId, FromStage, ToStage, Status, RequestedByUserId, RequestedBy, RequestedAt, ContentRevision, Revision) " +
-            $"SELECT Id, 'None', 'Production', 'Pending', 'x', 'x', 0, 0, 0 FROM Versions WHERE Number = 2 AND ModelId = (SELECT Id FROM Models WHERE Name = '{model}')"));
-        Assert.Contains("UNIQUE", secondPending.Message);
+        var secondPending = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => app.ExecuteSqlAsync(
+            "INSERT INTO \"TransitionRequests\" (\"VersionId\", \"FromStage\", \"ToStage\", \"Status\", \"RequestedByUserId\", \"RequestedBy\", \"RequestedAt\", \"ContentRevision\", \"Revision\") " +
+            "SELECT v.\"Id\", 'None', 'Production', 'Pending', 'x', 'x', r.\"RequestedAt\", 0, 0 FROM \"Versions\" v JOIN \"TransitionRequests\" r ON r.\"VersionId\" = v.\"Id\" " +
+            $"WHERE v.\"Number\" = 2 AND v.\"ModelId\" = (SELECT \"Id\" FROM \"Models\" WHERE \"Name\" = '{model}')"));
+        Assert.Contains("unique", secondPending.Message, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -6,7 +6,12 @@ using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Core;
 
-public sealed class VersionServiceTests(RegistryApp app) : IClassFixture<RegistryApp>
+public sealed class VersionServiceTests(RegistryApp app) : VersionServiceTestsCases<RegistryApp>(app);
+
+/// <summary>The same cases on PostgreSQL.</summary>
+public sealed class VersionServiceTestsOnPostgres(PostgresRegistryApp app) : VersionServiceTestsCases<PostgresRegistryApp>(app);
+
+public abstract class VersionServiceTestsCases<TApp>(TApp app) : IClassFixture<TApp> where TApp : RegistryApp
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -62,7 +67,7 @@ public sealed class VersionServiceTests(RegistryApp app) : IClassFixture<Registr
 
         // There is no delete yet; an operator removing the newest row by hand is the worst case.
         await app.ExecuteSqlAsync(
-            "DELETE FROM Versions WHERE Number = 2 AND ModelId = (SELECT Id FROM Models WHERE Name = 'ver-no-reuse')");
+            "DELETE FROM \"Versions\" WHERE \"Number\" = 2 AND \"ModelId\" = (SELECT \"Id\" FROM \"Models\" WHERE \"Name\" = 'ver-no-reuse')");
         var next = await Versions.CreateAsync(ds.Actor, "ver-no-reuse", new VersionInput(), Ct);
 
         Assert.Equal(3, next.Number);

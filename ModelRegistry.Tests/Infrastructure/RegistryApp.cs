@@ -5,17 +5,34 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelRegistry.Core;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 
 namespace ModelRegistry.Tests.Infrastructure;
 
 /// <summary>
-/// The whole registry on a fresh data directory (real SQLite file, real artifact store), with helpers that
-/// speak in intentions: make a user with roles, get a client acting as them, register a model.
+/// The whole registry on a fresh data directory (real SQLite file, or a fresh database on the run's real PostgreSQL
+/// server with <see cref="Database"/> = Postgres; real artifact store), with helpers that speak in intentions: make
+/// a user with roles, get a client acting as them, register a model.
 /// </summary>
-public sealed class RegistryApp : WebApplicationFactory<Program>
+public class RegistryApp : WebApplicationFactory<Program>
 {
+    private string? _connectionString;
+
+    /// <summary>Sqlite (a file in the data directory) or Postgres (a fresh database unless <see cref="ConnectionString"/> is set).</summary>
+    public DatabaseProvider Database { get; init; } = DatabaseProvider.Sqlite;
+
+    /// <summary>
+    /// The PostgreSQL database: set it to share one database between two app instances; otherwise a fresh database
+    /// is created on the run's server when first asked for. Null on SQLite.
+    /// </summary>
+    public string? ConnectionString
+    {
+        get => Database == DatabaseProvider.Postgres ? _connectionString ??= PostgresServer.Instance.CreateDatabase() : null;
+        init => _connectionString = value;
+    }
+
     /// <summary>A fresh temporary directory unless set, e.g. to one the command line has just written to.</summary>
     public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "mr-tests", Guid.NewGuid().ToString("N"));
 
@@ -54,6 +71,12 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Registry:DataDirectory", DataDirectory);
+        if (Database == DatabaseProvider.Postgres)
+        {
+            builder.UseSetting("Registry:Database", "Postgres");
+            builder.UseSetting("ConnectionStrings:Registry", ConnectionString);
+        }
+
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         // Every test signs in from 127.0.0.1; the sign-in limit is tested with its own settings.
         builder.UseSetting("Registry:RateLimits:SignInPerMinute", "100000");
@@ -128,6 +151,13 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_connectionString is not null)
+        {
+            // Idle connections of this registry's pool go now, not when the server stops.
+            await using var connection = new Npgsql.NpgsqlConnection(_connectionString);
+            Npgsql.NpgsqlConnection.ClearPool(connection);
+        }
+
         if (KeepDataDirectory)
         {
             return;
@@ -142,6 +172,12 @@ public sealed class RegistryApp : WebApplicationFactory<Program>
             // A file still held open is left for the OS to clean from the temp directory.
         }
     }
+}
+
+/// <summary>The registry on a fresh database of the run's PostgreSQL server: for test classes that run on both providers.</summary>
+public sealed class PostgresRegistryApp : RegistryApp
+{
+    public PostgresRegistryApp() => Database = DatabaseProvider.Postgres;
 }
 
 /// <summary>A user made for a test.</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Data.Sqlite;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Core.Persistence;
 
 namespace ModelRegistry.Web.Api;
 
@@ -35,6 +36,8 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
             AntiforgeryValidationException => (StatusCodes.Status400BadRequest, "Antiforgery token missing or invalid",
                 "A dashboard (cookie) request that changes data must send the page's antiforgery token in the RequestVerificationToken header.", null),
             BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "Request too large" : "Bad request", BadRequestDetail(b), null),
+            _ when DatabaseFailures.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "Database unavailable",
+                "The registry's database cannot be reached right now. Nothing of this request was saved; try again shortly.", null),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error",
                 environment.IsDevelopment() ? exception.Message : "The server could not complete the request.", null),
         };
@@ -50,6 +53,11 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
         }
 
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "5";
+        }
+
         if (status == StatusCodes.Status413PayloadTooLarge)
         {
             // The rest of the oversized body is not read: tell the client this connection ends with the response,

@@ -15,7 +15,7 @@ namespace ModelRegistry.Web.Cli;
 /// </summary>
 public static class RegistryCommandLine
 {
-    private static readonly string[] Verbs = ["users", "tokens", "seed-demo", "backup", "restore", "verify-audit", "verify-artifacts"];
+    private static readonly string[] Verbs = ["users", "tokens", "seed-demo", "backup", "restore", "verify-audit", "verify-artifacts", "migrate-database"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -29,6 +29,7 @@ public static class RegistryCommandLine
         root.Subcommands.Add(OperationsCommands.Restore(work => WithServicesAsync(work, initialize: false)));
         root.Subcommands.Add(OperationsCommands.VerifyAudit(work => WithServicesAsync(work)));
         root.Subcommands.Add(VerifyArtifactsCommand.Create(work => WithServicesAsync(work)));
+        root.Subcommands.Add(MigrateDatabaseCommand.Create(work => WithServicesAsync(work)));
         var parsed = root.Parse(args);
 
         // A usage error prints the command's help with it; both go to standard error, so a script that
@@ -116,6 +117,11 @@ public static class RegistryCommandLine
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return e is ValidationFailedException ? 2 : 1;
+        }
+        catch (DatabaseConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message.StartsWith("error:", StringComparison.Ordinal) ? e.Message : $"error: {e.Message}");
+            return 1;
         }
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ModelRegistry.Core;
 using ModelRegistry.Core.Artifacts;
@@ -132,7 +133,12 @@ public static class WebRegistration
         services.AddSingleton<ModelRegistry.Core.Webhooks.WebhookDispatcher>();
 
         services.AddHealthChecks()
-            .AddDbContextCheck<RegistryDbContext>("database")
+            // A real round trip: opening a pooled connection proves nothing once the database host has gone.
+            .AddDbContextCheck<RegistryDbContext>("database", customTestQuery: async (db, ct) =>
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT 1", ct);
+                return true;
+            })
             .AddCheck<ArtifactStoreHealthCheck>("artifact-store");
         return builder;
     }

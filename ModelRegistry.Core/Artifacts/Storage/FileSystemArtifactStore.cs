@@ -279,12 +279,21 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     }
 
     /// <summary>
-    /// Start-up recovery of uploads cut off by a crash: partial files are deleted; a complete one whose row was
-    /// committed (<paramref name="isReferenced"/>) but which never reached its place is moved there; any other
-    /// complete one is deleted. Run it before the server accepts uploads.
+    /// With several app instances (PostgreSQL), temporary files younger than this are left alone by
+    /// <see cref="SweepAsync"/>: such a file may be another instance's upload in progress. A single instance (SQLite)
+    /// sweeps everything at start-up, since nothing else can be writing. (A streaming upload touches its
+    /// file every <see cref="ChunkSize"/> bytes; Kestrel drops a body slower than 240 bytes/s.)
+    /// </summary>
+    public static readonly TimeSpan UnfinishedUploadGrace = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// Start-up recovery of uploads cut off by a crash: a complete file whose row was committed
+    /// (<paramref name="isReferenced"/>) but which never reached its place is moved there; partial files and other
+    /// complete ones are deleted once last written before <paramref name="leaveNewerThan"/> — younger ones may belong
+    /// to an upload another instance is still streaming. Run it before the server accepts uploads.
     /// </summary>
     public async Task<(int Removed, int Recovered)> SweepAsync(Func<string, CancellationToken, Task<bool>> isReferenced,
-        CancellationToken ct)
+        DateTimeOffset leaveNewerThan, CancellationToken ct)
     {
         int removed = 0, recovered = 0;
         foreach (var path in Directory.EnumerateFiles(TempRoot).ToList())
@@ -293,9 +302,22 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             var sha = name.EndsWith(ReadySuffix, StringComparison.Ordinal) && name.Length > 65 && name[64] == '.' ? name[..64] : null;
             if (sha is not null && sha.All(char.IsAsciiHexDigitLower) && !Exists(sha) && await isReferenced(sha, ct))
             {
-                var size = new FileInfo(path).Length;
-                Promote(new FileStagedBlob(path, sha, size));
-                recovered++;
+                try
+                {
+                    var size = new FileInfo(path).Length;
+                    Promote(new FileStagedBlob(path, sha, size));
+                    recovered++;
+                }
+                catch (FileNotFoundException)
+                {
+                    // The instance that uploaded it moved it into place meanwhile.
+                }
+
+                continue;
+            }
+
+            if (File.GetLastWriteTimeUtc(path) > leaveNewerThan.UtcDateTime)
+            {
                 continue;
             }
 

@@ -58,7 +58,10 @@ public interface IArtifactStore
     /// Removes what uploads cut off by a crash left behind, and completes a committed upload whose blob never
     /// reached its place when the store can tell (<paramref name="isReferenced"/>). Run at start-up.
     /// </summary>
-    Task<(int Removed, int Recovered)> SweepAsync(Func<string, CancellationToken, Task<bool>> isReferenced, CancellationToken ct);
+    /// <param name="leaveNewerThan">Leftovers written after this are kept: with several instances they may be
+    /// another instance's upload in progress.</param>
+    Task<(int Removed, int Recovered)> SweepAsync(Func<string, CancellationToken, Task<bool>> isReferenced,
+        DateTimeOffset leaveNewerThan, CancellationToken ct);
 
     /// <summary>
     /// Checks that the store can be used (for start-up and <c>/healthz</c>).

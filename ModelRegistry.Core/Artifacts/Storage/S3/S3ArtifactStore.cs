@@ -305,9 +305,11 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
     /// failed is reported by verify-artifacts as missing, and uploading the file again repairs it.
     /// </summary>
     public async Task<(int Removed, int Recovered)> SweepAsync(Func<string, CancellationToken, Task<bool>> isReferenced,
-        CancellationToken ct)
+        DateTimeOffset leaveNewerThan, CancellationToken ct)
     {
-        var cutoff = _clock.GetUtcNow().UtcDateTime - TimeSpan.FromHours(_options.StaleUploadHours);
+        // A bucket is usually shared by several instances: the configured age applies whatever the caller allows.
+        var staleAfter = _clock.GetUtcNow() - TimeSpan.FromHours(_options.StaleUploadHours);
+        var cutoff = (leaveNewerThan < staleAfter ? leaveNewerThan : staleAfter).UtcDateTime;
         var removed = 0;
         string? keyMarker = null, uploadMarker = null;
         do
