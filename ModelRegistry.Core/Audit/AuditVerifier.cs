@@ -150,6 +150,9 @@ public static class AuditVerifier
                 null => r => r.GetFieldValue<DateTimeOffset>(1),
                 ValueConverter<DateTimeOffset, long> binary when binary.ConvertFromProviderExpression.Compile() is var fromLong =>
                     r => fromLong(r.GetInt64(1)),
+                // PostgreSQL's timestamptz (UTC converter): Npgsql hands out DateTime unless asked for DateTimeOffset.
+                _ when converter.ProviderClrType == typeof(DateTimeOffset) =>
+                    r => (DateTimeOffset)converter.ConvertFromProvider(r.GetFieldValue<DateTimeOffset>(1))!,
                 _ => r => (DateTimeOffset)converter.ConvertFromProvider(r.GetValue(1))!,
             };
             return new Columns(select, time);

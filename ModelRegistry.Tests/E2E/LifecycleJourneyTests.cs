@@ -77,7 +77,8 @@ public sealed class LifecycleJourneyTests(BrowserFixture browser)
 
         // The decided request is browsable.
         await reviewerPage.GetByRole(AriaRole.Tab, new() { Name = "Decided" }).ClickAsync();
-        await reviewerPage.WaitForURLAsync("**/approvals?view=decided");
+        // The tab replaces the address in place (no page load to wait for): poll the address instead.
+        await Assertions.Expect(reviewerPage).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/approvals\?view=decided$"));
         var decided = reviewerPage.GetByLabel("Decided requests").GetByRole(AriaRole.Row).Filter(new() { HasText = $"{model} v2" });
         await Assertions.Expect(decided).ToContainTextAsync("Approved");
         await Assertions.Expect(decided).ToContainTextAsync("Checked the eval report; ship it.");
