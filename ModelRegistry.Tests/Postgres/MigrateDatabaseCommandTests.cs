@@ -72,6 +72,54 @@ public sealed class MigrateDatabaseCommandTests
         Directory.Delete(sqliteDirectory, recursive: true);
     }
 
+    [Fact]
+    public async Task Blobs_move_into_an_s3_bucket_with_artifacts_to_s3_and_download_from_there()
+    {
+        var sqliteDirectory = Path.Combine(Path.GetTempPath(), "mr-tests", $"migrate-s3-{Guid.NewGuid():N}");
+        Assert.Equal(0, (await RegistryCli.RunAsync(sqliteDirectory, "seed-demo")).ExitCode);
+        List<(string Model, int Number, string Path, string Sha256)> files;
+        await using (var sqlite = new RegistryApp { DataDirectory = sqliteDirectory, KeepDataDirectory = true })
+        {
+            await using var db = await sqlite.DbAsync();
+            files = (await db.Artifacts.OrderBy(a => a.Id)
+                .Select(a => new ValueTuple<string, int, string, string>(a.Version.Model.Name, a.Version.Number, a.Path, a.Sha256)).ToListAsync(Ct));
+        }
+
+        Assert.NotEmpty(files);
+        await using var s3 = await S3Server.StartAsync("migrated");
+        var database = PostgresServer.Instance.CreateDatabase("migrated-s3");
+        // The installation's own store stays FileSystem (the source); the bucket is named for this one command.
+        var environment = new Dictionary<string, string>
+        {
+            ["Registry__Artifacts__S3__ServiceUrl"] = s3.ServiceUrl,
+            ["Registry__Artifacts__S3__Bucket"] = s3.Bucket,
+            ["Registry__Artifacts__S3__AccessKey"] = S3Server.AccessKey,
+            ["Registry__Artifacts__S3__SecretKey"] = S3Server.SecretKey,
+        };
+
+        var migrated = await RegistryCli.RunAsync(sqliteDirectory, environment, "migrate-database", "--to-postgres", database, "--artifacts-to", "s3");
+
+        Assert.True(migrated.ExitCode == 0, migrated.StandardError);
+        Assert.True(JsonDocument.Parse(migrated.StandardOutput).RootElement.GetProperty("verified").GetBoolean());
+        var stored = await s3.ContentsAsync();
+        foreach (var sha in files.Select(f => f.Sha256).Distinct())
+        {
+            Assert.Contains(stored, key => key.EndsWith(sha, StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain(stored, key => key.StartsWith("tmp/", StringComparison.Ordinal) || key.StartsWith("upload:", StringComparison.Ordinal));
+
+        await using var postgres = new RegistryApp { Database = DatabaseProvider.Postgres, ConnectionString = database };
+        s3.Configure(postgres);
+        var reader = await postgres.CreateUserAsync();
+        using var client = await postgres.ClientForAsync(reader);
+        var file = files[^1];
+        var download = await client.GetAsync($"/api/v1/models/{file.Model}/versions/{file.Number}/files/{file.Path}", Ct);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(file.Sha256, Convert.ToHexStringLower(SHA256.HashData(await download.Content.ReadAsByteArrayAsync(Ct))));
+        Directory.Delete(sqliteDirectory, recursive: true);
+    }
+
     [Theory]
     [InlineData()]
     [InlineData("users", "create", "--email", "a@example.com", "--password", "long-enough-password")]
