@@ -80,21 +80,27 @@ public sealed partial class ArtifactService(
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             // Again: a long upload gives time for a role to be revoked.
             await guard.DemandAsync(db, actor, Permission.EditModels, ct);
-            (result, previousSha) = await db.InTransactionAsync(
-                () => RecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct), ct);
-            try
+            if (store.PublishesBeforeCommit)
             {
-                // Not cancellable: the row is committed, so its bytes must reach their place.
-                await store.PromoteAsync(staged, CancellationToken.None);
+                (result, previousSha) = await PublishThenRecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArtifactStoreUnavailableException)
+            else
             {
-                // The row is committed; the complete file stays in tmp/ for the start-up sweep to move into place
-                // (file system), or until it is stale (S3: verify-artifacts reports the blob missing; uploading the
-                // same file again repairs it).
-                staged.Settled = true;
-                logger.LogError(ex, "Committed {Path} ({Sha256}) but could not move its blob into place.", normalized, staged.Sha256);
-                throw;
+                (result, previousSha) = await db.InTransactionAsync(
+                    () => RecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct), ct);
+                try
+                {
+                    // Not cancellable: the row is committed, so its bytes must reach their place.
+                    await store.PromoteAsync(staged, CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArtifactStoreUnavailableException)
+                {
+                    // The row is committed; the complete file stays in tmp/ (named by its hash) for the start-up sweep
+                    // to move into place.
+                    staged.Settled = true;
+                    logger.LogError(ex, "Committed {Path} ({Sha256}) but could not move its blob into place.", normalized, staged.Sha256);
+                    throw;
+                }
             }
         }
 
@@ -104,6 +110,28 @@ public sealed partial class ArtifactService(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// For a store that cannot rename (S3): the verified blob goes into place first and the row is committed after,
+    /// so a committed row always has its bytes. A crash in between leaves a blob no row refers to (verify-artifacts
+    /// lists it as unreferenced); a failed commit removes the blob again unless it was stored before. The caller holds
+    /// the hash's lock, so no delete in this process can take the blob away before the row exists.
+    /// </summary>
+    private async Task<(UploadResult, string?)> PublishThenRecordAsync(RegistryDbContext db, Actor actor, string modelName, int number,
+        string normalized, StagedBlob staged, FileInspection inspection, CancellationToken ct)
+    {
+        var existed = await store.ExistsAsync(staged.Sha256, ct);
+        await store.PromoteAsync(staged, ct);
+        try
+        {
+            return await db.InTransactionAsync(() => RecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct), ct);
+        }
+        catch when (!existed)
+        {
+            await store.DeleteAsync(staged.Sha256, CancellationToken.None);
+            throw;
+        }
     }
 
     /// <summary>

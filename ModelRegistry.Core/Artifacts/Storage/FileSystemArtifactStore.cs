@@ -158,6 +158,9 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     public Task<IDisposable> LockAsync(string sha256, CancellationToken ct) => _locks.LockAsync(sha256, ct);
 
     /// <inheritdoc />
+    public bool PublishesBeforeCommit => false;
+
+    /// <inheritdoc />
     public Task PromoteAsync(StagedBlob staged, CancellationToken ct)
     {
         Promote((FileStagedBlob)staged);

@@ -29,6 +29,13 @@ public interface IArtifactStore
     /// </summary>
     Task PromoteAsync(StagedBlob staged, CancellationToken ct);
 
+    /// <summary>
+    /// True when <see cref="PromoteAsync"/> must run before the artifact row commits: a store that cannot rename
+    /// (an object store) could not finish a publish after a crash, so it publishes first. False when a staged blob
+    /// carries its hash and the start-up sweep can finish the publish of a committed row (the file system).
+    /// </summary>
+    bool PublishesBeforeCommit { get; }
+
     /// <summary>Whether a blob with this hash is stored.</summary>
     Task<bool> ExistsAsync(string sha256, CancellationToken ct);
 

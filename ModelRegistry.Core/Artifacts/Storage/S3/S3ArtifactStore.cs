@@ -200,6 +200,10 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
     public Task<IDisposable> LockAsync(string sha256, CancellationToken ct) => _locks.LockAsync(sha256, ct);
 
     /// <inheritdoc />
+    /// <remarks>A temporary object does not carry its hash, so a publish cut off by a crash could not be finished later.</remarks>
+    public bool PublishesBeforeCommit => true;
+
+    /// <inheritdoc />
     public async Task PromoteAsync(StagedBlob staged, CancellationToken ct)
     {
         var blob = (S3StagedBlob)staged;
