@@ -141,7 +141,7 @@ def baseline(args):
     event each) inserted with Python's sqlite3 in one transaction into an empty copy of the schema."""
     src = sqlite3.connect(f"file:{args.schema_from}?mode=ro", uri=True)
     ddl = [r[0] for r in src.execute(
-        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN ('Models','Versions','AuditEvents') "
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN ('Models','Versions','AuditEvents','AuditEventSearch') "
         "ORDER BY type = 'index'")]
     src.close()
     path = args.db

@@ -153,16 +153,37 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
 
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
-            var pattern = Input.LikeContains(query.Text.Trim());
-            // Case-insensitive on both providers: SQLite's LIKE ignores (ASCII) case, PostgreSQL's needs ILIKE.
-            events = db.Database.IsNpgsql()
-                ? events.Where(e => EF.Functions.ILike(e.Data, pattern, "\\") || EF.Functions.ILike(e.EntityId, pattern, "\\")
-                    || EF.Functions.ILike(e.ActorName, pattern, "\\"))
-                : events.Where(e => EF.Functions.Like(e.Data, pattern, "\\") || EF.Functions.Like(e.EntityId, pattern, "\\")
-                    || EF.Functions.Like(e.ActorName, pattern, "\\"));
+            events = MatchingText(db, events, query.Text.Trim());
         }
 
         return events;
+    }
+
+    /// <summary>
+    /// Events whose data, entity id or actor name contain <paramref name="text"/> (case-insensitive substring; %, _ and \ are
+    /// literal). PostgreSQL: ILIKE, answered from the pg_trgm indexes. SQLite: text of three characters or more is looked
+    /// up in the trigram FTS5 index (AuditEventSearch, filled by a trigger) as one quoted phrase, which for trigrams means
+    /// "contains"; shorter text has no trigram to look up and scans with LIKE.
+    /// </summary>
+    private static IQueryable<AuditEvent> MatchingText(RegistryDbContext db, IQueryable<AuditEvent> events, string text)
+    {
+        var pattern = Input.LikeContains(text);
+        if (db.Database.IsNpgsql())
+        {
+            return events.Where(e => EF.Functions.ILike(e.Data, pattern, "\\") || EF.Functions.ILike(e.EntityId, pattern, "\\")
+                || EF.Functions.ILike(e.ActorName, pattern, "\\"));
+        }
+
+        if (text.EnumerateRunes().Count() >= 3)
+        {
+            var phrase = "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            var ids = db.Database.SqlQuery<long>($"SELECT rowid AS \"Value\" FROM AuditEventSearch WHERE AuditEventSearch MATCH {phrase}");
+            return events.Where(e => ids.Contains(e.Id));
+        }
+
+        // SQLite's LIKE ignores (ASCII) case.
+        return events.Where(e => EF.Functions.Like(e.Data, pattern, "\\") || EF.Functions.Like(e.EntityId, pattern, "\\")
+            || EF.Functions.Like(e.ActorName, pattern, "\\"));
     }
 
     private static readonly System.Linq.Expressions.Expression<Func<AuditEvent, AuditEntry>> ToEntry = e =>

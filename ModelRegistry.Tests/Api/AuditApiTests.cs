@@ -133,4 +133,51 @@ public abstract class AuditApiTestsCases<TFixture>(TFixture fixture) : IClassFix
         Assert.Equal(JsonValueKind.Null, result.GetProperty("firstBrokenSequence").ValueKind);
         Assert.Equal(64, result.GetProperty("headHash").GetString()!.Length);
     }
+
+    [Fact]
+    public async Task Free_text_search_is_a_case_insensitive_substring_whatever_its_length_and_characters()
+    {
+        var marker = "Zq" + Guid.NewGuid().ToString("N")[..8];
+        var ds = await fixture.App.CreateUserAsync(Roles.DataScientist);
+        var literal = await RegisterAsync(ds, $"Needle-{marker} 100% off_sale");
+        var lookalike = await RegisterAsync(ds, $"Needle-{marker} 100x offXsale");
+
+        // Three characters or more (the trigram index on SQLite), any case.
+        Assert.Equal([lookalike, literal], await SearchAsync(marker.ToUpperInvariant()));
+        Assert.Equal([lookalike, literal], await SearchAsync($"needle-{marker.ToLowerInvariant()}"));
+        // % and _ are literal characters, never wildcards (as wildcards they would match the look-alike too).
+        Assert.Equal([literal], await SearchAsync($"{marker} 100% off_sale"));
+        Assert.Empty(await SearchAsync($"{marker}%sale"));
+        Assert.Empty(await SearchAsync($"{marker}_"));
+        // Quotes cannot break out of the search (FTS5 query syntax on SQLite, SQL on both).
+        Assert.Empty(await SearchAsync($"{marker}\" OR \"Needle"));
+        Assert.Empty(await SearchAsync($"{marker}' OR '1'='1"));
+        Assert.Empty(await SearchAsync($"\"{marker}\""));
+        // One or two characters (a scan): still a literal, case-insensitive substring.
+        var percent = await SearchAsync("%");
+        Assert.Contains(literal, percent);
+        Assert.DoesNotContain(lookalike, percent);
+        Assert.Contains(literal, await SearchAsync("zQ"));
+        // The actor's name is searched too.
+        var byActor = await SearchAsync(ds.Email.ToUpperInvariant());
+        Assert.Contains(literal, byActor);
+        Assert.Contains(lookalike, byActor);
+    }
+
+    private async Task<long> RegisterAsync(TestUser by, string description)
+    {
+        var name = "search-" + Guid.NewGuid().ToString("N")[..10];
+        await fixture.App.RegisterModelAsync(by, name, description: description);
+        var page = await fixture.Auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit?model={name}", Ct);
+        return page.GetProperty("items")[0].GetProperty("sequence").GetInt64();
+    }
+
+    /// <summary>The sequences an Auditor finds for <paramref name="text"/>, newest first; the page's total must agree.</summary>
+    private async Task<List<long>> SearchAsync(string text)
+    {
+        var page = await fixture.Auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit?q={Uri.EscapeDataString(text)}&pageSize=200", Ct);
+        var sequences = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("sequence").GetInt64()).ToList();
+        Assert.Equal(sequences.Count, page.GetProperty("total").GetInt32());
+        return sequences;
+    }
 }

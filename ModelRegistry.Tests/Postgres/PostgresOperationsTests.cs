@@ -56,6 +56,39 @@ public sealed class PostgresOperationsTests
     }
 
     [Fact]
+    public async Task The_audit_logs_free_text_filter_is_answered_from_the_trigram_indexes()
+    {
+        await using var app = new RegistryApp { Database = DatabaseProvider.Postgres };
+        await app.CreateUserAsync(Roles.Auditor); // starts the registry, which migrates the database
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync(Ct);
+        // A tiny table is cheapest to scan; forbid that so the plan shows whether an index can answer at all.
+        await using (var off = new NpgsqlCommand("SET enable_seqscan = off", connection))
+        {
+            await off.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using var explain = new NpgsqlCommand("""
+            EXPLAIN SELECT count(*) FROM "AuditEvents"
+            WHERE "Data" ILIKE @p ESCAPE '\' OR "EntityId" ILIKE @p ESCAPE '\' OR "ActorName" ILIKE @p ESCAPE '\'
+            """, connection);
+        explain.Parameters.AddWithValue("p", "%needle%");
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        var text = string.Join("\n", plan);
+        Assert.Contains("IX_AuditEvents_Data_Trigram", text);
+        Assert.Contains("IX_AuditEvents_EntityId_Trigram", text);
+        Assert.Contains("IX_AuditEvents_ActorName_Trigram", text);
+    }
+
+    [Fact]
     public async Task A_database_that_does_not_exist_yet_is_created_at_the_first_start()
     {
         var missing = new NpgsqlConnectionStringBuilder(PostgresServer.Instance.CreateDatabase()) { Database = $"not_yet_{Guid.NewGuid():N}" };
