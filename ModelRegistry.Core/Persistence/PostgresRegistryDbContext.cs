@@ -13,6 +13,9 @@ public sealed class PostgresRegistryDbContext(DbContextOptions<RegistryDbContext
 {
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>No queue of its own: waiters for the advisory lock below are already served in order.</summary>
+    protected override Task<IDisposable?> WaitForWriterTurnAsync(CancellationToken ct) => Task.FromResult<IDisposable?>(null);
+
     /// <summary>Serialises writers across connections and instances until the transaction ends.</summary>
     protected override async Task TakeWriteLockAsync(CancellationToken ct) =>
         await Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({WriteLockKey})", ct);

@@ -49,7 +49,7 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
-        using var turn = Database.IsSqlite() ? await WriterTurnAsync(ct) : null;
+        using var turn = await WaitForWriterTurnAsync(ct);
         await using var tx = await BeginWriteTransactionAsync(ct);
         var result = await work();
         await SaveChangesAsync(ct);
@@ -64,7 +64,7 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     /// waiters of a SemaphoreSlim are released first in, first out), one queue per database file; a wait is then the
     /// work queued ahead, and the busy handler only arbitrates with other processes (the command line).
     /// </summary>
-    private async Task<IDisposable> WriterTurnAsync(CancellationToken ct)
+    protected virtual async Task<IDisposable?> WaitForWriterTurnAsync(CancellationToken ct)
     {
         var gate = SqliteWriters.GetOrAdd(Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);

@@ -22,31 +22,8 @@ public static class RegistryCli
         var ct = TestContext.Current.CancellationToken;
         var workingDirectory = Path.Combine(Path.GetTempPath(), "mr-tests", "cli-cwd");
         Directory.CreateDirectory(workingDirectory);
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            // No appsettings.json here: the app falls back to the one beside its binaries, as when installed.
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(WebAssembly);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Only what the test sets may configure the child: nothing inherited from the machine or the runner.
-        foreach (var key in start.Environment.Keys.Where(k =>
-                     k.StartsWith("Registry__", StringComparison.OrdinalIgnoreCase)
-                     || k.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
-                     || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
-                     || k.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        start.Environment["Registry__DataDirectory"] = dataDirectory;
+        // No appsettings.json here: the app falls back to the one beside its binaries, as when installed.
+        var start = StartInfo(workingDirectory, dataDirectory, args);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -68,6 +45,40 @@ public static class RegistryCli
         }
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>
+    /// How the tests start the built registry (a command, or the server): <c>dotnet ModelRegistry.Web.dll args…</c>
+    /// with both output streams captured, configured only by what the test then adds to the environment — the
+    /// runner's own <c>Registry__*</c>, <c>ConnectionStrings__*</c>, <c>ASPNETCORE_*</c> and environment name are
+    /// removed — and <c>Registry__DataDirectory</c> set.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, string dataDirectory, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(WebAssembly);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var key in start.Environment.Keys.Where(k =>
+                     k.StartsWith("Registry__", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+                     || k.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["Registry__DataDirectory"] = dataDirectory;
+        return start;
     }
 
     private static string DotnetHost() =>

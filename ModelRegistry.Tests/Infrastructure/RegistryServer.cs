@@ -12,7 +12,6 @@ namespace ModelRegistry.Tests.Infrastructure;
 /// </summary>
 public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictionary<string, string?>? settings = null) : IAsyncDisposable
 {
-    private static readonly string WebAssembly = Path.Combine(AppContext.BaseDirectory, "ModelRegistry.Web.dll");
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
@@ -37,24 +36,7 @@ public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictio
             throw new InvalidOperationException("The server is already running.");
         }
 
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(WebAssembly);
-        foreach (var key in start.Environment.Keys.Where(k =>
-                     k.StartsWith("Registry__", StringComparison.OrdinalIgnoreCase)
-                     || k.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
-                     || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
-                     || k.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        start.Environment["Registry__DataDirectory"] = DataDirectory;
+        var start = Cli.RegistryCli.StartInfo(AppContext.BaseDirectory, DataDirectory, []);
         start.Environment["Urls"] = "http://127.0.0.1:0";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -150,7 +132,4 @@ public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictio
             return "no exit code";
         }
     }
-
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 }

@@ -247,18 +247,10 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<string?> StampAsync(string sha256, CancellationToken ct)
-    {
-        try
-        {
-            var metadata = await CallAsync(() => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = BlobKey(sha256) }, ct));
-            return $"{metadata.ContentLength}:{metadata.ETag}:{metadata.LastModified?.Ticks}";
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    public async Task<string?> StampAsync(string sha256, CancellationToken ct) =>
+        await MetadataAsync(BlobKey(sha256), ct) is { } metadata
+            ? $"{metadata.ContentLength}:{metadata.ETag}:{metadata.LastModified?.Ticks}"
+            : null;
 
     /// <inheritdoc />
     public async Task<BlobDigest?> HashAsync(string sha256, CancellationToken ct)
@@ -475,12 +467,14 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
     }
 
     /// <summary>The object's length, or null when there is no such object.</summary>
-    private async Task<long?> LengthAsync(string key, CancellationToken ct)
+    private async Task<long?> LengthAsync(string key, CancellationToken ct) => (await MetadataAsync(key, ct))?.ContentLength;
+
+    /// <summary>The object's metadata (one HEAD), or null when there is no such object.</summary>
+    private async Task<GetObjectMetadataResponse?> MetadataAsync(string key, CancellationToken ct)
     {
         try
         {
-            var metadata = await CallAsync(() => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, ct));
-            return metadata.ContentLength;
+            return await CallAsync(() => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, ct));
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
