@@ -36,6 +36,21 @@ if [ "$cases" -ne "$total" ] || ! tail -c 64 "$report" | grep -q '</testsuites>'
   failed=$((failed + 1))
 fi
 
+# Name the failed tests just above the count, where a reader of a long log looks first.
+if [ "$failed" -gt 0 ]; then
+  echo "Failed tests:"
+  python3 - "$report" <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+for case in ET.parse(sys.argv[1]).iter("testcase"):
+    problem = case.find("failure")
+    if problem is None:
+        problem = case.find("error")
+    if problem is not None:
+        message = (problem.get("message") or problem.text or "").strip().splitlines()
+        print(f"  {case.get('classname')}.{case.get('name')}: {message[0][:300] if message else ''}")
+PY
+fi
+
 if [ "$total" -eq 0 ]; then
   echo "0 passed, 1 failed"
   exit 1
