@@ -30,7 +30,15 @@ public sealed record AuditQuery(
     DateTimeOffset? To = null,
     string? Text = null,
     int? Page = null,
-    int? PageSize = null);
+    int? PageSize = null,
+    bool CountAll = false);
+
+/// <summary>
+/// A page of the audit log, newest first. <see cref="Total"/> is exact when <see cref="TotalIsExact"/>; otherwise the
+/// filter matches more events than were counted and <see cref="Total"/> is a lower bound (see
+/// <see cref="AuditLogService.CountLimit"/>).
+/// </summary>
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, int Total, bool TotalIsExact);
 
 /// <summary>The full audit log: reading, exporting and verifying it. Auditor or Admin only; nothing here writes.</summary>
 public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFactory, AccessGuard guard)
@@ -43,19 +51,66 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
         .Order(StringComparer.Ordinal)
         .ToList();
 
-    /// <summary>A page of events, newest first.</summary>
-    public async Task<PagedResult<AuditEntry>> ListAsync(Actor actor, AuditQuery query, CancellationToken ct = default)
+    /// <summary>
+    /// How many matching events a page counts before it stops and reports "at least this many": counting every match
+    /// of a broad filter costs time in proportion to the log, the page itself does not. The limit grows with the page
+    /// asked for, so the pages up to it are always known; <see cref="AuditQuery.CountAll"/> counts everything.
+    /// </summary>
+    public const int CountLimit = 1000;
+
+    /// <summary>A page of events, newest first, with the number of matches counted up to <see cref="CountLimit"/>.</summary>
+    public async Task<AuditPage> ListAsync(Actor actor, AuditQuery query, CancellationToken ct = default)
     {
         var paging = PageRequest.From(query.Page, query.PageSize);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
-        var events = await FilterAsync(db, query, ct);
-        var total = await events.CountAsync(ct);
-        // The page's keys first (answered from an index where the filter has one), then only those rows.
-        var page = events.OrderByDescending(e => e.Sequence).Skip(paging.Skip).Take(paging.PageSize).Select(e => e.Id);
-        var items = await db.AuditEvents.AsNoTracking().Where(e => page.Contains(e.Id)).OrderByDescending(e => e.Sequence)
+        var selection = await FilterAsync(db, query, ct);
+        var events = selection.Events;
+
+        var limit = Math.Max(CountLimit, paging.Skip + paging.PageSize);
+        int total;
+        var exact = true;
+        List<long> pageIds;
+        if (selection.InIdOrder && !query.CountAll)
+        {
+            // Text index: one walk oldest first — the direction FTS5 skips through fastest — collecting up to limit + 1
+            // matches. That many or fewer: they are the count and hold the page. More: a common text, whose newest
+            // matches a walk from the newest end reaches within a few pages.
+            var oldestFirst = await events.OrderBy(e => e.Id).Select(e => e.Id).Take(limit + 1).ToListAsync(ct);
+            if (oldestFirst.Count <= limit)
+            {
+                total = oldestFirst.Count;
+                pageIds = Enumerable.Reverse(oldestFirst).Skip(paging.Skip).Take(paging.PageSize).ToList();
+            }
+            else
+            {
+                (total, exact) = (limit, false);
+                pageIds = await events.OrderByDescending(e => e.Id).Skip(paging.Skip).Take(paging.PageSize).Select(e => e.Id).ToListAsync(ct);
+            }
+        }
+        else
+        {
+            if (query.CountAll)
+            {
+                total = await events.CountAsync(ct);
+            }
+            else
+            {
+                total = await events.Take(limit + 1).CountAsync(ct);
+                if (total > limit)
+                {
+                    (total, exact) = (limit, false);
+                }
+            }
+
+            // The page's keys first (answered from an index where the filter has one), then only those rows.
+            var newest = selection.InIdOrder ? events.OrderByDescending(e => e.Id) : events.OrderByDescending(e => e.Sequence);
+            pageIds = await newest.Skip(paging.Skip).Take(paging.PageSize).Select(e => e.Id).ToListAsync(ct);
+        }
+
+        var items = await db.AuditEvents.AsNoTracking().Where(e => pageIds.Contains(e.Id)).OrderByDescending(e => e.Sequence)
             .Select(ToEntry).ToListAsync(ct);
-        return new PagedResult<AuditEntry>(items, total);
+        return new AuditPage(items, total, exact);
     }
 
     /// <summary>Every matching event in sequence order, streamed from the database (memory stays flat however long the log).</summary>
@@ -63,8 +118,9 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
-        var events = await FilterAsync(db, query, ct);
-        await foreach (var e in events.OrderBy(e => e.Sequence).Select(ToEntry).AsAsyncEnumerable().WithCancellation(ct))
+        var selection = await FilterAsync(db, query, ct);
+        var events = selection.InIdOrder ? selection.Events.OrderBy(e => e.Id) : selection.Events.OrderBy(e => e.Sequence);
+        await foreach (var e in events.Select(ToEntry).AsAsyncEnumerable().WithCancellation(ct))
         {
             yield return e;
         }
@@ -104,10 +160,19 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
         Input.Line("model", query.Model, 100);
     }
 
-    private static async Task<IQueryable<AuditEvent>> FilterAsync(RegistryDbContext db, AuditQuery query, CancellationToken ct)
+    /// <summary>
+    /// The filtered events. <see cref="InIdOrder"/>: they come from the text index, which yields them in row id order, so
+    /// ordering by <see cref="AuditEvent.Id"/> (the same order as the sequence: both are assigned in the one write
+    /// transaction that appends an event) lets the database stop after the page instead of sorting every match.
+    /// </summary>
+    private sealed record Selection(IQueryable<AuditEvent> Events, bool InIdOrder);
+
+    private static async Task<Selection> FilterAsync(RegistryDbContext db, AuditQuery query, CancellationToken ct)
     {
         Validate(query);
-        var events = db.AuditEvents.AsNoTracking();
+        var text = query.Text?.Trim();
+        var indexed = !string.IsNullOrEmpty(text) && !db.Database.IsNpgsql() && text.EnumerateRunes().Count() >= 3;
+        var events = indexed ? SearchIndex(db, text!) : db.AuditEvents.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(query.Actor))
         {
             // A user id or a display name: ids are GUIDs (or system:…), names are e-mail addresses or names, so one value
@@ -151,19 +216,36 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
             events = events.Where(e => e.Time <= to);
         }
 
-        if (!string.IsNullOrWhiteSpace(query.Text))
+        if (!indexed && !string.IsNullOrEmpty(text))
         {
-            events = MatchingText(db, events, query.Text.Trim());
+            events = MatchingText(db, events, text);
         }
 
-        return events;
+        return new Selection(events, indexed);
+    }
+
+    /// <summary>
+    /// SQLite, text of three characters or more: events whose data, entity id or actor name contain <paramref name="text"/>
+    /// (case-insensitive), looked up in the trigram FTS5 index (AuditEventSearch, filled by a trigger) as one quoted phrase,
+    /// which for trigrams means "contains" and lets no FTS syntax through. The event's id is read from the index's rowid,
+    /// so an order by id is the index's own order: SQLite then walks the matches newest first and stops after the page
+    /// (ordering by the event table's id would sort every match first).
+    /// </summary>
+    private static IQueryable<AuditEvent> SearchIndex(RegistryDbContext db, string text)
+    {
+        var phrase = "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        return db.AuditEvents.FromSql($"""
+            SELECT s.rowid AS "Id", e."Sequence", e."Time", e."ActorId", e."ActorName", e."Action", e."EntityType",
+                   e."EntityId", e."ModelName", e."Data", e."PreviousHash", e."Hash"
+            FROM AuditEventSearch AS s JOIN "AuditEvents" AS e ON e."Id" = s.rowid
+            WHERE AuditEventSearch MATCH {phrase}
+            """).AsNoTracking();
     }
 
     /// <summary>
     /// Events whose data, entity id or actor name contain <paramref name="text"/> (case-insensitive substring; %, _ and \ are
-    /// literal). PostgreSQL: ILIKE, answered from the pg_trgm indexes. SQLite: text of three characters or more is looked
-    /// up in the trigram FTS5 index (AuditEventSearch, filled by a trigger) as one quoted phrase, which for trigrams means
-    /// "contains"; shorter text has no trigram to look up and scans with LIKE.
+    /// literal). PostgreSQL: ILIKE, answered from the pg_trgm indexes. SQLite (text shorter than three characters, which
+    /// has no trigram to look up): a LIKE scan.
     /// </summary>
     private static IQueryable<AuditEvent> MatchingText(RegistryDbContext db, IQueryable<AuditEvent> events, string text)
     {
@@ -172,13 +254,6 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
         {
             return events.Where(e => EF.Functions.ILike(e.Data, pattern, "\\") || EF.Functions.ILike(e.EntityId, pattern, "\\")
                 || EF.Functions.ILike(e.ActorName, pattern, "\\"));
-        }
-
-        if (text.EnumerateRunes().Count() >= 3)
-        {
-            var phrase = "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-            var ids = db.Database.SqlQuery<long>($"SELECT rowid AS \"Value\" FROM AuditEventSearch WHERE AuditEventSearch MATCH {phrase}");
-            return events.Where(e => ids.Contains(e.Id));
         }
 
         // SQLite's LIKE ignores (ASCII) case.

@@ -164,6 +164,63 @@ public abstract class AuditApiTestsCases<TFixture>(TFixture fixture) : IClassFix
         Assert.Contains(lookalike, byActor);
     }
 
+    [Fact]
+    public async Task A_broad_filter_counts_up_to_the_limit_says_so_and_still_pages_newest_first_and_count_exact_counts_all()
+    {
+        // More events for one model, each carrying one marker text, than a page counts.
+        var extra = 30;
+        var events = AuditLogService.CountLimit + extra;
+        var model = "bulk-" + Guid.NewGuid().ToString("N")[..10];
+        var marker = "Bulk-" + Guid.NewGuid().ToString("N")[..12];
+        await fixture.App.RecordEventsAsync((await fixture.App.CreateUserAsync(Roles.DataScientist)).Actor, model, marker, events);
+
+        foreach (var filter in new[] { $"model={model}", $"q={marker}", $"q={marker}&model={model}" })
+        {
+            var first = await PageAsync($"{filter}&pageSize=50");
+            Assert.Equal(AuditLogService.CountLimit, first.Total);
+            Assert.False(first.Exact, filter);
+            Assert.Equal(50, first.Sequences.Count);
+            Assert.Equal(first.Sequences.OrderDescending(), first.Sequences);
+            Assert.Equal($"{marker} revision {events - 1}", first.Notes[0]);
+
+            // Page 3 follows page 2 with no gap or overlap, whichever way the filter is answered.
+            var second = await PageAsync($"{filter}&pageSize=50&page=2");
+            var third = await PageAsync($"{filter}&pageSize=50&page=3");
+            Assert.Equal(first.Sequences[^1] - 1, second.Sequences[0]);
+            Assert.Equal(second.Sequences[^1] - 1, third.Sequences[0]);
+
+            // A page past the limit counts as far as it reaches: the last page knows the exact total again.
+            var last = await PageAsync($"{filter}&pageSize=50&page={AuditLogService.CountLimit / 50 + 1}");
+            Assert.Equal(events, last.Total);
+            Assert.True(last.Exact, filter);
+            Assert.Equal(extra, last.Sequences.Count);
+            Assert.Equal($"{marker} revision 0", last.Notes[^1]);
+
+            var exact = await PageAsync($"{filter}&count=exact");
+            Assert.Equal(events, exact.Total);
+            Assert.True(exact.Exact, filter);
+            Assert.Equal(first.Sequences, exact.Sequences);
+        }
+
+        // A filter matching fewer than the limit is counted exactly, as before.
+        var few = await PageAsync($"q={Uri.EscapeDataString($"{marker} revision 1000")}");
+        Assert.Equal(1, few.Total);
+        Assert.True(few.Exact);
+
+        var bad = await fixture.Auditor.GetAsync($"/api/v1/audit?model={model}&count=all", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("count", await bad.Content.ReadAsStringAsync(Ct));
+    }
+
+    private async Task<(int Total, bool Exact, List<long> Sequences, List<string> Notes)> PageAsync(string query)
+    {
+        var page = await fixture.Auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit?{query}", Ct);
+        var items = page.GetProperty("items").EnumerateArray().ToList();
+        return (page.GetProperty("total").GetInt32(), page.GetProperty("totalIsExact").GetBoolean(),
+            items.Select(i => i.GetProperty("sequence").GetInt64()).ToList(),
+            items.Select(i => JsonDocument.Parse(i.GetProperty("data").GetString()!).RootElement.GetProperty("note").GetString()!).ToList());
+    }
+
     private async Task<long> RegisterAsync(TestUser by, string description)
     {
         var name = "search-" + Guid.NewGuid().ToString("N")[..10];
@@ -178,6 +235,7 @@ public abstract class AuditApiTestsCases<TFixture>(TFixture fixture) : IClassFix
         var page = await fixture.Auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit?q={Uri.EscapeDataString(text)}&pageSize=200", Ct);
         var sequences = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("sequence").GetInt64()).ToList();
         Assert.Equal(sequences.Count, page.GetProperty("total").GetInt32());
+        Assert.True(page.GetProperty("totalIsExact").GetBoolean());
         return sequences;
     }
 }

@@ -38,4 +38,31 @@ public sealed class AuditLogPageTests(BrowserFixture browser)
         await Assertions.Expect(dsPage.GetByText("You don't have a role that allows this page")).ToBeVisibleAsync();
         await dsPage.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_long_filtered_log_shows_a_bounded_count_pages_on_and_counts_all_on_request()
+    {
+        var ds = await browser.App.CreateUserAsync(Roles.DataScientist);
+        var name = $"busy-{Guid.NewGuid():N}"[..14];
+        await browser.App.RecordEventsAsync(ds.Actor, name, "busy", 1030);
+        var page = await browser.NewPageAsync(await browser.App.CreateUserAsync(Roles.Auditor));
+
+        await page.GotoAsync($"/audit?model={name}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.GetByText("1,000+ events")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("\"note\": \"busy revision 1029\"")).ToBeVisibleAsync();
+
+        // The pager offers the page past the counted ones; that page knows the exact total.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Page 21" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("page=21"));
+        await Assertions.Expect(page.GetByText("1,030 events")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("\"note\": \"busy revision 0\"")).ToBeVisibleAsync();
+
+        await page.GotoAsync($"/audit?model={name}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Count all" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("1,030 events")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "audit-log-counted");
+        await page.Context.CloseAsync();
+    }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelRegistry.Core;
+using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 
@@ -140,6 +141,26 @@ public class RegistryApp : WebApplicationFactory<Program>
     /// <summary>A client with no credentials.</summary>
     public HttpClient AnonymousClient() =>
         CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
+
+    /// <summary>
+    /// Appends <paramref name="count"/> card.revised events for version 1 of <paramref name="model"/> in one transaction,
+    /// through the real audit trail (so the chain stays valid), each with data {"note":"<paramref name="note"/> revision i"}.
+    /// </summary>
+    public async Task RecordEventsAsync(Actor by, string model, string note, int count)
+    {
+        var trail = Get<AuditTrail>();
+        await using var db = await DbAsync();
+        await db.InTransactionAsync(async () =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await trail.RecordAsync(db, by, AuditActions.CardRevised, AuditEntities.Version, $"{model}/1", model,
+                    new { note = $"{note} revision {i}" }, CancellationToken.None);
+            }
+
+            return count;
+        }, CancellationToken.None);
+    }
 
     public async Task<RegistryDbContext> DbAsync()
     {

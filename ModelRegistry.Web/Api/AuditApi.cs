@@ -14,9 +14,10 @@ internal static class AuditApi
     {
         var audit = api.MapGroup("/audit").WithTags("Audit");
 
+        // total counts matches up to AuditLogService.CountLimit (totalIsExact false beyond it); count=exact counts them all.
         audit.MapGet("/", (string? actor, string? action, string? entity, string? model, string? from, string? to, string? q,
-                int? page, int? pageSize, AuditLogService service, ClaimsPrincipal user, CancellationToken ct) =>
-            service.ListAsync(user.ToActor(), Query(actor, action, entity, model, from, to, q, page, pageSize), ct));
+                int? page, int? pageSize, string? count, AuditLogService service, ClaimsPrincipal user, CancellationToken ct) =>
+            service.ListAsync(user.ToActor(), Query(actor, action, entity, model, from, to, q, page, pageSize) with { CountAll = CountAll(count) }, ct));
 
         audit.MapGet("/export", async (string? format, string? actor, string? action, string? entity, string? model, string? from,
             string? to, string? q, AuditLogService service, ClaimsPrincipal user, HttpContext context, CancellationToken ct) =>
@@ -67,6 +68,14 @@ internal static class AuditApi
         AuditLogService.Validate(query);
         return query;
     }
+
+    private static bool CountAll(string? count) => count switch
+    {
+        null or "" => false,
+        "exact" => true,
+        _ => throw ValidationFailedException.For("count", "count must be 'exact' (count every match) or left out (count up to "
+            + $"{AuditLogService.CountLimit} and report whether the total is exact)."),
+    };
 
     private static readonly string[] Columns =
         ["sequence", "time", "actorId", "actorName", "action", "entityType", "entityId", "modelName", "data", "previousHash", "hash"];
