@@ -199,7 +199,10 @@ def latency(args):
         for _ in range(args.requests):
             s.append(get(small, path, small_token)[0])
             l.append(get(large, path, large_token)[0])
-        totals = (json.loads(get(small, path, small_token)[1])["total"], json.loads(get(large, path, large_token)[1])["total"])
+        def total(conn, token):
+            page = json.loads(get(conn, path, token)[1])
+            return f"{page['total']:,}" + ("" if page.get("totalIsExact", True) else "+")
+        totals = (total(small, small_token), total(large, large_token))
         results[label] = {"query": query, "small_p50": statistics.median(s) * 1000, "large_p50": statistics.median(l) * 1000,
                           "small_p95": sorted(s)[int(0.95 * len(s)) - 1] * 1000, "large_p95": sorted(l)[int(0.95 * len(l)) - 1] * 1000,
                           "small_total": totals[0], "large_total": totals[1]}

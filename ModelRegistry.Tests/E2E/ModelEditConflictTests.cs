@@ -40,6 +40,8 @@ public sealed class ModelEditConflictTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
         await page.GetByLabel("Description").FillAsync("Merged description.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        // The editor closes once the save is stored (the text alone is already on screen, in the editor's field).
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save changes" })).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByText("Merged description.")).ToBeVisibleAsync();
         Assert.Equal("Merged description.", (await models.GetAsync(name, ct)).Description);
         await page.Context.CloseAsync();
