@@ -51,6 +51,7 @@ public sealed class AuditLogPageTests(BrowserFixture browser)
         await BrowserFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByText("1,000+ events")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("\"note\": \"busy revision 1029\"")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "audit-log-bounded");
 
         // The pager offers the page past the counted ones; that page knows the exact total.
         await page.GetByRole(AriaRole.Button, new() { Name = "Page 21" }).ClickAsync();
