@@ -13,7 +13,7 @@ using ModelRegistry.Core.Common;
 namespace ModelRegistry.Core.Artifacts.Storage.S3;
 
 /// <summary>
-/// Content-addressed blobs in an S3-compatible bucket (docs/decisions/0008-s3-artifact-store.md):
+/// Content-addressed blobs in an S3-compatible bucket (docs/decisions/0014-s3-artifact-store.md):
 /// <c>blobs/ab/cd/abcd…</c> named by the SHA-256 of the bytes. An upload streams as a multipart upload to a
 /// temporary key <c>tmp/&lt;id&gt;</c> while it is hashed, through a bounded pool of part buffers (memory does not
 /// grow with the file); once the caller has verified it, <see cref="PromoteAsync"/> copies it server-side to its
