@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Webhooks;
@@ -15,9 +17,19 @@ public sealed class WebhookDeliveryTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static RegistryApp App(string? dataDirectory = null, int pollSeconds = 1, bool keep = false)
+    private static RegistryApp App(string? dataDirectory = null, int pollSeconds = 1, bool keep = false, bool dispatcher = true)
     {
-        var app = dataDirectory is null ? new RegistryApp { KeepDataDirectory = keep } : new RegistryApp { DataDirectory = dataDirectory, KeepDataDirectory = keep };
+        // Without its dispatcher an instance queues deliveries and sends none (the only hosted service added by a factory).
+        Action<IServiceCollection>? services = dispatcher ? null : s =>
+        {
+            foreach (var hosted in s.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory is not null).ToList())
+            {
+                s.Remove(hosted);
+            }
+        };
+        var app = dataDirectory is null
+            ? new RegistryApp { KeepDataDirectory = keep, TestServices = services }
+            : new RegistryApp { DataDirectory = dataDirectory, KeepDataDirectory = keep, TestServices = services };
         app.Settings["Registry:Webhooks:AllowPrivateNetworks"] = "true";
         app.Settings["Registry:Webhooks:PollSeconds"] = pollSeconds.ToString();
         app.Settings["Registry:Webhooks:RetryDelaysSeconds:0"] = "0";
@@ -120,11 +132,12 @@ public sealed class WebhookDeliveryTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var directory = Path.Combine(Path.GetTempPath(), "mr-tests", Guid.NewGuid().ToString("N"));
-        await using (var first = App(directory, pollSeconds: 3600, keep: true))
+        // The first instance stops before it sends anything: no dispatcher runs in it (a dispatcher polling hourly could
+        // still make its first pass after the model was registered on a slow machine).
+        await using (var first = App(directory, keep: true, dispatcher: false))
         {
             var admin = await first.CreateUserAsync(Roles.Admin);
             await first.Get<WebhookService>().CreateAsync(admin.Actor, new CreateWebhook(receiver.Url, [WebhookEvents.ModelCreated], null), Ct);
-            await Task.Delay(300, Ct); // Let the dispatcher's first (empty) pass finish, so it now sleeps for an hour.
             await first.RegisterModelAsync(admin, "survives-restart");
         }
 
