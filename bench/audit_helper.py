@@ -180,6 +180,8 @@ FILTERS = {  # label → query; the model is one of 100, the actor one of 50
     "time range (1 min)": None,  # filled in from the data's own time span
     "free text": "q=shard-00003",  # 3% of the log: the total grows with the log
     "free text, one event": "q=7902699be42c8a8e",  # the start of one artifact's sha256 (event 7 on both sides)
+    # Not a target (reported, not checked): a common text narrowed by a model walks the text's matches (decision 13).
+    "free text + model (reported only)": "q=shard-00003&model=bench-model-0042",
 }
 
 

@@ -78,6 +78,7 @@ public sealed partial class ArtifactService(
         using (await store.LockAsync(staged.Sha256, ct))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
+            await using var blobLock = await db.LockBlobAsync(staged.Sha256, ct);
             // Again: a long upload gives time for a role to be revoked.
             await guard.DemandAsync(db, actor, Permission.EditModels, ct);
             if (store.PublishesBeforeCommit)
@@ -358,6 +359,9 @@ public sealed partial class ArtifactService(
         using (await store.LockAsync(sha256, CancellationToken.None))
         {
             await using var db = await dbFactory.CreateDbContextAsync();
+            // Across instances too: another instance's upload of these bytes either committed its row before this
+            // check, or waits until the blob is gone and stores it again.
+            await using var blobLock = await db.LockBlobAsync(sha256, CancellationToken.None);
             if (!await db.Artifacts.AnyAsync(a => a.Sha256 == sha256))
             {
                 try

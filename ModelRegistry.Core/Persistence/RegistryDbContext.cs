@@ -109,6 +109,14 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     /// <summary>Nothing to do on SQLite: its transactions begin with the write lock (BEGIN IMMEDIATE).</summary>
     protected virtual Task TakeWriteLockAsync(CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>
+    /// Holds one blob's lock across app instances until disposed, so that storing a file's bytes and deleting a blob no
+    /// row refers to any more cannot interleave when several instances share one store (decision 14). Taken outside any
+    /// write transaction, never inside one. SQLite serves a single instance, whose store lock (process-wide) already
+    /// covers it: nothing to hold here.
+    /// </summary>
+    public virtual Task<IAsyncDisposable?> LockBlobAsync(string sha256, CancellationToken ct) => Task.FromResult<IAsyncDisposable?>(null);
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

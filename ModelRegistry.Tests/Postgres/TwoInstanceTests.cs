@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -132,6 +133,36 @@ public sealed partial class TwoInstanceTests(TwoInstances instances) : IClassFix
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         var models = await browser.SendAsync(request, Ct);
         Assert.Equal(HttpStatusCode.OK, models.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_blobs_lock_taken_by_one_instance_holds_off_the_other_until_released()
+    {
+        // What keeps an upload on one instance and the delete of the same bytes' blob on the other from interleaving.
+        var sha = Convert.ToHexStringLower(SHA256.HashData(Guid.NewGuid().ToByteArray()));
+        var otherSha = "f" + sha[1..].Replace('f', 'e');
+        await using var one = await instances.One.DbAsync();
+        await using var two = await instances.Two.DbAsync();
+
+        var held = await one.LockBlobAsync(sha, Ct);
+        Assert.NotNull(held);
+        using (var brief = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            brief.CancelAfter(TimeSpan.FromMilliseconds(500));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => two.LockBlobAsync(sha, brief.Token));
+        }
+
+        // Other bytes are not held up.
+        await using (await two.LockBlobAsync(otherSha, Ct))
+        {
+        }
+
+        var waiting = two.LockBlobAsync(sha, Ct);
+        await Task.Delay(200, Ct);
+        Assert.False(waiting.IsCompleted);
+        await held!.DisposeAsync();
+        await using var taken = await waiting.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.NotNull(taken);
     }
 
     [Fact]
