@@ -84,4 +84,8 @@ public sealed class S3ArtifactOptions
     /// </summary>
     [Range(0, 24 * 365)]
     public double StaleUploadHours { get; set; } = 6;
+
+    /// <summary>How often a running server sweeps the bucket again (the start-up sweep runs regardless).</summary>
+    [Range(0.01, 7 * 24 * 60)]
+    public double SweepMinutes { get; set; } = 60;
 }

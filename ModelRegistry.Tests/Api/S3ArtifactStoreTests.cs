@@ -123,6 +123,30 @@ public sealed class S3StoreLifecycleTests
     }
 
     [Fact]
+    public async Task A_running_server_sweeps_stale_uploads_again_without_a_restart()
+    {
+        await using var s3 = await S3Server.StartAsync();
+        var clock = new ManualClock();
+        await using var app = new RegistryApp { Clock = clock };
+        s3.Configure(app);
+        app.Settings["Registry:Artifacts:S3:SweepMinutes"] = "0.005"; // every 0.3 s
+        await app.InitializeAsync();
+
+        // After start-up, an instance that shares the bucket crashes mid-upload.
+        await s3.Client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = s3.Bucket, Key = "tmp/crashed-later" }, Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1.5), Ct); // several sweeps: the upload is young, it may still be in progress
+        Assert.Equal(["upload:tmp/crashed-later"], await s3.ContentsAsync());
+
+        clock.Advance(TimeSpan.FromHours(7)); // past StaleUploadHours (6)
+        for (var i = 0; i < 300 && (await s3.UploadsAsync()).Count > 0; i++)
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        Assert.Empty(await s3.UploadsAsync());
+    }
+
+    [Fact]
     public async Task An_unreachable_store_at_start_stops_the_server_with_the_setting_to_check()
     {
         var data = Path.Combine(Path.GetTempPath(), "mr-tests", $"s3-down-{Guid.NewGuid():N}");

@@ -130,6 +130,7 @@ public static class WebRegistration
 
         // Webhook deliveries are sent by the server only (the command line queues them through the outbox).
         services.AddHostedService(sp => sp.GetRequiredService<ModelRegistry.Core.Webhooks.WebhookDispatcher>());
+        services.AddHostedService<ModelRegistry.Core.Artifacts.StoreSweeper>();
         services.AddSingleton<ModelRegistry.Core.Webhooks.WebhookDispatcher>();
 
         services.AddHealthChecks()

@@ -290,6 +290,13 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     public static readonly TimeSpan UnfinishedUploadGrace = TimeSpan.FromHours(6);
 
     /// <summary>
+    /// Start-up only: while running, an upload that fails removes its own temporary file, and recovering a committed
+    /// upload's blob must not race that upload moving it into place; what a crashed instance left goes at the next
+    /// start of any instance.
+    /// </summary>
+    public TimeSpan? SweepInterval => null;
+
+    /// <summary>
     /// Start-up recovery of uploads cut off by a crash: a complete file whose row was committed
     /// (<paramref name="isReferenced"/>) but which never reached its place is moved there; partial files and other
     /// complete ones are deleted once last written before <paramref name="leaveNewerThan"/> — younger ones may belong

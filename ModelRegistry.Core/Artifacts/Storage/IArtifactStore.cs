@@ -63,12 +63,19 @@ public interface IArtifactStore
 
     /// <summary>
     /// Removes what uploads cut off by a crash left behind, and completes a committed upload whose blob never
-    /// reached its place when the store can tell (<paramref name="isReferenced"/>). Run at start-up.
+    /// reached its place when the store can tell (<paramref name="isReferenced"/>). Run at start-up, and again every
+    /// <see cref="SweepInterval"/> while the server runs.
     /// </summary>
     /// <param name="leaveNewerThan">Leftovers written after this are kept: with several instances they may be
     /// another instance's upload in progress.</param>
     Task<(int Removed, int Recovered)> SweepAsync(Func<string, CancellationToken, Task<bool>> isReferenced,
         DateTimeOffset leaveNewerThan, CancellationToken ct);
+
+    /// <summary>
+    /// How often a running server sweeps again, or null to sweep at start-up only. A bucket shared by a fleet that
+    /// seldom restarts needs the repeat: a crashed instance's multipart uploads are billed until someone aborts them.
+    /// </summary>
+    TimeSpan? SweepInterval { get; }
 
     /// <summary>
     /// Checks that the store can be used (for start-up and <c>/healthz</c>).

@@ -294,6 +294,9 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         }
     }
 
+    /// <summary>Every <c>SweepMinutes</c> (an hour by default): only leftovers older than <c>StaleUploadHours</c> go.</summary>
+    public TimeSpan? SweepInterval => TimeSpan.FromMinutes(_options.SweepMinutes);
+
     /// <summary>
     /// Aborts multipart uploads and deletes temporary objects older than <c>StaleUploadHours</c>: what uploads cut
     /// off by a crash left behind. Younger ones may belong to another instance's upload in progress and are kept.
