@@ -228,8 +228,8 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
     /// SQLite, text of three characters or more: events whose data, entity id or actor name contain <paramref name="text"/>
     /// (case-insensitive), looked up in the trigram FTS5 index (AuditEventSearch, filled by a trigger) as one quoted phrase,
     /// which for trigrams means "contains" and lets no FTS syntax through. The event's id is read from the index's rowid,
-    /// so an order by id is the index's own order: SQLite then walks the matches newest first and stops after the page
-    /// (ordering by the event table's id would sort every match first).
+    /// so an order by id is the index's own order: SQLite walks the matches in it, either way, and stops once it has what
+    /// it needs (ordering by the event table's id would gather and sort every match first).
     /// </summary>
     private static IQueryable<AuditEvent> SearchIndex(RegistryDbContext db, string text)
     {
