@@ -15,12 +15,13 @@ import hashlib
 import http.client
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import sys
 import threading
 import time
+
+from paging_helper import free_port, wait_healthy  # the same loopback server helpers as the paging benchmark
 
 HOST = "127.0.0.1"
 GENESIS = "0" * 64
@@ -123,29 +124,6 @@ def verify(args):
     elapsed = time.perf_counter() - started
     print(json.dumps({"valid": broken is None, "events": count, "firstBrokenSequence": broken, "headHash": previous,
                       "seconds": round(elapsed, 3), "rate": round(count / elapsed), "bytes": size}))
-
-
-def free_port(_args):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        print(s.getsockname()[1])
-
-
-def wait_healthy(args):
-    for _ in range(args.tries):
-        try:
-            c = http.client.HTTPConnection(HOST, args.port, timeout=2)
-            c.request("GET", "/healthz")
-            r = c.getresponse()
-            r.read()
-            c.close()
-            if r.status == 200:
-                return 0
-        except OSError:
-            pass
-        time.sleep(0.5)
-    print(f"server on port {args.port} not healthy", file=sys.stderr)
-    return 1
 
 
 def get(conn, path, token):
@@ -271,7 +249,7 @@ def main():
     g.add_argument("--models", type=int, default=100); g.add_argument("--actors", type=int, default=50); g.set_defaults(fn=generate)
     v = sub.add_parser("verify"); v.add_argument("--db", required=True); v.set_defaults(fn=verify)
     f = sub.add_parser("free-port"); f.set_defaults(fn=free_port)
-    w = sub.add_parser("wait"); w.add_argument("--port", type=int, required=True); w.add_argument("--tries", type=int, default=240)
+    w = sub.add_parser("wait"); w.add_argument("--port", type=int, required=True); w.add_argument("--tries", type=int, default=240); w.add_argument("--interval", type=float, default=0.5)
     w.set_defaults(fn=wait_healthy)
     sv = sub.add_parser("server-verify"); sv.add_argument("--port", type=int, required=True); sv.add_argument("--token", required=True)
     sv.add_argument("--repeat", type=int, default=3); sv.set_defaults(fn=server_verify)

@@ -34,20 +34,9 @@ export S3_ACCESS_KEY=S3RVER S3_SECRET_KEY=S3RVER
 work="$(mktemp -d "${TMPDIR:-/tmp}/mr-upload-s3.XXXXXX")"
 server_pid=""
 wrapper_pid=""
+. "$repo/bench/upload_lib.sh"
 s3_pid=""
 
-say() { printf '%s\n' "$*" >&2; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-mbps() { awk -v mib="$1" -v s="$2" 'BEGIN { printf "%.0f", mib * 1.048576 / s }'; }
-
-stop_server() {
-  local i
-  [ -n "$wrapper_pid" ] || return 0
-  kill "$wrapper_pid" 2>/dev/null || true
-  for i in $(seq 1 40); do kill -0 "$wrapper_pid" 2>/dev/null || break; sleep 0.25; done
-  [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null || true
-  wrapper_pid=""
-}
 
 cleanup() {
   stop_server
@@ -79,53 +68,7 @@ s3_url="http://127.0.0.1:$s3_port"
 export ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1
 export Registry__Artifacts__Store=S3 Registry__Artifacts__S3__ServiceUrl="$s3_url" Registry__Artifacts__S3__Bucket="$BUCKET" \
   Registry__Artifacts__S3__AccessKey="$S3_ACCESS_KEY" Registry__Artifacts__S3__SecretKey="$S3_SECRET_KEY"
-data="$work/data"
-mkdir -p "$data"
-cli() { (cd "$work" && Registry__DataDirectory="$data" timeout 120 dotnet "$dll" "$@"); }
-cli users create --email "$EMAIL" --password "$PASSWORD" --role DataScientist 2>>"$work/cli.err"
-token="$(cli tokens create --email "$EMAIL" --name bench 2>>"$work/cli.err")"
-[ -n "$token" ] || { say "no token"; cat "$work/cli.err" >&2; exit 2; }
-
-port=$(python3 "$helper" free-port)
-base="http://127.0.0.1:$port"
-(cd "$work" && Registry__DataDirectory="$data" exec timeout 1800 dotnet "$dll" --urls "$base" >"$work/server.log" 2>&1) &
-wrapper_pid=$!
-python3 "$helper" wait --port "$port" || { tail -n 40 "$work/server.log" >&2; exit 2; }
-server_pid=$(pgrep -P "$wrapper_pid" | head -n 1)
-[ -n "$server_pid" ] && [ -r "/proc/$server_pid/status" ] || { say "cannot find the server process"; exit 2; }
-
-api() { curl -sS --fail-with-body -H "Authorization: Bearer $token" "$@"; }
-api -H 'Content-Type: application/json' -d "{\"name\":\"$MODEL\"}" "$base/api/v1/models" >/dev/null
-api -H 'Content-Type: application/json' -d '{}' "$base/api/v1/models/$MODEL/versions" >/dev/null
-files="$base/api/v1/models/$MODEL/versions/1/files"
-
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
-
-# sample_rss OUT STOP: the largest VmRSS seen until STOP exists (bash builtins only, 25 ms apart, bounded).
-sample_rss() {
-  local max=0 key value rest i tick
-  exec {tick}<> <(:)
-  for ((i = 0; i < 12000; i++)); do
-    [ -e "$2" ] && break
-    while read -r key value rest; do
-      if [ "$key" = "VmRSS:" ]; then
-        [ "$value" -gt "$max" ] && max=$value
-        break
-      fi
-    done <"/proc/$server_pid/status"
-    read -r -t 0.025 -u "$tick" _ || true
-  done
-  exec {tick}<&-
-  echo "$max" >"$1"
-}
-
-# upload FILE PATH SHA: prints the seconds; fails unless the registry answers 200/201.
-upload() {
-  local out
-  out=$(api -T "$1" -H "X-Checksum-Sha256: $3" -o "$work/upload.json" -w '%{time_total} %{http_code}' "$files/$2")
-  case "${out#* }" in 200|201) ;; *) say "upload of $2 failed: $out $(cat "$work/upload.json")"; exit 2 ;; esac
-  awk -v t="${out% *}" 'BEGIN { printf "%.3f\n", t }'
-}
+start_registry
 
 # direct FILE KEY: the same file with the S3 client alone; prints the seconds.
 direct() { dotnet "$baseline_dll" "$s3_url" "$BUCKET" "$2" "$1" 16; }

@@ -138,8 +138,7 @@ public static class EvidenceHtmlRenderer
         }
         else
         {
-            Table(h, ["Name", "Version", "Split", "URI", "SHA-256"],
-                v.Datasets.Select(d => new[] { d.Name, d.Version ?? "—", d.Split ?? "—", d.Uri ?? "—", d.Sha256 ?? "—" }), monoFrom: 3);
+            Table(h, EvidenceFacts.Datasets(pack), monoFrom: 3);
         }
 
         h.Append("</section>\n");
@@ -154,11 +153,7 @@ public static class EvidenceHtmlRenderer
             return;
         }
 
-        Table(h, ["Path", "Size (bytes)", "Uploaded", "Flags", "SHA-256"], pack.Files.Select(f => new[]
-        {
-            f.Path, f.Size.ToString("N0", CultureInfo.InvariantCulture), $"{Time(f.UploadedAt)} by {f.UploadedBy}",
-            f.Flags.Count == 0 ? "—" : string.Join("; ", f.Flags), f.Sha256,
-        }), monoFrom: 4);
+        Table(h, EvidenceFacts.Files(pack, sizeFormat: "N0"), monoFrom: 4);
         h.Append("</section>\n");
     }
 
@@ -171,11 +166,7 @@ public static class EvidenceHtmlRenderer
             return;
         }
 
-        Table(h, ["Metric", "Value", "Data set", "Split", "Better", "Source", "Recorded"], pack.Evaluations.Select(e => new[]
-        {
-            e.Name, EvidenceFacts.Number(e.Value) + (e.Unit is null ? "" : " " + e.Unit), e.Dataset ?? "—", e.Split ?? "—",
-            e.HigherIsBetter ? "higher" : "lower", e.Source.ToString(), $"{Time(e.RecordedAt)} by {e.RecordedBy}",
-        }));
+        Table(h, EvidenceFacts.Evaluations(pack));
         h.Append("</section>\n");
     }
 
@@ -188,10 +179,7 @@ public static class EvidenceHtmlRenderer
         }
         else
         {
-            Table(h, ["When", "From", "To", "By", "Request", "Reason"], pack.StageHistory.Select(c => new[]
-            {
-                Time(c.At), c.FromStage.ToString(), c.ToStage.ToString(), c.By, c.RequestId is { } id ? $"#{id}" : "—", c.Reason ?? "—",
-            }));
+            Table(h, EvidenceFacts.StageHistory(pack));
         }
 
         if (pack.Requests.Count == 0)
@@ -215,7 +203,7 @@ public static class EvidenceHtmlRenderer
             if (r.Approvals.Count > 0)
             {
                 h.Append("<p><strong>Approvals</strong></p>\n");
-                Table(h, ["When", "Reviewer", "Comment"], r.Approvals.Select(a => new[] { Time(a.At), a.Reviewer, a.Comment ?? "—" }));
+                Table(h, EvidenceFacts.Approvals(r));
             }
 
             if (r.Comments.Count > 0)
@@ -243,10 +231,7 @@ public static class EvidenceHtmlRenderer
             return;
         }
 
-        Table(h, ["When", "Environment", "Status", "Target", "External reference", "By", "Notes"], pack.Deployments.Select(d => new[]
-        {
-            Time(d.DeployedAt), d.Environment, d.Status.ToString(), d.Target ?? "—", d.ExternalRef ?? "—", d.DeployedBy, d.Notes ?? "—",
-        }));
+        Table(h, EvidenceFacts.Deployments(pack));
         h.Append("</section>\n");
     }
 
@@ -266,6 +251,9 @@ public static class EvidenceHtmlRenderer
 
         h.Append("</tbody>\n</table>\n</section>\n");
     }
+
+    private static void Table(StringBuilder h, EvidenceFacts.Grid grid, int monoFrom = int.MaxValue) =>
+        Table(h, grid.Headers, grid.Rows, monoFrom);
 
     private static void Table(StringBuilder h, string[] headers, IEnumerable<string[]> rows, int monoFrom = int.MaxValue)
     {
@@ -322,6 +310,42 @@ internal static class EvidenceFacts
         time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture);
 
     public static string Number(double value) => value.ToString("G10", CultureInfo.InvariantCulture);
+
+    /// <summary>A table both renderers draw: column headings and rows of plain text (each renderer escapes for its format).</summary>
+    public sealed record Grid(string[] Headers, IEnumerable<string[]> Rows);
+
+    public static Grid Datasets(EvidencePack pack) => new(["Name", "Version", "Split", "URI", "SHA-256"],
+        pack.Version.Datasets.Select(d => new[] { d.Name, d.Version ?? "—", d.Split ?? "—", d.Uri ?? "—", d.Sha256 ?? "—" }));
+
+    /// <param name="sizeFormat">How sizes are written: digit groups in HTML ("N0"), plain digits in Markdown.</param>
+    public static Grid Files(EvidencePack pack, string? sizeFormat = null) => new(["Path", "Size (bytes)", "Uploaded", "Flags", "SHA-256"],
+        pack.Files.Select(f => new[]
+        {
+            f.Path, f.Size.ToString(sizeFormat, CultureInfo.InvariantCulture), $"{Time(f.UploadedAt)} by {f.UploadedBy}",
+            f.Flags.Count == 0 ? "—" : string.Join("; ", f.Flags), f.Sha256,
+        }));
+
+    public static Grid Evaluations(EvidencePack pack) => new(["Metric", "Value", "Data set", "Split", "Better", "Source", "Recorded"],
+        pack.Evaluations.Select(e => new[]
+        {
+            e.Name, Number(e.Value) + (e.Unit is null ? "" : " " + e.Unit), e.Dataset ?? "—", e.Split ?? "—",
+            e.HigherIsBetter ? "higher" : "lower", e.Source.ToString(), $"{Time(e.RecordedAt)} by {e.RecordedBy}",
+        }));
+
+    public static Grid StageHistory(EvidencePack pack) => new(["When", "From", "To", "By", "Request", "Reason"],
+        pack.StageHistory.Select(c => new[]
+        {
+            Time(c.At), c.FromStage.ToString(), c.ToStage.ToString(), c.By, c.RequestId is { } id ? $"#{id}" : "—", c.Reason ?? "—",
+        }));
+
+    public static Grid Approvals(Lifecycle.TransitionRequestInfo request) => new(["When", "Reviewer", "Comment"],
+        request.Approvals.Select(a => new[] { Time(a.At), a.Reviewer, a.Comment ?? "—" }));
+
+    public static Grid Deployments(EvidencePack pack) => new(["When", "Environment", "Status", "Target", "External reference", "By", "Notes"],
+        pack.Deployments.Select(d => new[]
+        {
+            Time(d.DeployedAt), d.Environment, d.Status.ToString(), d.Target ?? "—", d.ExternalRef ?? "—", d.DeployedBy, d.Notes ?? "—",
+        }));
 
     /// <summary>The metadata and lineage rows of a version, label and value.</summary>
     public static IEnumerable<(string Label, string Value)> Metadata(EvidencePack pack)

@@ -45,8 +45,7 @@ public static class EvidenceMarkdownRenderer
         }
         else
         {
-            Table(m, ["Name", "Version", "Split", "URI", "SHA-256"],
-                v.Datasets.Select(d => new[] { d.Name, d.Version ?? "—", d.Split ?? "—", d.Uri ?? "—", d.Sha256 ?? "—" }));
+            Table(m, EvidenceFacts.Datasets(pack));
         }
 
         m.Append("## 3. Files\n\n");
@@ -56,11 +55,7 @@ public static class EvidenceMarkdownRenderer
         }
         else
         {
-            Table(m, ["Path", "Size (bytes)", "Uploaded", "Flags", "SHA-256"], pack.Files.Select(f => new[]
-            {
-                f.Path, f.Size.ToString(CultureInfo.InvariantCulture), $"{EvidenceFacts.Time(f.UploadedAt)} by {f.UploadedBy}",
-                f.Flags.Count == 0 ? "—" : string.Join("; ", f.Flags), f.Sha256,
-            }));
+            Table(m, EvidenceFacts.Files(pack));
         }
 
         m.Append("## 4. Evaluation results\n\n");
@@ -70,11 +65,7 @@ public static class EvidenceMarkdownRenderer
         }
         else
         {
-            Table(m, ["Metric", "Value", "Data set", "Split", "Better", "Source", "Recorded"], pack.Evaluations.Select(e => new[]
-            {
-                e.Name, EvidenceFacts.Number(e.Value) + (e.Unit is null ? "" : " " + e.Unit), e.Dataset ?? "—", e.Split ?? "—",
-                e.HigherIsBetter ? "higher" : "lower", e.Source.ToString(), $"{EvidenceFacts.Time(e.RecordedAt)} by {e.RecordedBy}",
-            }));
+            Table(m, EvidenceFacts.Evaluations(pack));
         }
 
         Lifecycle(m, pack);
@@ -86,10 +77,7 @@ public static class EvidenceMarkdownRenderer
         }
         else
         {
-            Table(m, ["When", "Environment", "Status", "Target", "External reference", "By", "Notes"], pack.Deployments.Select(d => new[]
-            {
-                EvidenceFacts.Time(d.DeployedAt), d.Environment, d.Status.ToString(), d.Target ?? "—", d.ExternalRef ?? "—", d.DeployedBy, d.Notes ?? "—",
-            }));
+            Table(m, EvidenceFacts.Deployments(pack));
         }
 
         m.Append("## 7. Audit trail of this version\n\n")
@@ -134,10 +122,7 @@ public static class EvidenceMarkdownRenderer
         }
         else
         {
-            Table(m, ["When", "From", "To", "By", "Request", "Reason"], pack.StageHistory.Select(c => new[]
-            {
-                EvidenceFacts.Time(c.At), c.FromStage.ToString(), c.ToStage.ToString(), c.By, c.RequestId is { } id ? $"#{id}" : "—", c.Reason ?? "—",
-            }));
+            Table(m, EvidenceFacts.StageHistory(pack));
         }
 
         if (pack.Requests.Count == 0)
@@ -163,7 +148,7 @@ public static class EvidenceMarkdownRenderer
             if (r.Approvals.Count > 0)
             {
                 m.Append("Approvals:\n\n");
-                Table(m, ["When", "Reviewer", "Comment"], r.Approvals.Select(a => new[] { EvidenceFacts.Time(a.At), a.Reviewer, a.Comment ?? "—" }));
+                Table(m, EvidenceFacts.Approvals(r));
             }
 
             if (r.Comments.Count > 0)
@@ -173,6 +158,8 @@ public static class EvidenceMarkdownRenderer
             }
         }
     }
+
+    private static void Table(StringBuilder m, EvidenceFacts.Grid grid) => Table(m, grid.Headers, grid.Rows);
 
     private static void Table(StringBuilder m, string[] headers, IEnumerable<string[]> rows)
     {
