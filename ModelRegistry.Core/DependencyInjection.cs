@@ -96,6 +96,8 @@ public static class DependencyInjection
         services.AddSingleton<ComparisonService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<UserAdminService>();
+        // Scoped: it shares the request's UserManager with the server-rendered account pages (see its remarks).
+        services.AddScoped<AccountService>();
         services.AddSingleton<FirstRunSetup>();
         services.AddSingleton<DatabaseInitializer>();
         services.AddSingleton<Demo.DemoSeeder>();

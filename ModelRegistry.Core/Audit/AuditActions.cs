@@ -22,6 +22,24 @@ public static class AuditActions
     public const string UserRoleRevoked = "user.role_revoked";
     public const string UserLocked = "user.locked";
     public const string UserUnlocked = "user.unlocked";
+
+    // The user's own account (the Manage pages, links from e-mails): each change of a credential, and closing it.
+    public const string UserPasswordChanged = "user.password_changed";
+    public const string UserPasswordSet = "user.password_set";
+    public const string UserPasswordReset = "user.password_reset";
+    public const string UserEmailChanged = "user.email_changed";
+    public const string UserTwoFactorEnabled = "user.two_factor_enabled";
+    public const string UserTwoFactorDisabled = "user.two_factor_disabled";
+    public const string UserAuthenticatorReset = "user.authenticator_reset";
+    public const string UserRecoveryCodesGenerated = "user.recovery_codes_generated";
+    public const string UserPasskeyAdded = "user.passkey_added";
+    public const string UserPasskeyRemoved = "user.passkey_removed";
+    public const string UserLoginAdded = "user.login_added";
+    public const string UserLoginRemoved = "user.login_removed";
+
+    /// <summary>The owner closed their account: personal data removed, tokens revoked, own pending requests cancelled.</summary>
+    public const string UserClosed = "user.closed";
+
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
     public const string WebhookCreated = "webhook.created";

@@ -42,6 +42,15 @@ public sealed class ForbiddenException(string message) : RegistryException(messa
     public override string Title => "Forbidden";
 }
 
+/// <summary>
+/// Too many wrong passwords: the account is locked out for <c>Lockout.DefaultLockoutTimeSpan</c> (HTTP 403), exactly
+/// as after failed sign-ins, and signing in is refused until then.
+/// </summary>
+public sealed class LockedOutException(string message) : RegistryException(message)
+{
+    public override string Title => "Locked out";
+}
+
 /// <summary>An upload's bytes do not hash to the checksum its sender declared (HTTP 422); nothing was kept.</summary>
 public sealed class ChecksumMismatchException(string expected, string actual)
     : RegistryException($"The uploaded bytes have SHA-256 {actual}, not the declared {expected}; nothing was stored.")

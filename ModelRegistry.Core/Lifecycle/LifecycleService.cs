@@ -181,24 +181,48 @@ public sealed class LifecycleService(
                 throw new ForbiddenException("Only the requester or an Admin can cancel this request.");
             }
 
-            var version = request.Version;
-            var modelName = version.Model.Name;
-            var now = clock.GetUtcNow();
-            request.Cancel(actor, now);
-            await audit.RecordAsync(db, actor, AuditActions.TransitionCancelled, AuditEntities.Transition, requestId.ToString(),
-                modelName, new
-                {
-                    version = VersionKey(modelName, version.Number),
-                    from = request.FromStage.ToString(),
-                    to = request.ToStage.ToString(),
-                }, ct);
-            NotificationService.Notify(db, actor, request.RequestedByUserId, NotificationKind.TransitionCancelled,
-                $"{actor.DisplayName} cancelled your request to move {modelName} v{version.Number} to {request.ToStage}.",
-                LifecycleLink(modelName, version.Number), now);
+            await CancelAndRecordAsync(db, actor, request, ct);
             return true;
         }, ct);
 
         return await GetAsync(requestId, ct);
+    }
+
+    /// <summary>
+    /// Cancels every pending request <paramref name="actor"/> made, inside the caller's transaction, each audited as if
+    /// cancelled one by one (closing an account: nobody would be left to answer the reviewers). Returns their ids.
+    /// </summary>
+    internal async Task<IReadOnlyList<long>> CancelPendingRequestsOfAsync(RegistryDbContext db, Actor actor, CancellationToken ct)
+    {
+        var pending = await db.TransitionRequests
+            .Include(r => r.Version).ThenInclude(v => v.Model)
+            .Where(r => r.RequestedByUserId == actor.UserId && r.Status == TransitionStatus.Pending)
+            .OrderBy(r => r.Id)
+            .ToListAsync(ct);
+        foreach (var request in pending)
+        {
+            await CancelAndRecordAsync(db, actor, request, ct);
+        }
+
+        return pending.Select(r => r.Id).ToList();
+    }
+
+    private async Task CancelAndRecordAsync(RegistryDbContext db, Actor actor, TransitionRequest request, CancellationToken ct)
+    {
+        var version = request.Version;
+        var modelName = version.Model.Name;
+        var now = clock.GetUtcNow();
+        request.Cancel(actor, now);
+        await audit.RecordAsync(db, actor, AuditActions.TransitionCancelled, AuditEntities.Transition, request.Id.ToString(),
+            modelName, new
+            {
+                version = VersionKey(modelName, version.Number),
+                from = request.FromStage.ToString(),
+                to = request.ToStage.ToString(),
+            }, ct);
+        NotificationService.Notify(db, actor, request.RequestedByUserId, NotificationKind.TransitionCancelled,
+            $"{actor.DisplayName} cancelled your request to move {modelName} v{version.Number} to {request.ToStage}.",
+            LifecycleLink(modelName, version.Number), now);
     }
 
     /// <summary>Adds a message to a pending request's discussion. DataScientist, Reviewer or Admin.</summary>

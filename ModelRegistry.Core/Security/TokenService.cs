@@ -100,11 +100,31 @@ public sealed class TokenService(IDbContextFactory<RegistryDbContext> dbFactory,
                 return false;
             }
 
-            token.Revoke(clock.GetUtcNow());
-            await audit.RecordAsync(db, actor, AuditActions.TokenRevoked, AuditEntities.Token, token.Id.ToString(), null,
-                new { userId = token.UserId, name = token.Name, prefix = token.Prefix }, ct);
+            await RevokeAndRecordAsync(db, actor, token, ct);
             return true;
         }, ct);
+    }
+
+    /// <summary>
+    /// Revokes every token of <paramref name="userId"/> not yet revoked, inside the caller's transaction, each audited
+    /// as if revoked one by one (closing an account). Returns how many.
+    /// </summary>
+    internal async Task<int> RevokeAllOfAsync(RegistryDbContext db, Actor actor, string userId, CancellationToken ct)
+    {
+        var live = await db.ApiTokens.Where(t => t.UserId == userId && t.RevokedAt == null).OrderBy(t => t.Id).ToListAsync(ct);
+        foreach (var token in live)
+        {
+            await RevokeAndRecordAsync(db, actor, token, ct);
+        }
+
+        return live.Count;
+    }
+
+    private async Task RevokeAndRecordAsync(RegistryDbContext db, Actor actor, ApiToken token, CancellationToken ct)
+    {
+        token.Revoke(clock.GetUtcNow());
+        await audit.RecordAsync(db, actor, AuditActions.TokenRevoked, AuditEntities.Token, token.Id.ToString(), null,
+            new { userId = token.UserId, name = token.Name, prefix = token.Prefix }, ct);
     }
 
     /// <summary>The id of the user a presented token belongs to, or null when it is unknown, revoked or expired.</summary>

@@ -34,7 +34,7 @@ public sealed class UserAdminService(
         var now = clock.GetUtcNow();
         return users.Select(u => new UserInfo(u.Id, u.Email ?? "", u.Label,
                 roles.Where(r => r.UserId == u.Id).Select(r => r.Name!).Order().ToList(),
-                u.LockoutEnd > now, u.AccessFailedCount, u.CreatedAt))
+                u.LockoutEnd > now, u.AccessFailedCount, u.CreatedAt, u.IsClosed))
             .ToList();
     }
 
@@ -125,10 +125,7 @@ public sealed class UserAdminService(
                 return null;
             }
 
-            // A locked Admin cannot administer, so only unlocked ones count as the Admin who remains.
-            var now = clock.GetUtcNow();
-            if (canonical == Roles.Admin
-                && !(await users.GetUsersInRoleAsync(Roles.Admin)).Any(u => u.Id != user.Id && !(u.LockoutEnd > now)))
+            if (canonical == Roles.Admin && await IsLastAdminAsync(users, user, clock.GetUtcNow()))
             {
                 throw new ConflictException("This is the last Admin: grant Admin to someone else first.");
             }
@@ -180,6 +177,11 @@ public sealed class UserAdminService(
         await db.InTransactionAsync(async () =>
         {
             var user = await users.FindByIdAsync(userId) ?? throw new NotFoundException("There is no such user.");
+            if (user.IsClosed)
+            {
+                throw new ConflictException("This account was closed by its owner and cannot be changed or reopened; create a new account instead.");
+            }
+
             var data = await change(users, user);
             if (data is null)
             {
@@ -205,15 +207,23 @@ public sealed class UserAdminService(
         var u = await db.Users.AsNoTracking().SingleAsync(x => x.Id == userId, ct);
         var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id where ur.UserId == userId select r.Name!)
             .OrderBy(n => n).ToListAsync(ct);
-        return new UserInfo(u.Id, u.Email ?? "", u.Label, roles, u.LockoutEnd > clock.GetUtcNow(), u.AccessFailedCount, u.CreatedAt);
+        return new UserInfo(u.Id, u.Email ?? "", u.Label, roles, u.LockoutEnd > clock.GetUtcNow(), u.AccessFailedCount, u.CreatedAt,
+            u.IsClosed);
     }
+
+    /// <summary>
+    /// Whether <paramref name="user"/> is the only Admin who can still administer: a locked (or closed) Admin cannot, so
+    /// only unlocked ones count as the Admin who remains.
+    /// </summary>
+    internal static async Task<bool> IsLastAdminAsync(UserManager<ApplicationUser> users, ApplicationUser user, DateTimeOffset now) =>
+        !(await users.GetUsersInRoleAsync(Roles.Admin)).Any(u => u.Id != user.Id && !(u.LockoutEnd > now));
 
     private static List<string> CanonicalRoles(IEnumerable<string> roles) =>
         roles.Select(r => Roles.Normalize(r) ?? throw ValidationFailedException.For("role",
                 $"'{r}' is not a role. Roles: {string.Join(", ", Roles.Assignable)} (every user is a Viewer)."))
             .Distinct().ToList();
 
-    private static void Check(IdentityResult result, string field)
+    internal static void Check(IdentityResult result, string field)
     {
         if (!result.Succeeded)
         {

@@ -1,6 +1,6 @@
 namespace ModelRegistry.Core.Security;
 
-/// <summary>A user as the administration page shows it.</summary>
+/// <summary>A user as the administration page shows it. A closed account has no e-mail and is locked for good.</summary>
 public sealed record UserInfo(
     string Id,
     string Email,
@@ -8,7 +8,8 @@ public sealed record UserInfo(
     IReadOnlyList<string> Roles,
     bool IsLocked,
     int AccessFailedCount,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool IsClosed = false);
 
 /// <summary>An API token as its owner (or an Admin) sees it: never the secret.</summary>
 public sealed record TokenInfo(

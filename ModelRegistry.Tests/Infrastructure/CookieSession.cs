@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace ModelRegistry.Tests.Infrastructure;
@@ -8,7 +7,7 @@ namespace ModelRegistry.Tests.Infrastructure;
 /// An HTTP client signed in through the dashboard's sign-in form, so it authenticates with the cookie as a browser
 /// does, plus the antiforgery token a dashboard page hands to its scripts.
 /// </summary>
-public sealed partial class CookieSession : IDisposable
+public sealed class CookieSession : IDisposable
 {
     private CookieSession(HttpClient client, string antiforgeryToken)
     {
@@ -23,9 +22,6 @@ public sealed partial class CookieSession : IDisposable
 
     public const string HeaderName = "RequestVerificationToken";
 
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenField();
-
     public static async Task<CookieSession> SignInAsync(RegistryApp app, TestUser user)
     {
         var ct = TestContext.Current.CancellationToken;
@@ -39,7 +35,7 @@ public sealed partial class CookieSession : IDisposable
         using var post = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login",
-            ["__RequestVerificationToken"] = TokenField().Match(form).Groups[1].Value,
+            ["__RequestVerificationToken"] = AccountForms.TokenField().Match(form).Groups[1].Value,
             ["Input.Email"] = user.Email,
             ["Input.Password"] = user.Password,
         }), ct);
@@ -48,7 +44,7 @@ public sealed partial class CookieSession : IDisposable
 
         // A server-rendered account page: its form carries a token issued to the signed-in user.
         var page = await client.GetStringAsync("/Account/Manage", ct);
-        var token = TokenField().Match(page);
+        var token = AccountForms.TokenField().Match(page);
         Assert.True(token.Success, "the signed-in account page carries no antiforgery token");
         return new CookieSession(client, WebUtility.HtmlDecode(token.Groups[1].Value));
     }

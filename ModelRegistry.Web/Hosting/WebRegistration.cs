@@ -100,6 +100,8 @@ public static class WebRegistration
             // API callers get status codes, not a redirect to the sign-in page.
             cookie.Events.OnRedirectToLogin = context => ApiAwareRedirect(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => ApiAwareRedirect(context, StatusCodes.Status403Forbidden);
+            // Other sessions end on their next request once the security stamp changes, not up to 30 minutes later.
+            cookie.Events.OnValidatePrincipal = SessionStampValidator.ValidatePrincipalAsync;
         });
 
         new IdentityBuilder(typeof(ApplicationUser), typeof(IdentityRole), services)

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
+using ModelRegistry.Web.Components.Account;
 using ModelRegistry.Web.Components.Account.Pages;
 using ModelRegistry.Web.Components.Account.Pages.Manage;
 using ModelRegistry.Core.Security;
@@ -22,12 +23,19 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
 
         var accountGroup = endpoints.MapGroup("/Account");
 
-        accountGroup.MapPost("/PerformExternalLogin", (
+        accountGroup.MapPost("/PerformExternalLogin", async Task<IResult> (
             HttpContext context,
             [FromServices] SignInManager<ApplicationUser> signInManager,
-            [FromForm] string provider,
-            [FromForm] string returnUrl) =>
+            [FromForm] string? provider,
+            [FromForm] string? returnUrl) =>
         {
+            // A challenge to a scheme that is not registered throws: a stale or crafted form goes back to sign-in instead.
+            if (!await IsExternalSchemeAsync(signInManager, provider))
+            {
+                IdentityRedirectManager.SetStatus(context, "Error: That sign-in provider is not available.");
+                return TypedResults.Redirect($"{context.Request.PathBase}/Account/Login");
+            }
+
             IEnumerable<KeyValuePair<string, StringValues>> query = [
                 new("ReturnUrl", returnUrl),
                 new("Action", ExternalLogin.LoginCallbackAction)];
@@ -38,16 +46,18 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
                 QueryString.Create(query));
 
             var properties = signInManager.ConfigureExternalAuthenticationProperties(provider, redirectUrl);
-            return TypedResults.Challenge(properties, [provider]);
+            return TypedResults.Challenge(properties, [provider!]);
         });
 
         accountGroup.MapPost("/Logout", async (
-            ClaimsPrincipal user,
+            HttpContext context,
             [FromServices] SignInManager<ApplicationUser> signInManager,
-            [FromForm] string returnUrl) =>
+            [FromForm] string? returnUrl) =>
         {
             await signInManager.SignOutAsync();
-            return TypedResults.LocalRedirect($"~/{returnUrl}");
+            // returnUrl is relative to the app's base (the sign-out form sends ""); anything that leaves the app goes home.
+            var appBase = new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/");
+            return TypedResults.Redirect(IdentityRedirectManager.LocalOrHome(appBase, returnUrl).AbsoluteUri);
         });
 
         accountGroup.MapPost("/PasskeyCreationOptions", async (
@@ -91,11 +101,17 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
 
         var manageGroup = accountGroup.MapGroup("/Manage").RequireAuthorization();
 
-        manageGroup.MapPost("/LinkExternalLogin", async (
+        manageGroup.MapPost("/LinkExternalLogin", async Task<IResult> (
             HttpContext context,
             [FromServices] SignInManager<ApplicationUser> signInManager,
-            [FromForm] string provider) =>
+            [FromForm] string? provider) =>
         {
+            if (!await IsExternalSchemeAsync(signInManager, provider))
+            {
+                IdentityRedirectManager.SetStatus(context, "Error: That sign-in provider is not available.");
+                return TypedResults.Redirect($"{context.Request.PathBase}/Account/Manage/ExternalLogins");
+            }
+
             // Clear the existing external cookie to ensure a clean login process
             await context.SignOutAsync(IdentityConstants.ExternalScheme);
 
@@ -105,7 +121,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
                 QueryString.Create("Action", ExternalLogins.LinkLoginCallbackAction));
 
             var properties = signInManager.ConfigureExternalAuthenticationProperties(provider, redirectUrl, signInManager.UserManager.GetUserId(context.User));
-            return TypedResults.Challenge(properties, [provider]);
+            return TypedResults.Challenge(properties, [provider!]);
         });
 
         var loggerFactory = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>();
@@ -149,4 +165,8 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
 
         return accountGroup;
     }
+
+    private static async Task<bool> IsExternalSchemeAsync(SignInManager<ApplicationUser> signInManager, string? provider) =>
+        !string.IsNullOrEmpty(provider)
+        && (await signInManager.GetExternalAuthenticationSchemesAsync()).Any(s => s.Name == provider);
 }

@@ -16,19 +16,27 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
         MaxAge = TimeSpan.FromSeconds(5),
     };
 
-    public void RedirectTo(string? uri)
-    {
-        uri ??= "";
+    /// <summary>
+    /// Redirects within the registry only: <paramref name="uri"/> (a return URL from the query, or a page's own path)
+    /// that resolves anywhere else — another host or scheme, <c>//host</c>, <c>/\host</c>, <c>javascript:</c> — goes to
+    /// the home page instead, so a crafted sign-in link can neither redirect off-site nor fail.
+    /// </summary>
+    public void RedirectTo(string? uri) => navigationManager.NavigateTo(LocalOrHome(new Uri(navigationManager.BaseUri), uri).AbsoluteUri);
 
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
-        {
-            uri = navigationManager.ToBaseRelativePath(uri);
-        }
+    /// <summary><paramref name="uri"/> resolved against the app's base address if it stays inside the app; otherwise the base.</summary>
+    public static Uri LocalOrHome(Uri appBase, string? uri) =>
+        !string.IsNullOrWhiteSpace(uri)
+        && !uri.Contains('\\', StringComparison.Ordinal)
+        && !uri.Any(char.IsControl)
+        && Uri.TryCreate(appBase, uri, out var target)
+        && target.Scheme == appBase.Scheme
+        && appBase.IsBaseOf(target)
+            ? target
+            : appBase;
 
-        navigationManager.NavigateTo(uri);
-    }
+    /// <summary>Sets the one-shot status message the next account page shows (for endpoints that redirect without a page).</summary>
+    public static void SetStatus(HttpContext context, string message) =>
+        context.Response.Cookies.Append(StatusCookieName, message, StatusCookieBuilder.Build(context));
 
     public void RedirectTo(string uri, Dictionary<string, object?> queryParameters)
     {
@@ -39,7 +47,7 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
 
     public void RedirectToWithStatus(string uri, string message, HttpContext context)
     {
-        context.Response.Cookies.Append(StatusCookieName, message, StatusCookieBuilder.Build(context));
+        SetStatus(context, message);
         RedirectTo(uri);
     }
 

@@ -16,7 +16,7 @@ public partial class ApprovalQueue
     [SupplyParameterFromQuery(Name = "view")] public string? ViewParameter { get; set; }
     [SupplyParameterFromQuery(Name = "status")] public string? Status { get; set; }
     [SupplyParameterFromQuery(Name = "model")] public string? Model { get; set; }
-    [SupplyParameterFromQuery(Name = "page")] public int? Page { get; set; }
+    [SupplyParameterFromQuery(Name = "page")] public string? Page { get; set; }
 
     private Actor? _actor;
     private PagedResult<TransitionRequestInfo>? _result;
@@ -25,7 +25,7 @@ public partial class ApprovalQueue
     private string? _error;
 
     private string View => ViewParameter == "decided" ? "decided" : "pending";
-    private int CurrentPage => Math.Max(1, Page ?? 1);
+    private int CurrentPage => QueryValues.Page(Page);
     private int PageCount => _result is null ? 0 : (int)Math.Ceiling(_result.Total / (double)PageSize);
     private string EmptyTitle => View == "pending" ? "Nothing waiting for review" : "No decided requests yet";
 
