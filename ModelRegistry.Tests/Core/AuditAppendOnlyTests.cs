@@ -96,6 +96,66 @@ public abstract class AuditAppendOnlyTestsCases
         Assert.True((await app.Get<AuditLogService>().VerifyAsync(Actor.CommandLine, Ct)).Valid);
     }
 
+    [Fact]
+    public async Task Deleting_the_newest_events_is_reported_as_truncation_against_a_kept_head()
+    {
+        await using var app = await AppWithEventsAsync();
+        var log = app.Get<AuditLogService>();
+        var kept = (await log.VerifyAsync(Actor.CommandLine, Ct)).Head;
+        await app.ExecuteSqlAsync(DropDeleteGuardSql);
+        Assert.Equal(2, await app.ExecuteSqlAsync("DELETE FROM \"AuditEvents\" WHERE \"Sequence\" > 4"));
+
+        var alone = await log.VerifyAsync(Actor.CommandLine, Ct);
+        var against = await log.VerifyAsync(Actor.CommandLine, kept, Ct);
+
+        // The chain alone still links up: what is gone cannot break it.
+        Assert.True(alone.Valid);
+        Assert.Equal(new AuditHead(4, (await app.AuditEventsAsync()).Last().Hash), alone.Head);
+        Assert.False(alone.Truncated);
+        // The head kept elsewhere is no longer in the log.
+        Assert.False(against.Valid);
+        Assert.True(against.Truncated);
+        Assert.Equal(new ExpectedHeadCheck(kept, ExpectedHeadStatus.Missing), against.Expected);
+        Assert.Equal(4, against.HeadSequence);
+    }
+
+    [Fact]
+    public async Task A_log_cut_and_written_on_past_a_kept_head_is_reported_as_different_there()
+    {
+        await using var app = await AppWithEventsAsync();
+        var log = app.Get<AuditLogService>();
+        var kept = (await log.VerifyAsync(Actor.CommandLine, Ct)).Head;
+        await app.ExecuteSqlAsync(DropDeleteGuardSql);
+        await app.ExecuteSqlAsync("DELETE FROM \"AuditEvents\" WHERE \"Sequence\" > 4");
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        await app.Get<ModelService>().CreateAsync(ds.Actor, new CreateModel("written-over"), Ct);
+
+        var against = await log.VerifyAsync(Actor.CommandLine, kept, Ct);
+
+        Assert.Equal(kept.Sequence, against.HeadSequence);
+        Assert.NotEqual(kept.Hash, against.HeadHash);
+        Assert.Null(against.FirstBrokenSequence);
+        Assert.False(against.Valid);
+        Assert.False(against.Truncated);
+        Assert.Equal(ExpectedHeadStatus.Different, against.Expected!.Status);
+    }
+
+    [Fact]
+    public async Task A_kept_head_verifies_while_the_log_grows_past_it()
+    {
+        await using var app = await AppWithEventsAsync();
+        var log = app.Get<AuditLogService>();
+        var kept = (await log.VerifyAsync(Actor.CommandLine, Ct)).Head;
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        await app.Get<ModelService>().CreateAsync(ds.Actor, new CreateModel("after-the-head"), Ct);
+
+        var against = await log.VerifyAsync(Actor.CommandLine, kept, Ct);
+
+        Assert.True(against.Valid);
+        Assert.Equal(8, against.HeadSequence);
+        Assert.Equal(new ExpectedHeadCheck(kept, ExpectedHeadStatus.Present), against.Expected);
+    }
+
     private static async Task<long> IdOfAsync(RegistryApp app, long sequence) =>
         (await app.AuditEventsAsync()).Single(e => e.Sequence == sequence).Id;
 }
