@@ -105,6 +105,7 @@ public static class DependencyInjection
         services.AddSingleton<Operations.BackupService>();
         services.AddSingleton<Operations.DatabaseMigrator>();
 
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Webhooks.WebhookOptions>().BindConfiguration(Webhooks.WebhookOptions.Section);
         services.AddSingleton<Webhooks.WebhookSignal>();
         services.AddSingleton<Webhooks.WebhookService>();

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Webhooks;
 using ModelRegistry.Tests.Infrastructure;
@@ -147,6 +148,40 @@ public sealed class WebhookDeliveryTests
         await receiver.WaitForAsync(1);
 
         Assert.Equal("model.created", Assert.Single(receiver.Requests).Event);
+    }
+
+    [Fact]
+    public async Task Audit_head_subscribers_receive_the_signed_chain_head_and_again_only_once_it_moved()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = App();
+        app.Settings["Registry:Audit:HeadPublishMinutes"] = "0.01"; // Every 0.6 s here; hourly by default.
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        var (_, secret) = await app.Get<WebhookService>().CreateAsync(admin.Actor,
+            new CreateWebhook(receiver.Url, [WebhookEvents.AuditHead], null), Ct);
+
+        await receiver.WaitForAsync(1);
+        var head = (await app.Get<AuditLogService>().VerifyAsync(admin.Actor, Ct)).Head;
+        var first = Assert.Single(receiver.Requests);
+        Assert.Equal("audit.head", first.Event);
+        Assert.Equal(WebhookDispatcher.Sign(secret, first.Body), first.Signature);
+        Assert.Equal(head, HeadIn(first.Body));
+
+        await Task.Delay(3000, Ct); // Five publication periods with the head where it was: nothing more is sent.
+        Assert.Single(receiver.Requests);
+
+        await app.RegisterModelAsync(admin, "moves-the-head");
+        await receiver.WaitForAsync(2);
+        var moved = (await app.Get<AuditLogService>().VerifyAsync(admin.Actor, Ct)).Head;
+        Assert.Equal(head.Sequence + 1, moved.Sequence);
+        Assert.Equal([head, moved], receiver.Requests.Select(r => HeadIn(r.Body)));
+        Assert.All(receiver.Requests, r => Assert.Equal("audit.head", r.Event));
+    }
+
+    private static AuditHead HeadIn(byte[] body)
+    {
+        var head = JsonDocument.Parse(body).RootElement.GetProperty("head");
+        return new AuditHead(head.GetProperty("sequence").GetInt64(), head.GetProperty("hash").GetString()!);
     }
 
     [Fact]
