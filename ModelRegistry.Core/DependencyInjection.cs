@@ -111,9 +111,10 @@ public static class DependencyInjection
         services.AddSingleton<Webhooks.WebhookService>();
         services.AddSingleton<Webhooks.WebhookOutbox>();
         services.AddSingleton<Audit.IAuditObserver>(sp => sp.GetRequiredService<Webhooks.WebhookOutbox>());
+        services.AddSingleton<Webhooks.IWebhookHostResolver, Webhooks.DnsHostResolver>();
         services.AddHttpClient(Webhooks.WebhookDispatcher.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-                Webhooks.WebhookDispatcher.CreateHandler(sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>()));
+            .ConfigurePrimaryHttpMessageHandler(sp => Webhooks.WebhookDispatcher.CreateHandler(
+                sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>(), sp.GetRequiredService<Webhooks.IWebhookHostResolver>()));
         services.AddSingleton<RegistryStats>();
         services.AddSingleton<BlobIntegrity>();
         services.AddSingleton<FileSystemArtifactStore>();
