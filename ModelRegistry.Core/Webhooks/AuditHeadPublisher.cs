@@ -53,17 +53,16 @@ public sealed class AuditHeadPublisher(
     public async Task<int> PublishAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!(await SubscribersAsync(db, ct)).Any())
+        {
+            return 0; // Without a subscriber no write lock is taken.
+        }
+
         // The write transaction: several instances publishing at once queue the head once, and the head read is the
         // newest committed one.
         var queued = await db.InTransactionAsync(async () =>
         {
-            var subscribers = (await db.WebhookSubscriptions.AsNoTracking().Where(s => s.DeletedAt == null).ToListAsync(ct))
-                .Where(s => s.Events.Contains(WebhookEvents.AuditHead)).ToList();
-            if (subscribers.Count == 0)
-            {
-                return 0;
-            }
-
+            var subscribers = await SubscribersAsync(db, ct);
             var head = await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Sequence)
                 .Select(e => new AuditHead(e.Sequence, e.Hash)).FirstOrDefaultAsync(ct) ?? AuditHead.Empty;
             var now = clock.GetUtcNow();
@@ -92,6 +91,10 @@ public sealed class AuditHeadPublisher(
 
         return queued;
     }
+
+    private static async Task<List<WebhookSubscription>> SubscribersAsync(RegistryDbContext db, CancellationToken ct) =>
+        (await db.WebhookSubscriptions.AsNoTracking().Where(s => s.DeletedAt == null).ToListAsync(ct))
+            .Where(s => s.Events.Contains(WebhookEvents.AuditHead)).ToList();
 
     /// <summary>The delivered body: <c>{"event":"audit.head","occurredAt":…,"head":{"sequence":N,"hash":"…"}}</c>.</summary>
     public static string Payload(AuditHead head, DateTimeOffset at) => JsonSerializer.Serialize(new
