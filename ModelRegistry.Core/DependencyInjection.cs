@@ -107,14 +107,16 @@ public static class DependencyInjection
         services.AddSingleton<Operations.BackupService>();
         services.AddSingleton<Operations.DatabaseMigrator>();
 
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Webhooks.WebhookOptions>().BindConfiguration(Webhooks.WebhookOptions.Section);
         services.AddSingleton<Webhooks.WebhookSignal>();
         services.AddSingleton<Webhooks.WebhookService>();
         services.AddSingleton<Webhooks.WebhookOutbox>();
         services.AddSingleton<Audit.IAuditObserver>(sp => sp.GetRequiredService<Webhooks.WebhookOutbox>());
+        services.AddSingleton<Webhooks.IWebhookHostResolver, Webhooks.DnsHostResolver>();
         services.AddHttpClient(Webhooks.WebhookDispatcher.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp =>
-                Webhooks.WebhookDispatcher.CreateHandler(sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>()));
+            .ConfigurePrimaryHttpMessageHandler(sp => Webhooks.WebhookDispatcher.CreateHandler(
+                sp.GetRequiredService<IOptionsMonitor<Webhooks.WebhookOptions>>(), sp.GetRequiredService<Webhooks.IWebhookHostResolver>()));
         services.AddSingleton<RegistryStats>();
         services.AddSingleton<BlobIntegrity>();
         services.AddSingleton<FileSystemArtifactStore>();

@@ -134,11 +134,17 @@ public sealed class AuditLogService(IDbContextFactory<RegistryDbContext> dbFacto
     }
 
     /// <summary>Recomputes the whole chain.</summary>
-    public async Task<AuditVerification> VerifyAsync(Actor actor, CancellationToken ct = default)
+    public Task<AuditVerification> VerifyAsync(Actor actor, CancellationToken ct = default) => VerifyAsync(actor, null, ct);
+
+    /// <summary>
+    /// Recomputes the whole chain and, given a head kept from an earlier verification, checks the log still holds it
+    /// (a log cut short is otherwise indistinguishable from a whole one).
+    /// </summary>
+    public async Task<AuditVerification> VerifyAsync(Actor actor, AuditHead? expectedHead, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.ReadAudit, ct);
-        return await AuditVerifier.VerifyAsync(db, ct);
+        return await AuditVerifier.VerifyAsync(db, expectedHead, ct);
     }
 
     /// <summary>Checks filter values (400 for an unknown action or a reversed time range).</summary>

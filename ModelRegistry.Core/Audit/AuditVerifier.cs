@@ -7,19 +7,39 @@ using ModelRegistry.Core.Persistence;
 namespace ModelRegistry.Core.Audit;
 
 /// <summary>The outcome of re-computing the audit chain.</summary>
-/// <param name="Valid">Every event's hash matches its content and its predecessor.</param>
+/// <param name="Valid">
+/// Every event's hash matches its content and its predecessor, and — when a kept head was given — the log still holds
+/// that head (<see cref="Expected"/>).
+/// </param>
 /// <param name="Events">How many events were checked.</param>
 /// <param name="FirstBrokenSequence">The first sequence number where the chain breaks, or null.</param>
 /// <param name="HeadSequence">The newest event's sequence (the chain head).</param>
 /// <param name="HeadHash">The newest event's hash; kept outside the registry, it later proves the log was not truncated.</param>
-public sealed record AuditVerification(bool Valid, long Events, long? FirstBrokenSequence, long HeadSequence, string HeadHash);
+public sealed record AuditVerification(bool Valid, long Events, long? FirstBrokenSequence, long HeadSequence, string HeadHash)
+{
+    /// <summary>The chain head as one value.</summary>
+    public AuditHead Head => new(HeadSequence, HeadHash);
+
+    /// <summary>The head kept from an earlier verification and what became of it; null when none was given.</summary>
+    public ExpectedHeadCheck? Expected { get; init; }
+
+    /// <summary>The log ends before the kept head: its newest events were removed.</summary>
+    public bool Truncated => Expected?.Status == ExpectedHeadStatus.Missing;
+}
 
 /// <summary>Re-computes the whole chain, streaming the events in sequence order (memory stays flat).</summary>
 public static class AuditVerifier
 {
     private const int BatchSize = 4096;
 
-    public static async Task<AuditVerification> VerifyAsync(RegistryDbContext db, CancellationToken ct)
+    public static Task<AuditVerification> VerifyAsync(RegistryDbContext db, CancellationToken ct) => VerifyAsync(db, null, ct);
+
+    /// <summary>
+    /// Re-computes the chain and, given a head kept from an earlier verification, checks that the log still holds that
+    /// event with that hash: a log whose newest events were cut off links up as well as a whole one, so only a copy of an
+    /// earlier head, held outside the registry, shows the cut.
+    /// </summary>
+    public static async Task<AuditVerification> VerifyAsync(RegistryDbContext db, AuditHead? expected, CancellationToken ct)
     {
         var columns = Columns.For(db);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -27,7 +47,7 @@ public static class AuditVerifier
         // while another hashes each batch on every core and then checks the links in order. A few batches in flight at most:
         // memory stays flat however long the log.
         var batches = Channel.CreateBounded<ChainRow[]>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var checking = Task.Run(() => CheckAsync(batches.Reader, stop), CancellationToken.None);
+        var checking = Task.Run(() => CheckAsync(batches.Reader, expected, stop), CancellationToken.None);
         try
         {
             await ReadAsync(db, columns, batches.Writer, stop.Token);
@@ -78,7 +98,8 @@ public static class AuditVerifier
         }
     }
 
-    private static async Task<AuditVerification> CheckAsync(ChannelReader<ChainRow[]> batches, CancellationTokenSource stop)
+    private static async Task<AuditVerification> CheckAsync(ChannelReader<ChainRow[]> batches, AuditHead? expected,
+        CancellationTokenSource stop)
     {
         try
         {
@@ -87,6 +108,7 @@ public static class AuditVerifier
             long count = 0;
             long? broken = null;
             var head = (Sequence: 0L, Hash: AuditChain.GenesisHash);
+            var hashAtExpected = expected?.Sequence == 0 ? AuditChain.GenesisHash : null;
             var hashOk = new bool[BatchSize];
             await foreach (var batch in batches.ReadAllAsync(stop.Token))
             {
@@ -111,13 +133,25 @@ public static class AuditVerifier
                         broken = expectedSequence;
                     }
 
+                    if (hashAtExpected is null && e.Sequence == expected?.Sequence)
+                    {
+                        hashAtExpected = e.Hash;
+                    }
+
                     expectedPrevious = e.Hash;
                     expectedSequence = e.Sequence + 1;
                     head = (e.Sequence, e.Hash);
                 }
             }
 
-            return new AuditVerification(broken is null, count, broken, head.Sequence, head.Hash);
+            ExpectedHeadCheck? check = expected is null ? null : new(expected, hashAtExpected switch
+            {
+                null => ExpectedHeadStatus.Missing,
+                _ when hashAtExpected == expected.Hash => ExpectedHeadStatus.Present,
+                _ => ExpectedHeadStatus.Different,
+            });
+            var valid = broken is null && check is null or { Status: ExpectedHeadStatus.Present };
+            return new AuditVerification(valid, count, broken, head.Sequence, head.Hash) { Expected = check };
         }
         catch
         {

@@ -159,7 +159,9 @@ public sealed class WebhookDispatcher(
         }
         catch (HttpRequestException e) when (e.InnerException is WebhookTargetException blocked)
         {
-            error = blocked.Message;
+            // The name resolves somewhere internal now (DNS rebinding, or a changed record): nothing was sent.
+            error = "Not sent: " + blocked.Message;
+            logger.LogWarning("Webhook delivery {Delivery} to {Url} was not sent: {Reason}", delivery.Id, subscription.Url, blocked.Message);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or SocketException && !ct.IsCancellationRequested)
         {
@@ -187,7 +189,7 @@ public sealed class WebhookDispatcher(
     /// The handler for webhook calls: no proxy (it would hide the real target), no redirects, and every
     /// connection checked against <see cref="NetworkGuard"/> on the address actually dialled.
     /// </summary>
-    public static SocketsHttpHandler CreateHandler(IOptionsMonitor<WebhookOptions> options) => new()
+    public static SocketsHttpHandler CreateHandler(IOptionsMonitor<WebhookOptions> options, IWebhookHostResolver resolver) => new()
     {
         AllowAutoRedirect = false,
         UseProxy = false,
@@ -195,7 +197,8 @@ public sealed class WebhookDispatcher(
         ConnectTimeout = TimeSpan.FromSeconds(10),
         ConnectCallback = async (context, ct) =>
         {
-            var addresses = await NetworkGuard.ResolveAllowedAsync(context.DnsEndPoint.Host, options.CurrentValue.AllowPrivateNetworks, ct);
+            var addresses = await NetworkGuard.ResolveAllowedAsync(context.DnsEndPoint.Host, options.CurrentValue.AllowPrivateNetworks,
+                resolver, ct);
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {

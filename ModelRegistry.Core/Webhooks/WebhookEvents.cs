@@ -15,19 +15,26 @@ public static class WebhookEvents
     public const string StageChanged = "stage.changed";
     public const string DeploymentRecorded = "deployment.recorded";
 
+    /// <summary>
+    /// The audit chain's head (sequence and hash), sent every <c>Registry:Audit:HeadPublishMinutes</c> when it moved, so a
+    /// system outside the registry holds a copy to verify against (<see cref="AuditHeadPublisher"/>). Not an audit action.
+    /// </summary>
+    public const string AuditHead = "audit.head";
+
     /// <summary>Sent by "send test event"; every subscription receives it.</summary>
     public const string Ping = "ping";
 
     public static readonly IReadOnlyList<string> All =
     [
         ModelCreated, VersionCreated, ArtifactUploaded, CardRevised, TransitionRequested, TransitionApproved,
-        TransitionRejected, StageChanged, DeploymentRecorded,
+        TransitionRejected, StageChanged, DeploymentRecorded, AuditHead,
     ];
 
     /// <summary>The webhook event an audit action raises, if any (stage changes are audited as <c>version.stage_changed</c>).</summary>
     public static string? ForAuditAction(string action) => action switch
     {
         AuditActions.VersionStageChanged => StageChanged,
+        AuditHead => null,
         _ when All.Contains(action) => action,
         _ => null,
     };

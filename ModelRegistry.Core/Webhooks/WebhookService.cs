@@ -16,6 +16,7 @@ public sealed class WebhookService(
     AuditTrail audit,
     IDataProtectionProvider protection,
     IOptionsMonitor<WebhookOptions> options,
+    IWebhookHostResolver resolver,
     WebhookSignal signal,
     TimeProvider clock)
 {
@@ -157,7 +158,7 @@ public sealed class WebhookService(
         try
         {
             // Uri normalises decimal, octal and hex IPv4 forms (http://2130706433/ is 127.0.0.1) before this check.
-            await NetworkGuard.ResolveAllowedAsync(url.IdnHost, options.CurrentValue.AllowPrivateNetworks, ct);
+            await NetworkGuard.ResolveAllowedAsync(url.IdnHost, options.CurrentValue.AllowPrivateNetworks, resolver, ct);
         }
         catch (WebhookTargetException e)
         {

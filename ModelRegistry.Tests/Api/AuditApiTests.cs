@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ModelRegistry.Core;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
@@ -132,6 +133,92 @@ public abstract class AuditApiTestsCases<TFixture>(TFixture fixture) : IClassFix
         Assert.True(result.GetProperty("valid").GetBoolean());
         Assert.Equal(JsonValueKind.Null, result.GetProperty("firstBrokenSequence").ValueKind);
         Assert.Equal(64, result.GetProperty("headHash").GetString()!.Length);
+    }
+
+    [Fact]
+    public async Task Verify_reports_the_head_as_sequence_and_hash_of_the_newest_event()
+    {
+        var result = await fixture.Auditor.GetFromJsonAsync<JsonElement>("/api/v1/audit/verify", Ct);
+
+        var newest = (await fixture.App.AuditEventsAsync()).Last(e => e.Sequence <= result.GetProperty("headSequence").GetInt64());
+        var head = result.GetProperty("head");
+        Assert.Equal(newest.Sequence, head.GetProperty("sequence").GetInt64());
+        Assert.Equal(newest.Hash, head.GetProperty("hash").GetString());
+        Assert.Equal(result.GetProperty("headHash").GetString(), head.GetProperty("hash").GetString());
+        Assert.False(result.GetProperty("truncated").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("expectedHead").ValueKind);
+    }
+
+    [Fact]
+    public async Task Verify_against_a_head_the_log_still_holds_is_valid()
+    {
+        var first = await fixture.Auditor.GetFromJsonAsync<JsonElement>("/api/v1/audit/verify", Ct);
+        var head = $"{first.GetProperty("head").GetProperty("sequence").GetInt64()}:{first.GetProperty("head").GetProperty("hash").GetString()}";
+
+        var result = await fixture.Auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit/verify?head={head}", Ct);
+
+        Assert.True(result.GetProperty("valid").GetBoolean());
+        Assert.False(result.GetProperty("truncated").GetBoolean());
+        Assert.Equal("present", result.GetProperty("expectedHead").GetProperty("status").GetString());
+        Assert.Equal(head, $"{result.GetProperty("expectedHead").GetProperty("sequence").GetInt64()}:{result.GetProperty("expectedHead").GetProperty("hash").GetString()}");
+    }
+
+    [Fact]
+    public async Task Verify_against_a_head_with_another_hash_is_invalid_and_says_the_head_differs()
+    {
+        var first = await fixture.Auditor.GetFromJsonAsync<JsonElement>("/api/v1/audit/verify", Ct);
+        var sequence = first.GetProperty("head").GetProperty("sequence").GetInt64();
+
+        var result = await fixture.Auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit/verify?head={sequence}:{new string('a', 64)}", Ct);
+
+        Assert.False(result.GetProperty("valid").GetBoolean());
+        Assert.False(result.GetProperty("truncated").GetBoolean());
+        Assert.Equal("different", result.GetProperty("expectedHead").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Verify_reports_truncation_when_the_newest_events_were_deleted_in_the_database()
+    {
+        await using var app = fixture.App.Database == DatabaseProvider.Postgres ? new PostgresRegistryApp() : new RegistryApp();
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        await app.RegisterModelAsync(ds, "cut-short");
+        await app.CreateVersionAsync(ds, "cut-short");
+        using var auditor = await app.ClientForAsync(await app.CreateUserAsync(Roles.Auditor));
+        var kept = (await auditor.GetFromJsonAsync<JsonElement>("/api/v1/audit/verify", Ct)).GetProperty("head");
+        var keptHead = $"{kept.GetProperty("sequence").GetInt64()}:{kept.GetProperty("hash").GetString()}";
+        await app.ExecuteSqlAsync(app.Database == DatabaseProvider.Postgres
+            ? "DROP TRIGGER \"AuditEvents_NoDelete\" ON \"AuditEvents\";"
+            : "DROP TRIGGER AuditEvents_NoDelete;");
+        Assert.Equal(2, await app.ExecuteSqlAsync($"DELETE FROM \"AuditEvents\" WHERE \"Sequence\" > {kept.GetProperty("sequence").GetInt64() - 2}"));
+
+        var alone = await auditor.GetFromJsonAsync<JsonElement>("/api/v1/audit/verify", Ct);
+        var against = await auditor.GetFromJsonAsync<JsonElement>($"/api/v1/audit/verify?head={keptHead}", Ct);
+
+        Assert.True(alone.GetProperty("valid").GetBoolean());
+        Assert.False(against.GetProperty("valid").GetBoolean());
+        Assert.True(against.GetProperty("truncated").GetBoolean());
+        Assert.Equal("missing", against.GetProperty("expectedHead").GetProperty("status").GetString());
+        Assert.Equal(kept.GetProperty("sequence").GetInt64() - 2, against.GetProperty("head").GetProperty("sequence").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("12")]
+    [InlineData("abc:def")]
+    [InlineData(":0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("-1:0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("1:000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("1:zz00000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("1:0000000000000000000000000000000000000000000000000000000000000000:1")]
+    [InlineData("99999999999999999999:0000000000000000000000000000000000000000000000000000000000000000")]
+    public async Task Verify_with_a_malformed_head_is_400_naming_head(string head)
+    {
+        var response = await fixture.Auditor.GetAsync($"/api/v1/audit/verify?head={Uri.EscapeDataString(head)}", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("head", out _), "errors should name head");
     }
 
     [Fact]

@@ -109,4 +109,25 @@ public sealed class BackupRestoreTests
         Assert.False(report.GetProperty("valid").GetBoolean());
         Assert.Equal(2, report.GetProperty("firstBrokenSequence").GetInt64());
     }
+
+    [Fact]
+    public async Task Verify_audit_against_a_kept_head_exits_1_when_the_newest_events_were_removed()
+    {
+        await using var app = new RegistryApp();
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        await app.RegisterModelAsync(ds, "cut-model");
+        var newest = (await app.AuditEventsAsync()).Last();
+        await app.ExecuteSqlAsync($"DROP TRIGGER AuditEvents_NoDelete; DELETE FROM AuditEvents WHERE Sequence = {newest.Sequence}");
+
+        var alone = await RegistryCli.RunAsync(app.DataDirectory, "verify-audit");
+        var against = await RegistryCli.RunAsync(app.DataDirectory, "verify-audit", "--head", $"{newest.Sequence}:{newest.Hash}");
+
+        Assert.Equal(0, alone.ExitCode);
+        Assert.Equal(1, against.ExitCode);
+        var report = JsonDocument.Parse(against.StandardOutput).RootElement;
+        Assert.False(report.GetProperty("valid").GetBoolean());
+        Assert.True(report.GetProperty("truncated").GetBoolean());
+        Assert.Equal("missing", report.GetProperty("expectedHead").GetProperty("status").GetString());
+        Assert.Contains($"event {newest.Sequence}", against.StandardError);
+    }
 }

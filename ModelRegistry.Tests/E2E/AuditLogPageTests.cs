@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
 
@@ -37,6 +38,35 @@ public sealed class AuditLogPageTests(BrowserFixture browser)
         await dsPage.GotoAsync("/audit");
         await Assertions.Expect(dsPage.GetByText("You don't have a role that allows this page")).ToBeVisibleAsync();
         await dsPage.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Auditor_verifies_against_a_kept_head_and_a_log_that_ends_before_it_is_reported_cut()
+    {
+        var page = await browser.NewPageAsync(await browser.App.CreateUserAsync(Roles.Auditor));
+        await page.GotoAsync("/audit");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var head = (await browser.App.Get<AuditLogService>().VerifyAsync(Actor.CommandLine, TestContext.Current.CancellationToken)).Head;
+        var keptHead = page.GetByLabel("Kept head (optional)");
+        var verify = page.GetByRole(AriaRole.Button, new() { Name = "Verify chain" });
+
+        await keptHead.FillAsync(head.ToString());
+        await verify.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = $"still holds the kept head, event {head.Sequence}" }))
+            .ToBeVisibleAsync();
+
+        // A head from a future this log does not reach: what a log cut short after the head was kept looks like.
+        await keptHead.FillAsync($"{head.Sequence + 5}:{head.Hash}");
+        await verify.ClickAsync();
+        var cut = page.GetByRole(AriaRole.Status).Filter(new() { HasText = "newest events were removed" });
+        await Assertions.Expect(cut).ToBeVisibleAsync();
+        await Assertions.Expect(cut).ToContainTextAsync($"Chain head: event {head.Sequence}, {head.Hash}");
+        await BrowserFixture.ScreenshotAsync(page, "audit-log-kept-head");
+
+        await keptHead.FillAsync("yesterday's head");
+        await verify.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "head must be SEQUENCE:HASH" })).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
     }
 
     [Fact]

@@ -4,8 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Webhooks;
 using ModelRegistry.Tests.Infrastructure;
@@ -17,20 +19,29 @@ public sealed class WebhookDeliveryTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static RegistryApp App(string? dataDirectory = null, int pollSeconds = 1, bool keep = false, bool dispatcher = true)
+    private static RegistryApp App(string? dataDirectory = null, int pollSeconds = 1, bool keep = false, bool dispatcher = true,
+        TestHostResolver? dns = null, bool allowPrivateNetworks = true)
     {
-        // Without its dispatcher an instance queues deliveries and sends none (the only hosted service added by a factory).
-        Action<IServiceCollection>? services = dispatcher ? null : s =>
+        Action<IServiceCollection> services = s =>
         {
-            foreach (var hosted in s.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory is not null).ToList())
+            if (!dispatcher)
             {
-                s.Remove(hosted);
+                // Without its dispatcher an instance queues deliveries and sends none (the only hosted service added by a factory).
+                foreach (var hosted in s.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory is not null).ToList())
+                {
+                    s.Remove(hosted);
+                }
+            }
+
+            if (dns is not null)
+            {
+                s.Replace(ServiceDescriptor.Singleton<IWebhookHostResolver>(dns));
             }
         };
         var app = dataDirectory is null
             ? new RegistryApp { KeepDataDirectory = keep, TestServices = services }
             : new RegistryApp { DataDirectory = dataDirectory, KeepDataDirectory = keep, TestServices = services };
-        app.Settings["Registry:Webhooks:AllowPrivateNetworks"] = "true";
+        app.Settings["Registry:Webhooks:AllowPrivateNetworks"] = allowPrivateNetworks ? "true" : "false";
         app.Settings["Registry:Webhooks:PollSeconds"] = pollSeconds.ToString();
         app.Settings["Registry:Webhooks:RetryDelaysSeconds:0"] = "0";
         app.Settings["Registry:Webhooks:RetryDelaysSeconds:1"] = "0";
@@ -150,12 +161,106 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task Audit_head_subscribers_receive_the_signed_chain_head_and_again_only_once_it_moved()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = App();
+        app.Settings["Registry:Audit:HeadPublishMinutes"] = "0.01"; // Every 0.6 s here; hourly by default.
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        var (_, secret) = await app.Get<WebhookService>().CreateAsync(admin.Actor,
+            new CreateWebhook(receiver.Url, [WebhookEvents.AuditHead], null), Ct);
+
+        await receiver.WaitForAsync(1);
+        var head = (await app.Get<AuditLogService>().VerifyAsync(admin.Actor, Ct)).Head;
+        var first = Assert.Single(receiver.Requests);
+        Assert.Equal("audit.head", first.Event);
+        Assert.Equal(WebhookDispatcher.Sign(secret, first.Body), first.Signature);
+        Assert.Equal(head, HeadIn(first.Body));
+
+        await Task.Delay(3000, Ct); // Five publication periods with the head where it was: nothing more is sent.
+        Assert.Single(receiver.Requests);
+
+        await app.RegisterModelAsync(admin, "moves-the-head");
+        await receiver.WaitForAsync(2);
+        var moved = (await app.Get<AuditLogService>().VerifyAsync(admin.Actor, Ct)).Head;
+        Assert.Equal(head.Sequence + 1, moved.Sequence);
+        Assert.Equal([head, moved], receiver.Requests.Select(r => HeadIn(r.Body)));
+        Assert.All(receiver.Requests, r => Assert.Equal("audit.head", r.Event));
+    }
+
+    private static AuditHead HeadIn(byte[] body)
+    {
+        var head = JsonDocument.Parse(body).RootElement.GetProperty("head");
+        return new AuditHead(head.GetProperty("sequence").GetInt64(), head.GetProperty("hash").GetString()!);
+    }
+
+    [Fact]
+    public async Task A_webhook_whose_name_later_resolves_to_loopback_is_not_delivered_and_each_attempt_says_why()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var dns = new TestHostResolver { ["hooks.example.test"] = ["93.184.216.34"] };
+        await using var app = App(dns: dns, allowPrivateNetworks: false);
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        var (webhook, _) = await app.Get<WebhookService>().CreateAsync(admin.Actor,
+            new CreateWebhook($"http://hooks.example.test:{new Uri(receiver.Url).Port}/hook", [WebhookEvents.ModelCreated], null), Ct);
+
+        // Rebinding: the name that was public when the webhook was saved now points at the registry's own host.
+        dns["hooks.example.test"] = ["127.0.0.1"];
+        await app.RegisterModelAsync(admin, "rebound");
+
+        var delivery = Assert.Single(await WaitForStatusAsync(app, admin, webhook.Id, DeliveryStatus.Failed));
+        Assert.Equal(4, delivery.Attempts);
+        Assert.All(delivery.AttemptLog, a =>
+        {
+            Assert.Null(a.StatusCode);
+            Assert.Contains("Not sent: 'hooks.example.test' resolves to 127.0.0.1, an internal address", a.Error);
+        });
+        Assert.Empty(receiver.Requests);
+    }
+
+    [Fact]
+    public async Task A_name_is_refused_at_delivery_when_any_of_its_addresses_is_internal()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var dns = new TestHostResolver { ["hooks.example.test"] = ["93.184.216.34"] };
+        await using var app = App(dns: dns, allowPrivateNetworks: false);
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        var (webhook, _) = await app.Get<WebhookService>().CreateAsync(admin.Actor,
+            new CreateWebhook($"http://hooks.example.test:{new Uri(receiver.Url).Port}/hook", [WebhookEvents.ModelCreated], null), Ct);
+
+        dns["hooks.example.test"] = ["93.184.216.34", "::ffff:0:127.0.0.1", "127.0.0.1"];
+        await app.Get<WebhookService>().SendTestAsync(admin.Actor, webhook.Id, Ct);
+
+        var delivery = Assert.Single(await WaitForStatusAsync(app, admin, webhook.Id, DeliveryStatus.Failed));
+        Assert.Contains("::ffff:0:127.0.0.1", delivery.LastError);
+        Assert.Empty(receiver.Requests);
+    }
+
+    [Fact]
+    public async Task With_private_networks_allowed_a_delivery_goes_to_the_address_the_name_resolves_to_at_delivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var dns = new TestHostResolver { ["hooks.example.test"] = ["192.0.2.1"] };
+        await using var app = App(dns: dns);
+        var admin = await app.CreateUserAsync(Roles.Admin);
+        var (webhook, _) = await app.Get<WebhookService>().CreateAsync(admin.Actor,
+            new CreateWebhook($"http://hooks.example.test:{new Uri(receiver.Url).Port}/hook", [WebhookEvents.ModelCreated], null), Ct);
+
+        dns["hooks.example.test"] = ["127.0.0.1"];
+        await app.Get<WebhookService>().SendTestAsync(admin.Actor, webhook.Id, Ct);
+        await receiver.WaitForAsync(1);
+
+        Assert.Equal("ping", Assert.Single(receiver.Requests).Event);
+        Assert.Equal(DeliveryStatus.Succeeded, Assert.Single(await WaitForStatusAsync(app, admin, webhook.Id, DeliveryStatus.Succeeded)).Status);
+    }
+
+    [Fact]
     public async Task Connection_to_an_internal_address_is_refused_at_send_time_when_not_allowed()
     {
         // Stands for DNS rebinding: a name that was public when the webhook was saved resolves inside later.
         await using var receiver = await WebhookReceiver.StartAsync();
         var options = new StaticOptions(new WebhookOptions { AllowPrivateNetworks = false });
-        using var client = new HttpClient(WebhookDispatcher.CreateHandler(options));
+        using var client = new HttpClient(WebhookDispatcher.CreateHandler(options, new DnsHostResolver()));
 
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.PostAsync(receiver.Url, new StringContent("{}"), Ct));
 

@@ -45,18 +45,12 @@ internal static class AuditApi
             }
         });
 
-        audit.MapGet("/verify", async (AuditLogService service, ClaimsPrincipal user, CancellationToken ct) =>
+        // head=SEQ:HASH: a head kept from an earlier verification; the log must still hold it (see docs/audit.md).
+        audit.MapGet("/verify", async (string? head, AuditLogService service, ClaimsPrincipal user, TimeProvider clock,
+            CancellationToken ct) =>
         {
-            var result = await service.VerifyAsync(user.ToActor(), ct);
-            return new
-            {
-                valid = result.Valid,
-                events = result.Events,
-                firstBrokenSequence = result.FirstBrokenSequence,
-                headSequence = result.HeadSequence,
-                headHash = result.HeadHash,
-                verifiedAt = DateTimeOffset.UtcNow,
-            };
+            var expected = head is null ? null : AuditHead.Parse("head", head);
+            return AuditVerifyReport.From(await service.VerifyAsync(user.ToActor(), expected, ct), clock.GetUtcNow());
         });
     }
 

@@ -40,33 +40,40 @@ internal static class OperationsCommands
 
     public static Command VerifyAudit(Func<Func<IServiceProvider, Task<int>>, Task<int>> withServices)
     {
-        var command = new Command("verify-audit", "Recompute the audit trail's hash chain; exit 1 when it is broken");
+        var head = new Option<string>("--head")
+        {
+            Description = "A chain head kept from an earlier verification (SEQUENCE:HASH); exit 1 unless the log still holds it",
+        };
+        var command = new Command("verify-audit", "Recompute the audit trail's hash chain; exit 1 when it is broken") { head };
         command.SetAction((result, ct) => withServices(async services =>
         {
+            var expected = result.GetValue(head) is { } text ? AuditHead.Parse("--head", text) : null;
             await using var db = await services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<RegistryDbContext>>()
                 .CreateDbContextAsync(ct);
-            return Report(await AuditVerifier.VerifyAsync(db, ct), expectedHead: null);
+            return Report(await AuditVerifier.VerifyAsync(db, expected, ct), manifestHeadHash: null);
         }));
         return command;
     }
 
-    private static int Report(AuditVerification audit, string? expectedHead)
+    private static int Report(AuditVerification audit, string? manifestHeadHash)
     {
-        Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+        Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(Api.AuditVerifyReport.From(audit, DateTimeOffset.UtcNow),
+            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+        if (audit.FirstBrokenSequence is { } broken)
         {
-            valid = audit.Valid,
-            events = audit.Events,
-            firstBrokenSequence = audit.FirstBrokenSequence,
-            headSequence = audit.HeadSequence,
-            headHash = audit.HeadHash,
-        }));
-        if (!audit.Valid)
-        {
-            Console.Error.WriteLine($"The audit chain is broken at event {audit.FirstBrokenSequence}.");
+            Console.Error.WriteLine($"The audit chain is broken at event {broken}.");
             return 1;
         }
 
-        if (expectedHead is not null && expectedHead != audit.HeadHash)
+        if (audit.Expected is { Status: not ExpectedHeadStatus.Present } check)
+        {
+            Console.Error.WriteLine(check.Status == ExpectedHeadStatus.Missing
+                ? $"The log ends at event {audit.HeadSequence}, before the kept head, event {check.Head.Sequence}: its newest events were removed."
+                : $"Event {check.Head.Sequence} is not the one the kept head names: the log was rewritten up to it, or cut and written on.");
+            return 1;
+        }
+
+        if (manifestHeadHash is not null && manifestHeadHash != audit.HeadHash)
         {
             Console.Error.WriteLine("The restored chain head differs from the one in the manifest.");
             return 1;

@@ -130,9 +130,11 @@ public static class WebRegistration
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
 
-        // Webhook deliveries are sent by the server only (the command line queues them through the outbox).
+        // Webhook deliveries are sent by the server only (the command line queues them through the outbox); so is the
+        // audit chain head (audit.head).
         services.AddHostedService(sp => sp.GetRequiredService<ModelRegistry.Core.Webhooks.WebhookDispatcher>());
         services.AddHostedService<ModelRegistry.Core.Artifacts.StoreSweeper>();
+        services.AddHostedService<ModelRegistry.Core.Webhooks.AuditHeadPublisher>();
         services.AddSingleton<ModelRegistry.Core.Webhooks.WebhookDispatcher>();
 
         services.AddHealthChecks()
