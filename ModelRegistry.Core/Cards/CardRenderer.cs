@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using Ganss.Xss;
@@ -91,12 +92,35 @@ public sealed partial class CardRenderer
         };
     }
 
-    /// <summary>Safe HTML for <paramref name="markdown"/>; the front matter is not part of it.</summary>
+    /// <summary>
+    /// Safe HTML for <paramref name="markdown"/>; the front matter is not part of it. A card too costly to render
+    /// (<see cref="CardMarkdown.Check"/>; saving refuses it, but an older one may be stored) comes back as its plain
+    /// text in a <c>pre</c> under a line that says why, at the cost of one pass over the text.
+    /// </summary>
     public string ToHtml(string markdown)
     {
-        var html = Markdown.ToHtml(markdown ?? "", Pipeline);
+        markdown ??= "";
+        if (!CardMarkdown.TryParse(markdown, out var document, out var problem))
+        {
+            return PlainText(markdown, problem);
+        }
+
+        string html;
+        try
+        {
+            html = Markdown.ToHtml(document, Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            return PlainText(markdown, CardMarkdown.DepthProblem); // Markdig's renderer has the same depth limit as its parser.
+        }
+
         return Sanitize(html);
     }
+
+    /// <summary>The card as text, encoded by us (nothing of it is markup), so it needs no sanitiser pass.</summary>
+    private static string PlainText(string markdown, string problem) =>
+        $"<p><strong>This card is shown as plain text: {WebUtility.HtmlEncode(problem)}</strong></p><pre>{WebUtility.HtmlEncode(markdown)}</pre>";
 
     /// <summary>Passes HTML through the card allow-list (exposed so tests can feed it HTML Markdig would never write).</summary>
     public string Sanitize(string html) => _sanitizer.Sanitize(html);
