@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
@@ -184,6 +185,9 @@ public static class WebRegistration
             ExceptionHandlingPath = "/Error",
             CreateScopeForErrors = true,
             AllowStatusCode404Response = true,
+            // API failures are logged by RegistryExceptionHandler, once, with the trace id of the problem-details body;
+            // the middleware logs every other one (a page's failure, answered by /Error).
+            SuppressDiagnosticsCallback = c => c.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
         });
         app.UseRawPathGuard();
         if (!app.Environment.IsDevelopment())
