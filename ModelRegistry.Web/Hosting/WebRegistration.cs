@@ -115,6 +115,7 @@ public static class WebRegistration
             .AddRegistryPolicies();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, DashboardForbiddenHandler>();
 
+        services.AddRegistryForwardedHeaders();
         services.AddRegistryRateLimiting(builder.Configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -177,6 +178,8 @@ public static class WebRegistration
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
+        // Before anything reads the scheme, host or client address (HSTS, cookies, redirects, rate limits, logs).
+        app.UseRegistryForwardedHeaders();
         app.UseSecurityHeaders();
         // API failures are problem details (RegistryExceptionHandler); a page's failure re-renders /Error: a generic
         // message and the request id, nothing of the exception (outside Development too).
