@@ -43,7 +43,7 @@ internal static class AuditApi
             {
                 await WriteJsonAsync(context.Response.Body, events, ct);
             }
-        });
+        }).RefuseEmbedding();
 
         audit.MapGet("/verify", async (AuditLogService service, ClaimsPrincipal user, CancellationToken ct) =>
         {
