@@ -29,12 +29,18 @@ public static class CardFrontMatter
     /// <summary>Values read at most from one list (tags, datasets …).</summary>
     public const int MaxListItems = 200;
 
+    /// <summary>Problems reported at most; the last one says how many more there were.</summary>
+    public const int MaxProblems = 50;
+
+    /// <summary>
+    /// <c>model-index</c> entries (models, results, metrics) visited at most. An alias is one YAML event but stands for
+    /// its whole anchored subtree, so a few thousand aliases of aliases would otherwise make the walk visit billions.
+    /// </summary>
+    public const int MaxModelIndexEntries = MaxEvents;
+
     /// <summary>The front matter's YAML text and the card line it starts on, or null when the card has none.</summary>
-    public static (string Yaml, int FirstLine)? Extract(string markdown)
-    {
-        var document = Markdown.Parse(markdown, CardRenderer.Pipeline);
-        return Extract(document);
-    }
+    public static (string Yaml, int FirstLine)? Extract(string markdown) =>
+        CardMarkdown.TryParse(markdown, out var document, out _) ? Extract(document) : null;
 
     internal static (string Yaml, int FirstLine)? Extract(MarkdownDocument document)
     {
@@ -49,7 +55,10 @@ public static class CardFrontMatter
     }
 
     /// <summary>Reads the front matter of <paramref name="markdown"/>.</summary>
-    public static CardMetadata Parse(string markdown) => Parse(markdown, Markdown.Parse(markdown, CardRenderer.Pipeline));
+    public static CardMetadata Parse(string markdown) =>
+        CardMarkdown.TryParse(markdown, out var document, out var problem)
+            ? Parse(markdown, document)
+            : CardMetadata.Broken($"The card was not read: {problem}");
 
     internal static CardMetadata Parse(string markdown, MarkdownDocument document)
     {
@@ -118,6 +127,13 @@ public static class CardFrontMatter
         var languages = List(map, "language", problems);
         var pipelineTag = Single(map, "pipeline_tag", problems);
         var results = ModelIndex(map, problems);
+        if (problems.Count > MaxProblems)
+        {
+            var more = problems.Count - (MaxProblems - 1);
+            problems.RemoveRange(MaxProblems - 1, more);
+            problems.Add($"… and {more:N0} more problems.");
+        }
+
         return new CardMetadata(true, license, baseModels, datasets, tags, languages, pipelineTag, results, problems);
     }
 
@@ -232,8 +248,25 @@ public static class CardFrontMatter
         }
 
         var results = new List<ModelIndexResult>();
+        var visited = 0;
+        bool TooMany()
+        {
+            if (++visited <= MaxModelIndexEntries)
+            {
+                return false;
+            }
+
+            problems.Add($"model-index has more than {MaxModelIndexEntries:N0} entries (counting each use of a YAML alias); the rest were not read.");
+            return true;
+        }
+
         for (var m = 0; m < models.Children.Count; m++)
         {
+            if (TooMany())
+            {
+                return results;
+            }
+
             if (models.Children[m] is not YamlMappingNode model || Get(model, "results") is not { } resultsNode)
             {
                 problems.Add($"model-index[{m}] has no 'results' list.");
@@ -252,6 +285,11 @@ public static class CardFrontMatter
 
             for (var r = 0; r < resultList.Children.Count; r++)
             {
+                if (TooMany())
+                {
+                    return results;
+                }
+
                 var at = $"model-index[{m}].results[{r}]";
                 if (resultList.Children[r] is not YamlMappingNode result)
                 {
@@ -271,6 +309,11 @@ public static class CardFrontMatter
 
                 for (var i = 0; i < metrics.Children.Count; i++)
                 {
+                    if (TooMany())
+                    {
+                        return results;
+                    }
+
                     if (results.Count >= MaxResults)
                     {
                         problems.Add($"model-index has more than {MaxResults} metrics; the rest were not read.");

@@ -43,4 +43,10 @@ public sealed record DiffLine(DiffLineKind Kind, int? OldNumber, int? NewNumber,
 public sealed record CardDiff(string FromLabel, string ToLabel, int Added, int Removed, IReadOnlyList<DiffLine> Lines, bool Truncated = false)
 {
     public bool Identical => Added == 0 && Removed == 0;
+
+    /// <summary>
+    /// True when the changed part was too long to compare line by line (<see cref="CardDiffer.MaxComparedLines"/>): it
+    /// is shown as removed, then added, and the counts are its lengths.
+    /// </summary>
+    public bool Coarse { get; init; }
 }

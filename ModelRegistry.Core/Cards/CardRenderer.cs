@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using Ganss.Xss;
@@ -9,7 +10,8 @@ namespace ModelRegistry.Core.Cards;
 /// Turns card markdown into HTML that is safe to put in the dashboard: Markdig with the extensions card authors
 /// expect (pipe tables, task lists, auto-links, strikethrough, YAML front matter, which is not shown), raw HTML
 /// disabled (it is shown as text), and the result passed through an allow-list sanitiser that also limits link
-/// and image targets to http, https and mailto. See docs/decisions/0005-sanitised-markdown.md.
+/// and image targets to http, https and mailto, and keeps them off the registry's own API but for a version's files
+/// (<see cref="PointsIntoTheApi"/>). See docs/decisions/0005-sanitised-markdown.md.
 /// One instance serves every thread: the sanitiser is configured once, in the constructor, and its Sanitize is
 /// thread-safe as long as its configuration is not changed afterwards.
 /// </summary>
@@ -77,6 +79,12 @@ public sealed partial class CardRenderer
 
             switch (element.LocalName)
             {
+                case "img" when element.GetAttribute("src") is { } src && PointsIntoTheApi(src, anyHost: true):
+                    element.RemoveAttribute("src");
+                    break;
+                case "a" when element.GetAttribute("href") is { } href && PointsIntoTheApi(href, anyHost: false):
+                    element.RemoveAttribute("href");
+                    break;
                 case "a" when element.GetAttribute("href") is { } href && IsExternal(href):
                     element.SetAttribute("rel", "nofollow noopener noreferrer");
                     element.SetAttribute("target", "_blank");
@@ -91,15 +99,79 @@ public sealed partial class CardRenderer
         };
     }
 
-    /// <summary>Safe HTML for <paramref name="markdown"/>; the front matter is not part of it.</summary>
+    /// <summary>
+    /// Safe HTML for <paramref name="markdown"/>; the front matter is not part of it. A card too costly to render
+    /// (<see cref="CardMarkdown.Check"/>; saving refuses it, but an older one may be stored) comes back as its plain
+    /// text in a <c>pre</c> under a line that says why, at the cost of one pass over the text.
+    /// </summary>
     public string ToHtml(string markdown)
     {
-        var html = Markdown.ToHtml(markdown ?? "", Pipeline);
+        markdown ??= "";
+        if (!CardMarkdown.TryParse(markdown, out var document, out var problem))
+        {
+            return PlainText(markdown, problem);
+        }
+
+        string html;
+        try
+        {
+            html = Markdown.ToHtml(document, Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            return PlainText(markdown, CardMarkdown.DepthProblem); // Markdig's renderer has the same depth limit as its parser.
+        }
+
         return Sanitize(html);
     }
 
+    /// <summary>The card as text, encoded by us (nothing of it is markup), so it needs no sanitiser pass.</summary>
+    private static string PlainText(string markdown, string problem) =>
+        $"<p><strong>This card is shown as plain text: {WebUtility.HtmlEncode(problem)}</strong></p><pre>{WebUtility.HtmlEncode(markdown)}</pre>";
+
     /// <summary>Passes HTML through the card allow-list (exposed so tests can feed it HTML Markdig would never write).</summary>
     public string Sanitize(string html) => _sanitizer.Sanitize(html);
+
+    /// <summary>Stands in for the registry's own origin when resolving a card's relative URLs.</summary>
+    private static readonly Uri OwnOrigin = new("https://registry.invalid/");
+
+    /// <summary>A version's file: the one API resource a card may show or link to (a read that records nothing).</summary>
+    [GeneratedRegex("^/api/v1/models/[^/]+/versions/[^/]+/files/[^/].*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex VersionFile();
+
+    /// <summary>
+    /// True when <paramref name="url"/> points at the registry's API, other than at a version's file. A card is read
+    /// with the reader's cookie, so an image or link to an API endpoint that records or streams something (the
+    /// evidence pack records <c>evidence.exported</c>, the audit export streams the log) would act as every reader;
+    /// such an image loses its <c>src</c> and such a link its <c>href</c>. Images count on any host (the dashboard
+    /// loads none from other origins anyway, and an absolute URL may name the registry itself); links only when
+    /// relative, since <c>https://example.com/api/…</c> is somebody else's page. The path is compared as the server
+    /// routes it: percent-decoded, dot segments resolved, letter case ignored; a path that still holds dot segments,
+    /// backslashes or doubled slashes after decoding is refused outright.
+    /// </summary>
+    internal static bool PointsIntoTheApi(string url, bool anyHost)
+    {
+        if (!Uri.TryCreate(OwnOrigin, url.Trim(), out var target))
+        {
+            return true;
+        }
+
+        if (target.Scheme is not ("http" or "https") || (!anyHost && target.Host != OwnOrigin.Host))
+        {
+            return false;
+        }
+
+        var path = Uri.UnescapeDataString(target.AbsolutePath);
+        if (path.Contains("/./", StringComparison.Ordinal) || path.Contains("/../", StringComparison.Ordinal)
+            || path.EndsWith("/.", StringComparison.Ordinal) || path.EndsWith("/..", StringComparison.Ordinal)
+            || path.Contains('\\', StringComparison.Ordinal) || path.Contains("//", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var api = path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) || path.Equals("/api", StringComparison.OrdinalIgnoreCase);
+        return api && !VersionFile().IsMatch(path);
+    }
 
     private static bool IsExternal(string href) =>
         href.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || href.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

@@ -1,4 +1,3 @@
-using Markdig;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 
@@ -10,12 +9,11 @@ public static class CardSections
     /// <summary>Headings a card needs (DESIGN.md, Lifecycle policy), in the order the template writes them.</summary>
     public static IReadOnlyList<string> Required { get; } = ["Intended use", "Limitations", "Training data", "Evaluation"];
 
-    /// <summary>The headings of <paramref name="markdown"/>, as plain text.</summary>
+    /// <summary>The headings of <paramref name="markdown"/>, as plain text (none when the card is too costly to parse).</summary>
     public static IReadOnlyList<string> Headings(string markdown) =>
-        Markdown.Parse(markdown ?? "", CardRenderer.Pipeline).Descendants<HeadingBlock>()
-            .Select(h => PlainText(h.Inline).Trim())
-            .Where(t => t.Length > 0)
-            .ToList();
+        CardMarkdown.TryParse(markdown ?? "", out var document, out _)
+            ? document.Descendants<HeadingBlock>().Select(h => PlainText(h.Inline).Trim()).Where(t => t.Length > 0).ToList()
+            : [];
 
     /// <summary>The required sections with no heading of that name (any level, any letter case) in <paramref name="markdown"/>.</summary>
     public static IReadOnlyList<string> Missing(string markdown) => Missing(markdown, Required);

@@ -52,7 +52,8 @@ public sealed class CardService(
     /// <summary>
     /// Saves <paramref name="markdown"/> as the card's next revision. DataScientist or Admin. A card of
     /// <see cref="MaxCardBytes"/> or more is refused (413); front matter that cannot be read does not stop the save
-    /// (the result's metadata says what is wrong). The front matter's model-index results are imported in the same
+    /// (the result's metadata says what is wrong), but a text too costly to render is refused (400, see
+    /// <see cref="CardMarkdown"/>). The front matter's model-index results are imported in the same
     /// transaction, and the save is one <c>card.revised</c> audit event.
     /// </summary>
     public async Task<CardSaveResult> SaveAsync(Actor actor, string modelName, int number, string? markdown, string? comment,
@@ -71,7 +72,13 @@ public sealed class CardService(
         }
 
         var note = Input.Line("comment", comment, MaxCommentLength);
-        var metadata = CardFrontMatter.Parse(text);
+        // Before anything else reads the text with Markdig: a hostile shape would cost minutes of CPU (CardMarkdown).
+        if (!CardMarkdown.TryParse(text, out var document, out var problem))
+        {
+            throw ValidationFailedException.For("markdown", problem);
+        }
+
+        var metadata = CardFrontMatter.Parse(text, document);
         var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);

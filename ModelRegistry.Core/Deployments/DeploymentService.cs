@@ -23,8 +23,9 @@ public sealed class DeploymentService(
 
     /// <summary>
     /// Records a deployment of version <paramref name="number"/>. DataScientist or Admin. Only a version in Staging or
-    /// Production can be deployed (a Deployed or Failed record of any other version is a 409); a RolledBack or Retired
-    /// record may concern any version, since an archived version still has to be taken out of service.
+    /// Production can be deployed (a Deployed record of any other version is a 409). Failed, RolledBack and Retired
+    /// records may concern any version: a failed attempt is a fact CI must be able to record whatever the version's
+    /// stage, and an archived version still has to be taken out of service.
     /// </summary>
     public async Task<DeploymentInfo> RecordAsync(Actor actor, string modelName, int number, DeploymentInput input,
         CancellationToken ct = default)
@@ -47,8 +48,7 @@ public sealed class DeploymentService(
                 ?? throw ModelService.NotFound(modelName);
             var version = await db.Versions.SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
                 ?? throw VersionService.VersionNotFound(modelName, number);
-            if (input.Status is DeploymentStatus.Deployed or DeploymentStatus.Failed
-                && version.Stage is not (Stage.Staging or Stage.Production))
+            if (input.Status is DeploymentStatus.Deployed && version.Stage is not (Stage.Staging or Stage.Production))
             {
                 throw new ConflictException(
                     $"Only Staging or Production versions can be deployed; version {number} of '{modelName}' is {StageText(version.Stage)}.");

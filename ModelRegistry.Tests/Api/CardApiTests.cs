@@ -100,6 +100,28 @@ public sealed class CardApiTests(CardApiFixture fixture) : IClassFixture<CardApi
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
+    [Theory]
+    [InlineData("quote")]
+    [InlineData("list")]
+    public async Task A_card_nested_fifty_thousand_deep_is_400_and_the_server_stays_healthy(string shape)
+    {
+        var owner = await fixture.App.CreateUserAsync(Roles.DataScientist);
+        await fixture.App.RegisterModelAsync(owner, $"cards-deep-{shape}");
+        await fixture.App.CreateVersionAsync(owner, $"cards-deep-{shape}");
+        var card = shape == "quote" ? new string('>', 50_000) + " deep\n" : string.Concat(Enumerable.Repeat("- ", 50_000)) + "deep\n";
+        var before = await fixture.App.LastAuditSequenceAsync();
+
+        var put = await DataScientist.PutAsync($"/api/v1/models/cards-deep-{shape}/versions/1/card", Markdown(card), Ct);
+        var health = await fixture.App.AnonymousClient().GetAsync("/healthz", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Equal("application/problem+json", put.Content.Headers.ContentType?.MediaType);
+        var problem = await put.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Contains("levels deep", problem.GetProperty("errors").GetProperty("markdown")[0].GetString());
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Empty(await fixture.App.AuditEventsAsync(before));
+    }
+
     [Fact]
     public async Task Version_without_a_card_is_404_with_problem_details()
     {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
 
@@ -18,9 +19,16 @@ public sealed class ErrorPageTests : IAsyncLifetime
 {
     private const string Secret = "connection string Password=hunter2";
 
-    private readonly RegistryApp _app = new()
+    private readonly CapturedLogs _logs = new();
+    private readonly RegistryApp _app;
+
+    public ErrorPageTests() => _app = new RegistryApp
     {
-        TestServices = services => services.AddSingleton<IStartupFilter, ThrowingEndpoints>(),
+        TestServices = services =>
+        {
+            services.AddSingleton<IStartupFilter, ThrowingEndpoints>();
+            services.AddSingleton<ILoggerProvider>(_logs);
+        },
     };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -65,6 +73,35 @@ public sealed class ErrorPageTests : IAsyncLifetime
         Assert.DoesNotContain("hunter2", body);
         Assert.DoesNotContain("InvalidOperationException", body);
         Assert.DoesNotContain(" at ", body);
+    }
+
+    [Fact]
+    public async Task An_api_failure_is_logged_once_at_error_with_the_exception_and_the_trace_id_of_its_body()
+    {
+        var user = await _app.CreateUserAsync(Roles.DataScientist);
+        using var client = await _app.ClientForAsync(user);
+
+        using var response = await client.GetAsync(ThrowingEndpoints.ApiPath, Ct);
+        var traceId = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("traceId").GetString()!;
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var errors = _logs.Entries.Where(e => e.Level >= LogLevel.Error).ToList();
+        var entry = Assert.Single(errors);
+        Assert.Contains(traceId, entry.Message);
+        Assert.Contains(ThrowingEndpoints.ApiPath, entry.Message);
+        Assert.IsType<InvalidOperationException>(entry.Exception);
+    }
+
+    [Fact]
+    public async Task A_refused_api_request_is_not_logged_as_an_error()
+    {
+        var user = await _app.CreateUserAsync(Roles.DataScientist);
+        using var client = await _app.ClientForAsync(user);
+
+        using var response = await client.GetAsync("/api/v1/models/no-such-model", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Error);
     }
 
     /// <summary>

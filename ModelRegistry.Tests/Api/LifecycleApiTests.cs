@@ -304,6 +304,21 @@ public abstract class LifecycleApiTestsCases<TFixture>(TFixture fixture) : IClas
         Assert.Equal(before, await App.StateAsync());
     }
 
+    [Fact]
+    public async Task A_failed_attempt_at_a_version_in_no_stage_is_recorded()
+    {
+        var model = await fixture.ModelAsync("api-deploy-failed");
+
+        var response = await fixture.DsClient.PostAsJsonAsync($"/api/v1/models/{model}/versions/1/deployments",
+            new { environment = "prod-eu", status = "Failed", externalRef = "https://ci.example.com/pipelines/9" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var recorded = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(("Failed", "None"), (recorded.GetProperty("status").GetString(), recorded.GetProperty("versionStage").GetString()));
+        var listed = await fixture.DsClient.GetFromJsonAsync<JsonElement>($"/api/v1/deployments?model={model}", Ct);
+        Assert.Equal("Failed", Assert.Single(listed.GetProperty("items").EnumerateArray()).GetProperty("status").GetString());
+    }
+
     [Theory]
     [InlineData("{\"status\":\"Deployed\"}", "environment")]
     [InlineData("{\"environment\":\"Prod EU\",\"status\":\"Deployed\"}", "environment")]

@@ -136,6 +136,63 @@ public sealed class CardRenderingTests
             doc.QuerySelectorAll("a").Select(a => a.GetAttribute("href")));
     }
 
+    /// <summary>Ways a card could point at an API endpoint that records or streams something when a reader's browser fetches it.</summary>
+    public static TheoryData<string> ApiTargets() => new(
+        "/api/v1/audit/export?format=csv",
+        "/api/v1/models/m/versions/1/evidence?format=html",
+        "/API/V1/AUDIT/EXPORT",
+        "/%61pi/v1/audit/export",
+        "/models/m/../../api/v1/audit/export",
+        "/x/%2e%2e/api/v1/audit/export",
+        "../../../api/v1/audit/export",
+        "/api/v1/models/m/versions/1/files/%2e%2e/%2e%2e/%2e%2e/%2e%2e/audit/export",
+        "/api/v1/models/m%2F..%2F..%2F..%2Faudit/versions/1/files/x",
+        "/api",
+        "&#47;api/v1/audit/export");
+
+    [Theory]
+    [MemberData(nameof(ApiTargets))]
+    public void A_card_image_pointing_into_the_api_loads_nothing(string target)
+    {
+        var doc = Parse(Renderer.ToHtml($"![chart]({target})"));
+
+        var image = Assert.Single(doc.QuerySelectorAll("img"));
+        Assert.False(image.HasAttribute("src"), $"<img src=\"{image.GetAttribute("src")}\"> for {target}");
+        Assert.Equal("chart", image.GetAttribute("alt"));
+    }
+
+    [Theory]
+    [MemberData(nameof(ApiTargets))]
+    public void A_card_link_pointing_into_the_api_is_plain_text(string target)
+    {
+        var doc = Parse(Renderer.ToHtml($"[the evidence]({target})"));
+
+        var link = Assert.Single(doc.QuerySelectorAll("a"));
+        Assert.False(link.HasAttribute("href"), $"<a href=\"{link.GetAttribute("href")}\"> for {target}");
+        Assert.Equal("the evidence", link.TextContent);
+    }
+
+    [Theory]
+    [InlineData("https://registry.example.com/api/v1/audit/export?format=csv")]
+    [InlineData("//registry.example.com/api/v1/models/m/versions/1/evidence")]
+    public void An_absolute_image_into_any_hosts_api_loads_nothing(string target)
+    {
+        var doc = Parse(Renderer.ToHtml($"![chart]({target})"));
+
+        Assert.False(Assert.Single(doc.QuerySelectorAll("img")).HasAttribute("src"));
+    }
+
+    [Fact]
+    public void A_versions_files_and_other_sites_api_pages_stay_linked()
+    {
+        var doc = Parse(Renderer.ToHtml("![chart](/api/v1/models/m/versions/1/files/eval/chart.png) "
+            + "[weights](/api/v1/models/m/versions/1/files/model.safetensors) [their API](https://docs.example.com/api/v1/reference)"));
+
+        Assert.Equal("/api/v1/models/m/versions/1/files/eval/chart.png", doc.QuerySelector("img")?.GetAttribute("src"));
+        Assert.Equal(["/api/v1/models/m/versions/1/files/model.safetensors", "https://docs.example.com/api/v1/reference"],
+            doc.QuerySelectorAll("a").Select(a => a.GetAttribute("href")));
+    }
+
     [Fact]
     public void Front_matter_is_not_part_of_the_rendered_card()
     {

@@ -50,11 +50,10 @@ public abstract class DeploymentServiceTestsCases<TApp>(TApp app) : IClassFixtur
         Assert.Contains("\"environment\":\"staging-eu\"", e.Data);
     }
 
-    [Theory]
-    [InlineData(DeploymentStatus.Deployed)]
-    [InlineData(DeploymentStatus.Failed)]
-    public async Task Only_staging_or_production_versions_can_be_deployed(DeploymentStatus status)
+    [Fact]
+    public async Task Only_staging_or_production_versions_can_be_deployed()
     {
+        const DeploymentStatus status = DeploymentStatus.Deployed;
         var (ds, reviewer, model) = await SetupAsync("dep-stage", versions: 3);
         await app.PromoteAsync(ds, reviewer, model, 2, Stage.Production);
         await app.PromoteAsync(ds, reviewer, model, 3, Stage.Production); // v2 → Archived
@@ -69,6 +68,24 @@ public abstract class DeploymentServiceTestsCases<TApp>(TApp app) : IClassFixtur
         Assert.Contains("in Archived", archived.Message);
         Assert.Empty(await app.AuditEventsAsync(before));
         Assert.Equal(0, (await Deployments.ListAsync(new DeploymentQuery(Model: model), Ct)).Total);
+    }
+
+    [Fact]
+    public async Task A_failed_attempt_is_recorded_for_a_version_in_any_stage()
+    {
+        var (ds, reviewer, model) = await SetupAsync("dep-failed", versions: 3);
+        await app.PromoteAsync(ds, reviewer, model, 2, Stage.Production);
+        await app.PromoteAsync(ds, reviewer, model, 3, Stage.Production); // v2 → Archived
+        var before = await app.LastAuditSequenceAsync();
+
+        var none = await Deployments.RecordAsync(ds.Actor, model, 1, new DeploymentInput("prod-eu", DeploymentStatus.Failed,
+            ExternalRef: "https://ci.example.com/pipelines/1"), Ct);
+        var archived = await Deployments.RecordAsync(ds.Actor, model, 2, new DeploymentInput("prod-eu", DeploymentStatus.Failed), Ct);
+
+        Assert.Equal((Stage.None, DeploymentStatus.Failed), (none.VersionStage, none.Status));
+        Assert.Equal((Stage.Archived, DeploymentStatus.Failed), (archived.VersionStage, archived.Status));
+        Assert.Equal(2, (await app.AuditEventsAsync(before)).Count(e => e.Action == AuditActions.DeploymentRecorded));
+        Assert.Equal(2, (await Deployments.ListAsync(new DeploymentQuery(Model: model), Ct)).Total);
     }
 
     [Theory]

@@ -46,6 +46,35 @@ public sealed partial class ComplianceTests(BrowserFixture browser)
         return (name, ds, reviewer);
     }
 
+    /// <summary>Loads an address as an image does (what a card's <c>![x](url)</c> would make a reader's browser do).</summary>
+    private const string EmbedAsImage =
+        "url => new Promise(done => { const image = new Image(); image.onload = image.onerror = () => done(); image.src = url; })";
+
+    /// <summary>
+    /// Clicks a link that opens in a new tab and answers with an attachment (as the audit log's export links do) and
+    /// returns the downloaded file: the download happens in the new tab, so listen there from the moment it opens.
+    /// </summary>
+    private static async Task<string> DownloadFromLinkAsync(IPage page, string linkName)
+    {
+        var downloaded = new TaskCompletionSource<IDownload>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnDownload(object? sender, IDownload download) => downloaded.TrySetResult(download);
+        void OnPage(object? sender, IPage opened) => opened.Download += OnDownload;
+        page.Download += OnDownload;
+        page.Context.Page += OnPage;
+        try
+        {
+            await page.GetByRole(AriaRole.Link, new() { Name = linkName }).ClickAsync();
+            var download = await downloaded.Task.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+            Assert.Null(await download.FailureAsync());
+            return (await download.PathAsync())!;
+        }
+        finally
+        {
+            page.Download -= OnDownload;
+            page.Context.Page -= OnPage;
+        }
+    }
+
     /// <summary>Every visible control a user could act with: its kind (a, button, …), its name and, for links, its target.</summary>
     private static async Task<IReadOnlyList<Control>> ControlsAsync(IPage page) =>
         await page.EvaluateAsync<Control[]>("""
@@ -208,6 +237,13 @@ public sealed partial class ComplianceTests(BrowserFixture browser)
         Assert.Equal(0, await reader.Locator("script").CountAsync());
         await BrowserFixture.ScreenshotAsync(reader, "evidence-pack-html");
 
+        // The same address as an image, as a card could embed it: Chromium marks the fetch as an image, the registry
+        // refuses it, and nothing is recorded.
+        var embedded = await page.RunAndWaitForResponseAsync(
+            () => page.EvaluateAsync(EmbedAsImage, $"/api/v1/models/{name}/versions/1/evidence?format=html"),
+            response => response.Url.Contains("/evidence", StringComparison.Ordinal));
+        Assert.Equal(403, embedded.Status);
+
         // Both downloads are on the version's record, which the Activity tab shows to everyone.
         await page.GotoAsync($"/models/{name}/versions/1?tab=activity");
         await BrowserFixture.WaitForCircuitAsync(page);
@@ -247,12 +283,16 @@ public sealed partial class ComplianceTests(BrowserFixture browser)
         await Assertions.Expect(page.GetByLabel("From (UTC)")).ToHaveValueAsync(from);
         await Assertions.Expect(page.GetByLabel("To (UTC)")).ToHaveValueAsync(to);
         await Assertions.Expect(page.Locator(".mud-input-control.mud-select").Filter(new() { HasText = "Action" })).ToContainTextAsync("artifact.uploaded");
-        // The export links carry the same filters.
+        // The export links carry the same filters, and the browser downloads what they point at.
         var export = await page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).GetAttributeAsync("href");
         foreach (var (key, value) in filters)
         {
             Assert.Contains($"{key}={Uri.EscapeDataString(value)}", export, StringComparison.Ordinal);
         }
+
+        var csv = await File.ReadAllTextAsync(await DownloadFromLinkAsync(page, "Export CSV"), Ct);
+        Assert.StartsWith("sequence,time,", csv, StringComparison.Ordinal);
+        Assert.Contains("artifact.uploaded", csv, StringComparison.Ordinal);
 
         // Changing a filter in the page rewrites the address and keeps the others.
         await page.GetByLabel("Entity (type or type:id)").FillAsync($"version:{name}/1");

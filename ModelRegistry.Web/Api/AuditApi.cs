@@ -43,7 +43,7 @@ internal static class AuditApi
             {
                 await WriteJsonAsync(context.Response.Body, events, ct);
             }
-        });
+        }).RefuseEmbedding();
 
         // head=SEQ:HASH: a head kept from an earlier verification; the log must still hold it (see docs/audit.md).
         audit.MapGet("/verify", async (string? head, AuditLogService service, ClaimsPrincipal user, TimeProvider clock,

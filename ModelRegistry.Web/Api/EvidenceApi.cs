@@ -20,6 +20,7 @@ internal static class EvidenceApi
                     : (EvidenceMarkdownRenderer.Render(pack), "text/markdown; charset=utf-8");
                 return TypedResults.File(Encoding.UTF8.GetBytes(text), contentType, pack.FileName(kind));
             })
+            .RefuseEmbedding()
             .WithTags("Versions")
             .WithSummary("The version's evidence pack (format=html|md) as an attachment; the export is recorded as evidence.exported.");
     }

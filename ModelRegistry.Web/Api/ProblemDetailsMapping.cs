@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -10,9 +11,12 @@ namespace ModelRegistry.Web.Api;
 
 /// <summary>
 /// Turns Core's typed failures and malformed requests into RFC 9457 problem details with the status codes
-/// DESIGN.md fixes. Anything else is a 500 whose body says nothing about the internals.
+/// DESIGN.md fixes. Anything else is a 500 whose body says nothing about the internals. Every 5xx answered here is
+/// logged once, at Error with the exception, under the trace id the body carries, so an operator handed the body
+/// finds the stack trace (since .NET 10 the middleware itself stays silent about exceptions a handler answered).
 /// </summary>
-internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, IHostEnvironment environment) : IExceptionHandler
+internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, IHostEnvironment environment,
+    ILogger<RegistryExceptionHandler> logger) : IExceptionHandler
 {
     private const int SqliteFull = 13; // SQLITE_FULL: "database or disk is full"
 
@@ -69,6 +73,15 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
         var problem = errors is { Count: > 0 }
             ? new ValidationProblemDetails(errors.ToDictionary(kv => kv.Key, kv => kv.Value)) { Title = title, Detail = detail, Status = status }
             : new ProblemDetails { Title = title, Detail = detail, Status = status };
+        // The id the problem-details writer would put there itself; set here so the log line and the body cannot differ.
+        var traceId = Activity.Current?.Id ?? context.TraceIdentifier;
+        problem.Extensions["traceId"] = traceId;
+        if (status >= StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "{Method} {Path} failed and was answered {Status} ({Title}); trace id {TraceId}.",
+                context.Request.Method, path.Value, status, title, traceId);
+        }
+
         if (exception is GatesNotMetException gates)
         {
             // Every unmet gate, so a pipeline or a person can fix them all in one go.

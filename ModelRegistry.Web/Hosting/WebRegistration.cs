@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
@@ -116,6 +117,7 @@ public static class WebRegistration
             .AddRegistryPolicies();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, DashboardForbiddenHandler>();
 
+        services.AddRegistryForwardedHeaders();
         services.AddRegistryRateLimiting(builder.Configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -180,6 +182,8 @@ public static class WebRegistration
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
+        // Before anything reads the scheme, host or client address (HSTS, cookies, redirects, rate limits, logs).
+        app.UseRegistryForwardedHeaders();
         app.UseSecurityHeaders();
         // API failures are problem details (RegistryExceptionHandler); a page's failure re-renders /Error: a generic
         // message and the request id, nothing of the exception (outside Development too).
@@ -188,6 +192,9 @@ public static class WebRegistration
             ExceptionHandlingPath = "/Error",
             CreateScopeForErrors = true,
             AllowStatusCode404Response = true,
+            // API failures are logged by RegistryExceptionHandler, once, with the trace id of the problem-details body;
+            // the middleware logs every other one (a page's failure, answered by /Error).
+            SuppressDiagnosticsCallback = c => c.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
         });
         app.UseRawPathGuard();
         if (!app.Environment.IsDevelopment())
