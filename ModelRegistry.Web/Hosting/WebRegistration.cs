@@ -52,6 +52,8 @@ public static class WebRegistration
             kestrel.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0
                 ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(limits.MinRequestBodyGraceSeconds))
                 : null;
+            // Kestrel's own refusals (a %00 in the path, a request line over its limit) answer problem details too.
+            kestrel.UseProblemDetailsForRejectedRequests();
         });
         services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // By default each socket read is preceded by a zero-byte "wait for data" read, which doubles the system calls
@@ -176,6 +178,8 @@ public static class WebRegistration
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
+        // First: a response that starts before this line runs is taken for one of Kestrel's own refusals.
+        app.UseRejectedRequestMarker();
         app.UseSecurityHeaders();
         // API failures are problem details (RegistryExceptionHandler); a page's failure re-renders /Error: a generic
         // message and the request id, nothing of the exception (outside Development too).
