@@ -21,7 +21,8 @@ public static class ArtifactPath
     /// The path in normal form (Unicode NFC), or a 400 when it is not a safe relative path: empty, a leading
     /// <c>/</c>, empty segments, <c>.</c> or <c>..</c> segments, backslashes, a drive letter or other colon,
     /// <c>;</c>, a percent sign (the server has already decoded the URL once, so a <c>%</c> left over is double
-    /// encoding or an encoded slash), control or invisible formatting characters.
+    /// encoding or an encoded slash), control, invisible formatting or line separator characters, a name ending in a
+    /// dot or a space.
     /// </summary>
     public static string Normalize(string? raw)
     {
@@ -48,6 +49,8 @@ public static class ArtifactPath
                 _ when char.IsControl(c) => "control characters",
                 _ when char.IsSurrogate(c) && !pair => "broken Unicode",
                 _ when CharUnicodeInfo.GetUnicodeCategory(raw, i) == UnicodeCategory.Format => "invisible formatting characters",
+                _ when CharUnicodeInfo.GetUnicodeCategory(raw, i) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+                    => "line or paragraph separators",
                 _ => null,
             };
             if (problem is not null)
@@ -97,6 +100,13 @@ public static class ArtifactPath
             if (segment.Length > MaxSegmentLength)
             {
                 throw Invalid($"Each part of a file path may be at most {MaxSegmentLength} characters.");
+            }
+
+            if (segment[^1] == '.' || char.IsWhiteSpace(segment[^1]))
+            {
+                // Windows drops a trailing dot or space: "weights.bin." is written out as "weights.bin", another file
+                // than the one the registry checked (and flagged, or not) under its name.
+                throw Invalid($"A file or folder name may not end in a dot or a space ('{segment}').");
             }
         }
 

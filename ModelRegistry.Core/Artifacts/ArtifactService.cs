@@ -27,7 +27,7 @@ public sealed partial class ArtifactService(
     TimeProvider clock,
     ILogger<ArtifactService> logger)
 {
-    [GeneratedRegex("^[0-9a-fA-F]{64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9a-fA-F]{64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Sha256Hex();
 
     /// <summary>The largest file accepted (<c>Registry:Artifacts:MaxFileBytes</c>).</summary>

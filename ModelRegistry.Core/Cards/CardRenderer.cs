@@ -36,7 +36,7 @@ public sealed partial class CardRenderer
         "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "input", "span", "sup", "sub",
     ];
 
-    [GeneratedRegex("^(contains-task-list|task-list-item|task-list-item-checkbox|language-[A-Za-z0-9_+#-]{1,40})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(contains-task-list|task-list-item|task-list-item-checkbox|language-[A-Za-z0-9_+#-]{1,40})\z", RegexOptions.CultureInvariant)]
     private static partial Regex AllowedClass();
 
     private readonly HtmlSanitizer _sanitizer;

@@ -205,7 +205,7 @@ public sealed class EvaluationService(
                 throw ValidationFailedException.For(at, "A result may not be null.");
             }
 
-            var name = Input.Line($"{at}.name", m.Name, MaxNameLength)
+            var name = Input.Name($"{at}.name", m.Name, MaxNameLength)
                 ?? throw ValidationFailedException.For($"{at}.name", "Every result needs a metric name.");
             var value = m.Value ?? throw ValidationFailedException.For($"{at}.value", $"'{name}' needs a numeric value.");
             if (!double.IsFinite(value))
@@ -214,8 +214,8 @@ public sealed class EvaluationService(
             }
 
             return new MetricInput(name, value,
-                Input.Line($"{at}.dataset", m.Dataset, MaxDatasetLength),
-                Input.Line($"{at}.split", m.Split, MaxSplitLength),
+                Input.Name($"{at}.dataset", m.Dataset, MaxDatasetLength),
+                Input.Name($"{at}.split", m.Split, MaxSplitLength),
                 m.HigherIsBetter ?? MetricDirection.HigherIsBetter(name),
                 Input.Line($"{at}.unit", m.Unit, MaxUnitLength));
         }).ToList();

@@ -6,7 +6,10 @@ namespace ModelRegistry.Core.Models;
 /// <summary>The rule for a model's unique name: a lowercase slug, safe in URLs and never used as a path.</summary>
 public static partial class ModelName
 {
-    public const string Pattern = "^[a-z0-9][a-z0-9._-]{0,99}$";
+    /// <summary>
+    /// Anchored with <c>\z</c>, not <c>$</c>: in .NET <c>$</c> also matches before a final "\n", so "llama\n" would pass.
+    /// </summary>
+    public const string Pattern = @"^[a-z0-9][a-z0-9._-]{0,99}\z";
 
     public const string Rule =
         "A model name is 1–100 characters of lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.";
@@ -45,6 +48,6 @@ public static partial class ModelName
         }
 
         var clipped = s.Length > 40 ? s[..40] + "…" : s;
-        return new string(clipped.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return new string(clipped.Select(c => Input.IsLineBreakOrControl(c) ? '?' : c).ToArray());
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
     public const string ManifestFile = "manifest.json";
     private const string DatabaseFile = "registry.db";
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
+    [GeneratedRegex(@"^[0-9a-f]{64}\z")]
     private static partial Regex BlobName();
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };

@@ -18,5 +18,5 @@ public static class Roles
 
     /// <summary>Maps a case-insensitive role name onto its canonical spelling, or null when unknown.</summary>
     public static string? Normalize(string? role) =>
-        Assignable.FirstOrDefault(r => string.Equals(r, role?.Trim(), StringComparison.OrdinalIgnoreCase));
+        Assignable.FirstOrDefault(r => string.Equals(r, role, StringComparison.OrdinalIgnoreCase));
 }

@@ -27,7 +27,7 @@ public sealed class TokenService(IDbContextFactory<RegistryDbContext> dbFactory,
             throw new ForbiddenException("You can only make tokens for yourself.");
         }
 
-        var cleanName = Input.Line("name", name, 100) ?? throw ValidationFailedException.For("name", "A token needs a name.");
+        var cleanName = Input.Name("name", name, 100) ?? throw ValidationFailedException.For("name", "A token needs a name.");
         if (expiresInDays is < 1 or > MaxExpiryDays)
         {
             throw ValidationFailedException.For("expiresInDays", $"Expiry must be between 1 and {MaxExpiryDays} days, or none.");

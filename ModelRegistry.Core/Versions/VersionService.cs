@@ -20,7 +20,7 @@ public sealed partial class VersionService(
     public const long MaxParameterCount = 100_000_000_000_000; // 100 T: well past any model, well inside long.
     public const int MaxContextLength = 100_000_000;
 
-    [GeneratedRegex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9a-f]{64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Sha256Hex();
 
     /// <summary>A page of a model's versions, newest first; 404 when the model is unknown.</summary>
@@ -171,7 +171,7 @@ public sealed partial class VersionService(
         var datasets = input.Datasets?.Select((d, i) =>
         {
             var field = $"datasets[{i}]";
-            var name = Input.Line($"{field}.name", d.Name, 200)
+            var name = Input.Name($"{field}.name", d.Name, 200)
                 ?? throw ValidationFailedException.For($"{field}.name", "Every dataset needs a name.");
             var sha = Input.Line($"{field}.sha256", d.Sha256, 64)?.ToLowerInvariant();
             if (sha is not null && !Sha256Hex().IsMatch(sha))
@@ -180,7 +180,7 @@ public sealed partial class VersionService(
             }
 
             return new DatasetInfo(name, Input.Line($"{field}.version", d.Version, 200), Url($"{field}.uri", d.Uri),
-                sha, Input.Line($"{field}.split", d.Split, 50));
+                sha, Input.Name($"{field}.split", d.Split, 50));
         }).ToList();
 
         // A blank string that was given stays "" (meaning "clear it" on update); absent stays null ("leave it").

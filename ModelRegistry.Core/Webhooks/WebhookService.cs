@@ -34,7 +34,8 @@ public sealed class WebhookService(
         await guard.DemandAsync(db, actor, Permission.Administer, ct);
 
         var url = await ValidateUrlAsync(input.Url, ct);
-        var events = (input.Events ?? []).Select(e => e?.Trim() ?? "").Distinct().ToList();
+        // Event names exactly as given: "model.created\n" is not an event type.
+        var events = (input.Events ?? []).Select(e => e ?? "").Distinct().ToList();
         if (events.Count == 0)
         {
             throw ValidationFailedException.For("events", $"Choose at least one event: {string.Join(", ", WebhookEvents.All)}.");

@@ -12,14 +12,18 @@ namespace ModelRegistry.Tests.Api;
 /// <summary>A data scientist's client and a model "errors" with version 1, on one registry.</summary>
 public sealed class ApiErrorFixture : IAsyncLifetime
 {
-    public RegistryApp App { get; } = new();
+    /// <summary>Webhooks may point at loopback here, so that a subscription's event names are what a test varies.</summary>
+    public RegistryApp App { get; } = new() { Settings = { ["Registry:Webhooks:AllowPrivateNetworks"] = "true" } };
 
     public HttpClient DataScientist { get; private set; } = null!;
+
+    public HttpClient Admin { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         var ds = await App.CreateUserAsync(Roles.DataScientist);
         DataScientist = await App.ClientForAsync(ds);
+        Admin = await App.ClientForAsync(await App.CreateUserAsync(Roles.Admin));
         await App.RegisterModelAsync(ds, "errors");
         await App.CreateVersionAsync(ds, "errors");
     }
@@ -27,6 +31,7 @@ public sealed class ApiErrorFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         DataScientist.Dispose();
+        Admin.Dispose();
         await App.DisposeAsync();
     }
 }
@@ -69,6 +74,80 @@ public sealed class ApiErrorTests(ApiErrorFixture fixture) : IClassFixture<ApiEr
         var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains(ModelName.Rule, problem.GetProperty("detail").GetString());
         Assert.Equal(JsonValueKind.Array, problem.GetProperty("errors").GetProperty("name").ValueKind);
+        Assert.Equal(before, await fixture.App.StateAsync());
+    }
+
+    [Fact]
+    public async Task Model_name_ending_in_a_newline_is_400_and_nothing_is_written()
+    {
+        var before = await fixture.App.StateAsync();
+
+        var response = await Client.PostAsJsonAsync("/api/v1/models", new { name = "newline\n" }, Ct);
+
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains(ModelName.Rule, problem.GetProperty("detail").GetString());
+        Assert.Equal(before, await fixture.App.StateAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/api/v1/models/newline%0A", Ct)).StatusCode);
+    }
+
+    /// <summary>Endings are named, not written, so test names stay printable in the JUnit report.</summary>
+    private static readonly Dictionary<string, string> Endings = new()
+    {
+        ["newline"] = "\n",
+        ["carriage return"] = "\r",
+        ["line separator U+2028"] = "\u2028",
+        ["trailing space"] = " ",
+    };
+
+    public static TheoryData<string, string> NamesAndEndings()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var kind in new[]
+                 {
+                     "model name", "model tag", "version tag", "dataset name", "metric name", "metric dataset", "environment",
+                     "deployment status", "stage", "token name", "webhook event",
+                 })
+        {
+            foreach (var ending in Endings.Keys)
+            {
+                data.Add(kind, ending);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(NamesAndEndings))]
+    public async Task A_name_with_a_line_break_or_space_after_it_is_400_and_nothing_is_written(string kind, string ending)
+    {
+        var s = Endings[ending];
+        var before = await fixture.App.StateAsync();
+
+        var response = kind switch
+        {
+            "model name" => await Client.PostAsJsonAsync("/api/v1/models", new { name = $"api-x{s}" }, Ct),
+            "model tag" => await Client.PostAsJsonAsync("/api/v1/models", new { name = "api-tagged", tags = new[] { $"chat{s}" } }, Ct),
+            "version tag" => await Client.PostAsJsonAsync("/api/v1/models/errors/versions", new { tags = new[] { $"fp16{s}" } }, Ct),
+            "dataset name" => await Client.PostAsJsonAsync("/api/v1/models/errors/versions",
+                new { datasets = new[] { new { name = $"wikitext{s}" } } }, Ct),
+            "metric name" => await Client.PostAsJsonAsync("/api/v1/models/errors/versions/1/metrics",
+                new[] { new { name = $"accuracy{s}", value = 0.9 } }, Ct),
+            "metric dataset" => await Client.PostAsJsonAsync("/api/v1/models/errors/versions/1/metrics",
+                new[] { new { name = "accuracy", value = 0.9, dataset = $"mmlu{s}" } }, Ct),
+            "environment" => await Client.PostAsJsonAsync("/api/v1/models/errors/versions/1/deployments",
+                new { environment = $"prod-eu{s}", status = "Failed" }, Ct),
+            "deployment status" => await Client.PostAsJsonAsync("/api/v1/models/errors/versions/1/deployments",
+                new { environment = "prod-eu", status = $"Failed{s}" }, Ct),
+            "stage" => await Client.PostAsJsonAsync("/api/v1/models/errors/versions/1/transitions", new { toStage = $"Staging{s}" }, Ct),
+            "token name" => await Client.PostAsJsonAsync("/api/v1/tokens", new { name = $"ci{s}" }, Ct),
+            "webhook event" => await fixture.Admin.PostAsJsonAsync("/api/v1/webhooks",
+                new { url = "http://127.0.0.1:9/hook", events = new[] { $"model.created{s}" } }, Ct),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(JsonValueKind.Object, problem.GetProperty("errors").ValueKind);
         Assert.Equal(before, await fixture.App.StateAsync());
     }
 

@@ -243,6 +243,9 @@ public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
         { "C1 control", "a%C2%85b.dat" },
         { "bidi override", "a%E2%80%AEtxt.exe" },
         { "no path", "" },
+        { "trailing dot", "weights.bin." },
+        { "trailing space", "weights.bin%20" },
+        { "folder with a trailing dot", "dir./weights.bin" },
     };
 
     [Theory]
@@ -256,6 +259,42 @@ public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
 
         Assert.True(status == 400, $"{what}: {status}");
         Assert.Equal(before, await SnapshotAsync());
+    }
+
+    [Theory]
+    [InlineData("weights.bin.")]
+    [InlineData("weights.bin%20")]
+    public async Task A_name_ending_in_a_dot_or_a_space_is_400_problem_details_naming_the_rule(string path)
+    {
+        var target = $"/api/v1/models/{ArtifactApiFixture.Model}/versions/1/files/{path}";
+
+        var response = await RawHttp.ExchangeAsync(fixture.Server, "PUT", target, fixture.TokenFor(Roles.DataScientist), Ct);
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("application/problem+json", response.MediaType);
+        var problem = JsonDocument.Parse(response.Body).RootElement;
+        Assert.Contains("may not end in a dot or a space", problem.GetProperty("detail").GetString());
+        Assert.Equal(JsonValueKind.Array, problem.GetProperty("errors").GetProperty("path").ValueKind);
+    }
+
+    [Theory]
+    [MemberData(nameof(PickleFiles.Dodges), MemberType = typeof(PickleFiles))]
+    public async Task Pickles_are_flagged_unsafe_whatever_their_name(string what, string name)
+    {
+        var bytes = PickleFiles.Dodge(name);
+        var path = $"dodges/{name}";
+
+        var response = await PutAsync(path, bytes);
+
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"{what}: {response.StatusCode}");
+        var artifact = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("artifact");
+        Assert.True(artifact.GetProperty("unsafeFormat").GetBoolean(), what);
+        Assert.Equal("Pickle", artifact.GetProperty("kind").GetString());
+        Assert.StartsWith("unsafe format", artifact.GetProperty("flags")[0].GetString());
+        var listed = (await Ds.GetFromJsonAsync<JsonElement>($"/api/v1/models/{ArtifactApiFixture.Model}/versions/1/files", Ct))
+            .EnumerateArray().Single(f => f.GetProperty("path").GetString() == path);
+        Assert.True(listed.GetProperty("unsafeFormat").GetBoolean(), what);
+        Assert.Equal(bytes, await Ds.GetByteArrayAsync(ArtifactApiFixture.FileUrl(path), Ct));
     }
 
     [Theory]

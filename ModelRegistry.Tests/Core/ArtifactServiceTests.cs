@@ -135,6 +135,39 @@ public sealed class ArtifactServiceTests(RegistryApp app) : IClassFixture<Regist
         Assert.False(body.WasRead);
     }
 
+    [Theory]
+    [InlineData("weights.bin.")]
+    [InlineData("weights.bin ")]
+    [InlineData("weights./model.bin")]
+    public async Task A_name_ending_in_a_dot_or_a_space_is_refused_before_the_body_is_read(string path)
+    {
+        var ds = await VersionAsync($"art-trail-{(uint)path.GetHashCode()}");
+        var body = new UntouchableStream();
+        var files = app.StoreFiles();
+        var rows = await ArtifactRowsAsync();
+
+        var e = await Assert.ThrowsAsync<ValidationFailedException>(() =>
+            Artifacts.UploadAsync(ds.Actor, $"art-trail-{(uint)path.GetHashCode()}", 1, path, body, ct: Ct));
+
+        Assert.Contains("dot or a space", e.Message);
+        Assert.False(body.WasRead);
+        Assert.Equal(files, app.StoreFiles());
+        Assert.Equal(rows, await ArtifactRowsAsync());
+    }
+
+    [Fact]
+    public async Task A_pickle_under_an_innocent_name_is_stored_and_flagged_unsafe()
+    {
+        var ds = await VersionAsync("art-pickle-dodge");
+
+        var result = await app.UploadAsync(ds, "art-pickle-dodge", 1, "notes.txt", PickleFiles.Protocol0());
+
+        Assert.True(result.Artifact.UnsafeFormat);
+        Assert.Equal(ArtifactKind.Pickle, result.Artifact.Kind);
+        Assert.Equal([FileInspector.UnsafeReason], result.Artifact.Flags);
+        Assert.True(Assert.Single(await Artifacts.ListAsync("art-pickle-dodge", 1, Ct)).UnsafeFormat);
+    }
+
     [Fact]
     public async Task Body_cut_off_midway_leaves_no_row_and_no_file()
     {

@@ -36,7 +36,7 @@ public abstract class DeploymentServiceTestsCases<TApp>(TApp app) : IClassFixtur
         await app.PromoteAsync(ds, reviewer, model, 1, Stage.Staging);
         var before = await app.LastAuditSequenceAsync();
 
-        var recorded = await Deployments.RecordAsync(ds.Actor, model, 1, new DeploymentInput(" staging-eu ", DeploymentStatus.Deployed,
+        var recorded = await Deployments.RecordAsync(ds.Actor, model, 1, new DeploymentInput("staging-eu", DeploymentStatus.Deployed,
             "https://llm.staging.example.com/v1", "https://ci.example.com/pipelines/4711", "Canary at 5 %."), Ct);
 
         Assert.Equal((model, 1, Stage.Staging, "staging-eu", DeploymentStatus.Deployed), (recorded.ModelName, recorded.VersionNumber,

@@ -69,7 +69,7 @@ public sealed class EvaluationServiceTests(RegistryApp app) : IClassFixture<Regi
 
         var recorded = await Evaluations.RecordAsync(ds.Actor, "eval-record", 1,
         [
-            new MetricInput(" accuracy ", 0.71, "MMLU", "test", Unit: "%"),
+            new MetricInput("accuracy", 0.71, "MMLU", "test", Unit: "%"),
             new MetricInput("perplexity", 6.2, "wikitext"),
             new MetricInput("latency p95", 120, HigherIsBetter: false, Unit: "ms"),
             new MetricInput("win rate", 0.4, HigherIsBetter: true),

@@ -66,6 +66,48 @@ public sealed class HeaderFuzzTests
         Assert.True(total.Elapsed < PerFileBudget * MutationsPerFile / 20, $"{MutationsPerFile} mutations took {total.Elapsed}");
     }
 
+    public static TheoryData<string, string> UnsafeSeeds() => new()
+    {
+        { "blob.dat", "pickle" },
+        { "notes.txt", "pickle0" },
+        { "weights.dat", "torch zip" },
+        { "arrays.npy", "npy" },
+        { "model.dat", "zlib pickle" },
+    };
+
+    private static byte[] UnsafeSeed(string kind) => kind switch
+    {
+        "pickle" => PickleFiles.Protocol4(),
+        "pickle0" => PickleFiles.Protocol0(),
+        "torch zip" => PickleFiles.TorchZip(PickleFiles.ShellStub()),
+        "npy" => PickleFiles.NpyObjects(),
+        _ => PickleFiles.Zlib(PickleFiles.Protocol4()),
+    };
+
+    /// <summary>The content checks (pickle opcodes, zip end records, numpy headers, compressed streams) on damaged input.</summary>
+    [Theory]
+    [MemberData(nameof(UnsafeSeeds))]
+    public void Mutated_pickles_archives_and_arrays_never_throw_and_finish_quickly(string path, string kind)
+    {
+        var seed = UnsafeSeed(kind);
+        var random = new Random((int.TryParse(Environment.GetEnvironmentVariable("HEADER_FUZZ_SEED"), out var seedValue) ? seedValue : 20261204) + kind.Length);
+
+        for (var i = 0; i < MutationsPerFile; i++)
+        {
+            var mutant = Mutate(seed, random);
+            var clock = Stopwatch.StartNew();
+            using var stream = new MemoryStream(mutant, writable: false);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+
+            FileInspector.Inspect(path, stream, mutant.Length);
+
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(clock.Elapsed < PerFileBudget, $"mutation {i} took {clock.Elapsed}");
+            // The window, the zip tail and at most 1 MiB of a compressed stream: bounded whatever the bytes say.
+            Assert.True(allocated < 4_000_000 + 2L * mutant.Length, $"mutation {i} allocated {allocated} bytes");
+        }
+    }
+
     private static readonly ulong[] Extremes =
         [0, 1, 0x7F, 0xFF, 0xFFFF, 0xFFFF_FFFF, 1UL << 31, 1UL << 32, 1UL << 40, long.MaxValue, ulong.MaxValue, ulong.MaxValue - 7];
 

@@ -391,6 +391,70 @@ public sealed class HeaderReaderTests
         Assert.Equal(WeightFormat.Pytorch, Inspect("model.pt", "PK\u0003\u0004rest"u8.ToArray()).Format);
     }
 
+    [Theory]
+    [MemberData(nameof(PickleFiles.Dodges), MemberType = typeof(PickleFiles))]
+    public void Pickles_are_flagged_unsafe_by_content_and_by_name(string what, string path)
+    {
+        var inspection = Inspect(path, PickleFiles.Dodge(path));
+
+        Assert.True(inspection.UnsafeFormat, what);
+        Assert.Equal(ArtifactKind.Pickle, inspection.Kind);
+        Assert.Null(inspection.Facts);
+    }
+
+    [Fact]
+    public void A_broken_compressed_stream_is_judged_on_what_it_unpacks_and_never_throws()
+    {
+        // 0x78 0x9C opens a zlib stream; what follows is not deflate data (zlib then throws a ZLibException, an IOException).
+        var broken = (byte[])[0x78, 0x9C, .. "this is not deflate data at all, just text"u8];
+
+        var inspection = Inspect("notes.dat", broken);
+
+        Assert.False(inspection.UnsafeFormat);
+    }
+
+    [Fact]
+    public void A_gguf_file_that_is_also_a_zip_archive_is_read_and_flagged()
+    {
+        var polyglot = (byte[])[.. GgufBuilder.Llama().Build(), .. PickleFiles.TorchZip()];
+
+        var inspection = Inspect("model.gguf", polyglot);
+
+        Assert.Equal(ArtifactKind.Gguf, inspection.Kind);
+        Assert.True(inspection.UnsafeFormat);
+    }
+
+    /// <summary>Files that merely resemble a pickle or an archive at one spot stay unflagged.</summary>
+    public static TheoryData<string, string> NotPickles() => new()
+    {
+        { "safetensors whose header length starts like PROTO 2", "model.safetensors" },
+        { "numpy float array", "floats.npy" },
+        { "text starting with pickle opcodes", "notes.txt" },
+        { "vocabulary that starts like a GLOBAL", "vocab.txt" },
+        { "stray zip end record", "data.dat" },
+    };
+
+    private static byte[] NotPickle(string name) => name switch
+    {
+        // 0x280 = 640 bytes of header: the file starts 80 02 00 00 …
+        "model.safetensors" => ModelFiles.SafetensorsRaw(
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}".PadRight(640), 16),
+        "floats.npy" => PickleFiles.NpyFloats(),
+        "notes.txt" => "(see the model card)\nc\n"u8.ToArray(),
+        "vocab.txt" => "cls\nsep\n.\nthe\nof\n"u8.ToArray(),
+        // An end record that claims one 46-byte directory entry where there is none.
+        _ => [.. "plain data, then "u8, .. new byte[46], .. "PK\u0005\u0006"u8, 0, 0, 0, 0, 1, 0, 1, 0, 46, 0, 0, 0, 17, 0, 0, 0, 0, 0],
+    };
+
+    [Theory]
+    [MemberData(nameof(NotPickles))]
+    public void Lookalikes_are_not_flagged(string what, string path)
+    {
+        var inspection = Inspect(path, NotPickle(path));
+
+        Assert.False(inspection.UnsafeFormat, what);
+    }
+
     [Fact]
     public void Ordinary_files_are_neither_read_nor_flagged()
     {

@@ -22,7 +22,7 @@ public abstract class ModelServiceTestsCases<TApp>(TApp app) : IClassFixture<TAp
         var ds = await app.CreateUserAsync(Roles.DataScientist);
 
         await Models.CreateAsync(ds.Actor, new CreateModel("svc-readback", "  Read Back  ", "About it", "text-generation",
-            ["Chat", "chat", " LLAMA "]), Ct);
+            ["Chat", "chat", "LLAMA"]), Ct);
 
         var model = await Models.GetAsync("svc-readback", Ct);
         Assert.Equal("Read Back", model.DisplayName);

@@ -39,6 +39,30 @@ public static class RawHttp
     }
 
     /// <summary>
+    /// Sends one request and reads the whole response (the request asks the server to close the connection after it):
+    /// status, headers and body, de-chunked.
+    /// </summary>
+    public static async Task<RawResponse> ExchangeAsync(Uri server, string method, string target, string? bearer,
+        CancellationToken ct = default)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.Host, server.Port, ct);
+        await using var stream = client.GetStream();
+        var head = new StringBuilder()
+            .Append($"{method} {target} HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n");
+        if (bearer is not null)
+        {
+            head.Append($"Authorization: Bearer {bearer}\r\n");
+        }
+
+        head.Append("\r\n");
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), ct);
+        using var all = new MemoryStream();
+        await stream.CopyToAsync(all, ct);
+        return RawResponse.Parse(all.ToArray());
+    }
+
+    /// <summary>
     /// Starts a PUT that announces <paramref name="declaredLength"/> bytes, sends only <paramref name="sent"/> of them,
     /// and drops the connection: the client died mid-upload.
     /// </summary>
@@ -82,5 +106,65 @@ public static class RawHttp
         // "HTTP/1.1 400 Bad Request"
         var parts = line.ToString().Split(' ');
         return parts.Length > 1 && int.TryParse(parts[1], out var status) ? status : 0;
+    }
+}
+
+/// <summary>A response as it came over the wire.</summary>
+public sealed record RawResponse(int Status, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    /// <summary>The media type of the body without parameters, or null.</summary>
+    public string? MediaType => Headers.TryGetValue("content-type", out var type) ? type.Split(';')[0].Trim() : null;
+
+    public static RawResponse Parse(byte[] bytes)
+    {
+        var text = Encoding.Latin1.GetString(bytes);
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return new RawResponse(0, new Dictionary<string, string>(), "");
+        }
+
+        var lines = text[..end].Split("\r\n");
+        var status = lines[0].Split(' ') is { Length: > 1 } parts && int.TryParse(parts[1], out var s) ? s : 0;
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in lines.Skip(1))
+        {
+            var colon = line.IndexOf(':');
+            if (colon > 0)
+            {
+                headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+            }
+        }
+
+        var body = bytes.AsSpan(Encoding.Latin1.GetByteCount(text[..(end + 4)]));
+        var content = headers.TryGetValue("transfer-encoding", out var te) && te.Contains("chunked", StringComparison.OrdinalIgnoreCase)
+            ? Dechunk(body)
+            : body.ToArray();
+        return new RawResponse(status, headers, Encoding.UTF8.GetString(content));
+    }
+
+    private static byte[] Dechunk(ReadOnlySpan<byte> body)
+    {
+        using var result = new MemoryStream();
+        while (true)
+        {
+            var lineEnd = body.IndexOf("\r\n"u8);
+            if (lineEnd < 0)
+            {
+                break;
+            }
+
+            var sizeText = Encoding.ASCII.GetString(body[..lineEnd]).Split(';')[0];
+            var size = Convert.ToInt32(sizeText, 16);
+            if (size == 0 || body.Length < lineEnd + 2 + size)
+            {
+                break;
+            }
+
+            result.Write(body.Slice(lineEnd + 2, size));
+            body = body[(lineEnd + 2 + size + 2)..];
+        }
+
+        return result.ToArray();
     }
 }

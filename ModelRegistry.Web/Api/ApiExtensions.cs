@@ -56,7 +56,7 @@ public static class ApiExtensions
         models.MapPost("/", async (CreateModel body, ModelService service, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var created = await service.CreateAsync(user.ToActor(), body, ct);
-            return TypedResults.Created($"/api/v1/models/{created.Name}", created);
+            return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(created.Name)}", created);
         });
 
         models.MapGet("/{name}", async (string name, ModelService service, HttpResponse response, CancellationToken ct) =>
@@ -105,7 +105,7 @@ public static class ApiExtensions
         versions.MapPost("/", async (string name, VersionInput? body, VersionService service, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var created = await service.CreateAsync(user.ToActor(), name, body ?? new VersionInput(), ct);
-            return TypedResults.Created($"/api/v1/models/{name}/versions/{created.Number}", created);
+            return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(name)}/versions/{created.Number}", created);
         });
 
         versions.MapGet("/{number:int}", (string name, int number, VersionService service, CancellationToken ct) =>
@@ -133,12 +133,12 @@ public static class ApiExtensions
     }
 
     /// <summary>
-    /// Exactly one member name, any case. Enum.TryParse would also take numbers and comma lists, which it
-    /// combines as flags ("Staging,Production" would silently mean Archived).
+    /// Exactly one member name, any case, nothing around it ("Staging\n" is not a stage). Enum.TryParse would also take
+    /// numbers and comma lists, which it combines as flags ("Staging,Production" would silently mean Archived).
     /// </summary>
     internal static bool TryParseName<T>(string value, out T result) where T : struct, Enum
     {
-        var name = Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, value.Trim(), StringComparison.OrdinalIgnoreCase));
+        var name = Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase));
         result = name is null ? default : Enum.Parse<T>(name);
         return name is not null;
     }

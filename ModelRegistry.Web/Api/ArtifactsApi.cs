@@ -48,7 +48,7 @@ internal static class ArtifactsApi
             return TypedResults.Ok(result);
         }
 
-        var location = $"/api/v1/models/{name}/versions/{number}/files/{string.Join('/', result.Artifact.Path.Split('/').Select(Uri.EscapeDataString))}";
+        var location = $"/api/v1/models/{Uri.EscapeDataString(name)}/versions/{number}/files/{string.Join('/', result.Artifact.Path.Split('/').Select(Uri.EscapeDataString))}";
         return TypedResults.Created(location, result);
     }
 

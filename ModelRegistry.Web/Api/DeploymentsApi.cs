@@ -40,6 +40,6 @@ internal static class DeploymentsApi
 
         return ApiExtensions.TryParseName<DeploymentStatus>(value, out var status)
             ? status
-            : throw ValidationFailedException.For("status", $"'{value.Trim()}' is not a deployment status; status must be one of {names}.");
+            : throw ValidationFailedException.For("status", $"'{value}' is not a deployment status; status must be one of {names}.");
     }
 }

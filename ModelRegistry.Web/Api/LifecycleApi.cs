@@ -68,7 +68,7 @@ internal static class LifecycleApi
 
         return ApiExtensions.TryParseName<Stage>(value, out var stage)
             ? stage
-            : throw ValidationFailedException.For(field, $"'{value.Trim()}' is not a stage; {field} must be one of {string.Join(", ", Enum.GetNames<Stage>())}.");
+            : throw ValidationFailedException.For(field, $"'{value}' is not a stage; {field} must be one of {string.Join(", ", Enum.GetNames<Stage>())}.");
     }
 
     private static TransitionStatus? ParseStatus(string? value) =>

@@ -18,7 +18,7 @@ internal static class MetricsApi
             ClaimsPrincipal user, CancellationToken ct) =>
         {
             var recorded = await evaluations.RecordAsync(user.ToActor(), name, number, body, EvaluationSource.Api, ct);
-            return TypedResults.Created($"/api/v1/models/{name}/versions/{number}/metrics", recorded);
+            return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(name)}/versions/{number}/metrics", recorded);
         });
 
         api.MapGet("/models/{name}/metrics", (string name, EvaluationService evaluations, CancellationToken ct) =>

@@ -53,6 +53,8 @@ public static class WebRegistration
             kestrel.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0
                 ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(limits.MinRequestBodyGraceSeconds))
                 : null;
+            // Kestrel's own refusals (a %00 in the path, a request line over its limit) answer problem details too.
+            kestrel.UseProblemDetailsForRejectedRequests();
         });
         services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // By default each socket read is preceded by a zero-byte "wait for data" read, which doubles the system calls
@@ -182,6 +184,8 @@ public static class WebRegistration
 
     public static WebApplication UseRegistryPipeline(this WebApplication app)
     {
+        // First: a response that starts before this line runs is taken for one of Kestrel's own refusals.
+        app.UseRejectedRequestMarker();
         // Before anything reads the scheme, host or client address (HSTS, cookies, redirects, rate limits, logs).
         app.UseRegistryForwardedHeaders();
         app.UseSecurityHeaders();

@@ -45,7 +45,7 @@ public enum ArtifactKind
     Safetensors,
     Gguf,
     ModelConfig,
-    /// <summary>Pickle-based (PyTorch <c>.bin</c>/<c>.pt</c>, zip archives): never loaded, flagged unsafe.</summary>
+    /// <summary>Pickle-based (PyTorch <c>.bin</c>/<c>.pt</c>, zip archives, numpy object arrays, joblib): never loaded, flagged unsafe.</summary>
     Pickle,
     Onnx,
 }
@@ -53,7 +53,7 @@ public enum ArtifactKind
 /// <summary>The outcome of reading a stored file's header.</summary>
 /// <param name="Kind">What the file is.</param>
 /// <param name="Format">The weight format it implies (<see cref="WeightFormat.Unknown"/> for tokenizer files, configs …).</param>
-/// <param name="UnsafeFormat">Pickle or zip: loading it with the usual tools can run code.</param>
+/// <param name="UnsafeFormat">Pickle, zip or numpy object array (by content or name): loading it with the usual tools can run code.</param>
 /// <param name="HeaderProblem">Why the header could not be read; the file is kept, but nothing from it is used.</param>
 /// <param name="Facts">What the header says, when it could be read.</param>
 public sealed record FileInspection(ArtifactKind Kind, WeightFormat Format, bool UnsafeFormat, string? HeaderProblem, HeaderFacts? Facts)

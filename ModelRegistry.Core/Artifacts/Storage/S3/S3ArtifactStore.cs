@@ -38,7 +38,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
     private const long MiB = 1024 * 1024;
     private const long MaxPartBytes = 1024 * MiB;
 
-    [GeneratedRegex("^blobs/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^blobs/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})\z", RegexOptions.CultureInvariant)]
     private static partial Regex BlobKeyPattern();
 
     private readonly IAmazonS3 _s3;
