@@ -80,6 +80,7 @@ public static class DependencyInjection
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<ModelService>();
         services.AddSingleton<VersionService>();
+        services.AddSingleton<VersionWriter>();
         // Policy gates (ILifecycleGate), each beside the feature whose data it checks.
         services.AddSingleton<ILifecycleGate, Artifacts.ArtifactGate>();
         services.AddSingleton<ILifecycleGate, Cards.ModelCardGate>();

@@ -20,7 +20,7 @@ namespace ModelRegistry.Core.Artifacts;
 public sealed partial class ArtifactService(
     IDbContextFactory<RegistryDbContext> dbFactory,
     AccessGuard guard,
-    AuditTrail audit,
+    VersionWriter writer,
     IArtifactStore store,
     BlobIntegrity integrity,
     IOptions<RegistryOptions> options,
@@ -58,6 +58,13 @@ public sealed partial class ArtifactService(
         {
             await guard.DemandAsync(db, actor, Permission.EditModels, ct);
             await VersionIdAsync(db, modelName, number, ct);
+            // Before a single byte is read: a frozen version refuses it anyway, and the upload may be hundreds of GB.
+            // (Checked again where the row is written, in the write transaction.)
+            if (await db.Versions.AsNoTracking().Where(v => v.Model.Name == modelName && v.Number == number && v.FrozenAt != null)
+                    .Select(v => new { v.FrozenAt, v.FrozenByRequestId }).SingleOrDefaultAsync(ct) is { } frozen)
+            {
+                throw new VersionFrozenException(modelName, number, frozen.FrozenAt!.Value, frozen.FrozenByRequestId);
+            }
         }
 
         await using var staged = await store.StageAsync(content, MaxFileBytes, upload?.DeclaredLength, ct);
@@ -87,8 +94,8 @@ public sealed partial class ArtifactService(
             }
             else
             {
-                (result, previousSha) = await db.InTransactionAsync(
-                    () => RecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct), ct);
+                (result, previousSha) = await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content,
+                    change => RecordAsync(change, normalized, staged, inspection, ct), ct);
                 try
                 {
                     // Not cancellable: the row is committed, so its bytes must reach their place.
@@ -126,7 +133,8 @@ public sealed partial class ArtifactService(
         await store.PromoteAsync(staged, ct);
         try
         {
-            return await db.InTransactionAsync(() => RecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct), ct);
+            return await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content,
+                change => RecordAsync(change, normalized, staged, inspection, ct), ct);
         }
         catch when (!existed)
         {
@@ -308,13 +316,11 @@ public sealed partial class ArtifactService(
             ? clock.GetUtcNow() - FileSystemArtifactStore.UnfinishedUploadGrace
             : clock.GetUtcNow(), ct);
 
-    private async Task<(UploadResult, string?)> RecordAsync(RegistryDbContext db, Actor actor, string modelName, int number,
-        string path, StagedBlob staged, FileInspection inspection, CancellationToken ct)
+    private static async Task<(UploadResult, string?)> RecordAsync(VersionChange change, string path, StagedBlob staged,
+        FileInspection inspection, CancellationToken ct)
     {
-        var version = await db.Versions.Include(v => v.Model)
-            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
-            ?? throw VersionService.VersionNotFound(modelName, number);
-        var now = clock.GetUtcNow();
+        var (db, actor, version, now) = (change.Db, change.Actor, change.Version, change.Now);
+        var (modelName, number) = (change.ModelName, version.Number);
         var contentType = ContentTypes.For(path);
         var artifact = await db.Artifacts.SingleOrDefaultAsync(a => a.VersionId == version.Id && a.Path == path, ct);
         var previous = artifact is null ? null : new { sha256 = artifact.Sha256, size = artifact.Size };
@@ -333,12 +339,11 @@ public sealed partial class ArtifactService(
         var fills = await db.MetadataFills.Where(f => f.VersionId == version.Id).ToDictionaryAsync(f => f.Field, ct);
         var merge = MetadataMerge.Apply(version.Metadata, fills, MetadataMerge.Derive(files), version.Id, now,
             fill => db.MetadataFills.Add(fill));
-        version.MarkContentChanged(now); // Also makes pending transition requests for this version stale.
+        version.Touch(now);
         version.Model.Touch(now);
 
         var info = ToInfo(artifact);
-        await audit.RecordAsync(db, actor, AuditActions.ArtifactUploaded, AuditEntities.Artifact,
-            $"{modelName}/{number}/{path}", modelName, new
+        change.Audit(AuditActions.ArtifactUploaded, AuditEntities.Artifact, $"{modelName}/{number}/{path}", new
             {
                 path,
                 size = staged.Size,
@@ -349,8 +354,32 @@ public sealed partial class ArtifactService(
                 flags = info.Flags,
                 filled = merge.Filled,
                 conflicts = merge.Conflicts,
-            }, ct);
+            });
         return (new UploadResult(info, previous is not null, merge.Filled, merge.Conflicts), previous?.sha256);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="version"/> (new, saved, in the caller's transaction) every file of version
+    /// <paramref name="fromVersionId"/> by reference: new rows naming the same blobs, which the store keeps once, so no
+    /// byte is copied. The files' header facts and the metadata they filled in come along. Returns how many files.
+    /// </summary>
+    internal static async Task<int> CarryOverAsync(RegistryDbContext db, long fromVersionId, ModelVersion version, CancellationToken ct)
+    {
+        var files = await db.Artifacts.AsNoTracking().Where(a => a.VersionId == fromVersionId).ToListAsync(ct);
+        foreach (var f in files)
+        {
+            var inspection = new FileInspection(f.Kind, version.Metadata.Format, f.UnsafeFormat, f.HeaderProblem, f.Header);
+            db.Artifacts.Add(new Artifact(version, f.Path, f.Sha256, f.Size, f.ContentType, inspection, f.UploadedByUserId,
+                f.UploadedBy, f.UploadedAt));
+        }
+
+        var fills = await db.MetadataFills.AsNoTracking().Where(f => f.VersionId == fromVersionId).ToListAsync(ct);
+        foreach (var fill in fills)
+        {
+            db.MetadataFills.Add(new MetadataFill(version.Id, fill.Field, fill.Value, fill.Source, fill.FilledAt));
+        }
+
+        return files.Count;
     }
 
     private async Task DeleteIfUnreferencedAsync(string sha256)

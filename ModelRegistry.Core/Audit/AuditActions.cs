@@ -14,6 +14,9 @@ public static class AuditActions
     public const string TransitionRejected = "transition.rejected";
     public const string TransitionCancelled = "transition.cancelled";
     public const string TransitionCommented = "transition.commented";
+
+    /// <summary>A version under review changed: the approvals given so far were voided.</summary>
+    public const string TransitionVersionChanged = "transition.version_changed";
     public const string DeploymentRecorded = "deployment.recorded";
     public const string CardRevised = "card.revised";
     public const string EvaluationRecorded = "evaluation.recorded";

@@ -16,9 +16,7 @@ namespace ModelRegistry.Core.Cards;
 /// </summary>
 public sealed class CardService(
     IDbContextFactory<RegistryDbContext> dbFactory,
-    AccessGuard guard,
-    AuditTrail audit,
-    TimeProvider clock)
+    VersionWriter writer)
 {
     /// <summary>A card of this many UTF-8 bytes or more is refused (413).</summary>
     public const int MaxCardBytes = 10 * 1024 * 1024;
@@ -82,17 +80,16 @@ public sealed class CardService(
         var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await guard.DemandAsync(db, actor, Permission.EditModels, ct);
-        var (revision, added, updated) = await db.InTransactionAsync(async () =>
+        var (revision, added, updated) = await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content, async change =>
         {
-            var versionId = await EvaluationService.VersionIdAsync(db, modelName, number, ct);
-            var version = await db.Versions.SingleAsync(v => v.Id == versionId, ct);
+            var (version, now) = (change.Version, change.Now);
+            var versionId = version.Id;
             var next = (await db.CardRevisions.Where(r => r.VersionId == versionId).MaxAsync(r => (int?)r.Number, ct) ?? 0) + 1;
-            var now = clock.GetUtcNow();
             var row = new CardRevision(version, next, text, sha, bytes, actor.UserId, actor.DisplayName, now, note);
             db.CardRevisions.Add(row);
             var (added, updated) = await EvaluationService.ImportModelIndexAsync(db, version, metadata.Results, actor, now, ct);
-            await audit.RecordAsync(db, actor, AuditActions.CardRevised, AuditEntities.Version, $"{modelName}/{number}", modelName,
+            version.Touch(now);
+            change.Audit(AuditActions.CardRevised, AuditEntities.Version, $"{modelName}/{number}",
                 new
                 {
                     revision = next,
@@ -102,7 +99,7 @@ public sealed class CardService(
                     metricsImported = added,
                     metricsUpdated = updated,
                     frontMatterProblems = metadata.Problems.Count == 0 ? null : metadata.Problems,
-                }, ct);
+                });
             return (row, added, updated);
         }, ct);
 
@@ -128,6 +125,24 @@ public sealed class CardService(
     /// model-index results are not imported: they are the earlier version's numbers. Returns the number of the
     /// version copied from, or null when no earlier version has a card.
     /// </summary>
+    /// <summary>Starts <paramref name="version"/>'s card as a copy of <paramref name="origin"/>'s current card, if it has one.</summary>
+    internal static async Task<int?> CopyCardOfAsync(RegistryDbContext db, ModelVersion origin, ModelVersion version, Actor actor,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var card = await db.CardRevisions.AsNoTracking().Where(r => r.VersionId == origin.Id)
+            .OrderByDescending(r => r.Number)
+            .Select(r => new { Revision = r.Number, r.Markdown, r.Sha256, r.SizeBytes })
+            .FirstOrDefaultAsync(ct);
+        if (card is null)
+        {
+            return null;
+        }
+
+        db.CardRevisions.Add(new CardRevision(version, 1, card.Markdown, card.Sha256, card.SizeBytes, actor.UserId,
+            actor.DisplayName, now, $"Copied from the card of v{origin.Number} (revision {card.Revision})"));
+        return origin.Number;
+    }
+
     internal static async Task<int?> CopyPreviousCardAsync(RegistryDbContext db, ModelVersion version, Actor actor, DateTimeOffset now,
         CancellationToken ct)
     {

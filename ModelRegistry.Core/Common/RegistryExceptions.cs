@@ -5,6 +5,12 @@ public abstract class RegistryException(string message, Exception? inner = null)
 {
     /// <summary>A short title for problem details.</summary>
     public abstract string Title { get; }
+
+    /// <summary>
+    /// A stable, machine-readable reason for clients that must tell failures of one status apart (problem details'
+    /// <c>code</c> extension), e.g. <c>version_frozen</c>; null when the status says enough.
+    /// </summary>
+    public virtual string? Code => null;
 }
 
 /// <summary>Input breaks a rule (HTTP 400).</summary>
@@ -49,6 +55,34 @@ public sealed class ForbiddenException(string message) : RegistryException(messa
 public sealed class LockedOutException(string message) : RegistryException(message)
 {
     public override string Title => "Locked out";
+}
+
+/// <summary>
+/// A write to a frozen version (HTTP 409, <c>code</c> <c>version_frozen</c>): once a version has been approved its
+/// files, card, metadata, lineage and datasets never change again, for anybody. A change is a new version.
+/// </summary>
+public sealed class VersionFrozenException(string modelName, int number, DateTimeOffset frozenAt, long? requestId)
+    : RegistryException($"Version {number} of '{modelName}' is frozen since it was approved"
+        + (requestId is null ? "" : $" (request #{requestId})") + $" on {frozenAt:yyyy-MM-dd HH:mm} UTC: its files, card and "
+        + "metadata can no longer change. Create a new version to change it.")
+{
+    public override string Title => "Version frozen";
+    public override string Code => "version_frozen";
+    public DateTimeOffset FrozenAt { get; } = frozenAt;
+    public long? RequestId { get; } = requestId;
+}
+
+/// <summary>
+/// An approval of a digest the version no longer has (HTTP 409, <c>code</c> <c>digest_mismatch</c>): the version changed
+/// after the reviewer looked at it, so they would approve something they never saw.
+/// </summary>
+public sealed class DigestMismatchException(string reviewed, string current)
+    : RegistryException($"The version changed after you reviewed it: you approved {reviewed}, it is now {current}. Review it again.")
+{
+    public override string Title => "Digest mismatch";
+    public override string Code => "digest_mismatch";
+    public string Reviewed { get; } = reviewed;
+    public string Current { get; } = current;
 }
 
 /// <summary>An upload's bytes do not hash to the checksum its sender declared (HTTP 422); nothing was kept.</summary>

@@ -119,7 +119,7 @@ public sealed class DemoSeeder(
         async Task MoveAsync(int number, Stage to, string why)
         {
             var request = await lifecycle.RequestAsync(actor, model, number, to, why, ct);
-            await lifecycle.ApproveAsync(DemoReviewer, request.Id, "Evaluation report checked.", ct);
+            await lifecycle.ApproveAsync(DemoReviewer, request.Id, "Evaluation report checked.", ct: ct);
         }
 
         Task DeployAsync(int number, string environment, DeploymentStatus status, int run) =>
@@ -268,6 +268,7 @@ public sealed class DemoSeeder(
         }
 
         await tx.CommitAsync(ct);
+        await DigestBackfill.FillMissingAsync(db, ct); // Inserted without one: computed from the stored fields, in batches.
         return new SeedSummary(modelCount, modelCount * versionsPerModel);
     }
 
@@ -391,6 +392,7 @@ public sealed class DemoSeeder(
         }
 
         await tx.CommitAsync(ct);
+        await DigestBackfill.FillMissingAsync(db, ct); // Copied in without one: computed from the stored fields, in batches.
         // Statistics and the visibility map now, while seeding: the planner pages the new rows by index at once, and
         // autovacuum does not descend on 100k fresh rows while the registry serves its first requests.
         await db.Database.ExecuteSqlRawAsync("VACUUM (ANALYZE) \"Models\", \"Versions\", \"AuditEvents\"", ct);

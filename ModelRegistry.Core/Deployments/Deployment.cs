@@ -32,7 +32,11 @@ public sealed class Deployment
         DeployedByUserId = deployedByUserId;
         DeployedBy = deployedBy;
         DeployedAt = now;
+        Digest = version.Digest;
     }
+
+    /// <summary>The version's digest when it was deployed: the exact content that went out.</summary>
+    public string Digest { get; private set; } = "";
 
     public long Id { get; private set; }
     public long VersionId { get; private set; }

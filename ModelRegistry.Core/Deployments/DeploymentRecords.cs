@@ -15,7 +15,8 @@ public sealed record DeploymentInfo(
     string? ExternalRef,
     string? Notes,
     string DeployedBy,
-    DateTimeOffset DeployedAt);
+    DateTimeOffset DeployedAt,
+    string Digest = "");
 
 /// <summary>What a pipeline reports.</summary>
 public sealed record DeploymentInput(

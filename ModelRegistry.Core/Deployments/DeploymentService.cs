@@ -68,6 +68,7 @@ public sealed class DeploymentService(
                     target,
                     externalRef,
                     notes = deployment.Notes,
+                    digest = deployment.Digest,
                 }, ct);
             return deployment.Id;
         }, ct);
@@ -152,7 +153,7 @@ public sealed class DeploymentService(
 
     private static IQueryable<DeploymentInfo> Project(IQueryable<Deployment> records) =>
         records.Select(d => new DeploymentInfo(d.Id, d.Version.Model.Name, d.Version.Number, d.Version.Stage, d.Environment, d.Status,
-            d.Target, d.ExternalRef, d.Notes, d.DeployedBy, d.DeployedAt));
+            d.Target, d.ExternalRef, d.Notes, d.DeployedBy, d.DeployedAt, d.Digest));
 
     private static string StageText(Stage stage) => stage == Stage.None ? "in no stage" : $"in {stage}";
 }

@@ -20,7 +20,8 @@ public sealed record EvaluationResultInfo(
     string? Unit,
     EvaluationSource Source,
     string RecordedBy,
-    DateTimeOffset RecordedAt)
+    DateTimeOffset RecordedAt,
+    bool AfterApproval = false)
 {
     /// <summary>Which line of the chart the result belongs to: the same metric on the same data and split.</summary>
     public MetricKey Key => new(Name, Dataset, Split);

@@ -68,6 +68,9 @@ public sealed class EvaluationResult
     public string RecordedBy { get; private set; } = "";
     public DateTimeOffset RecordedAt { get; private set; }
 
+    /// <summary>Recorded after the version was approved (a post-release evaluation): added, never part of the review.</summary>
+    public bool AfterApproval { get; internal set; }
+
     /// <summary>A later import of the same model-index entry with a different number replaces the number.</summary>
     internal void Reimport(double value, string recordedByUserId, string recordedBy, DateTimeOffset at)
     {

@@ -13,9 +13,7 @@ namespace ModelRegistry.Core.Evaluation;
 /// <summary>Records and reads a version's evaluation results, and a model's metrics across its versions.</summary>
 public sealed class EvaluationService(
     IDbContextFactory<RegistryDbContext> dbFactory,
-    AccessGuard guard,
-    AuditTrail audit,
-    TimeProvider clock)
+    VersionWriter writer)
 {
     public const int MaxNameLength = 100;
     public const int MaxDatasetLength = 200;
@@ -75,20 +73,22 @@ public sealed class EvaluationService(
 
         var valid = Validate(metrics);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await guard.DemandAsync(db, actor, Permission.EditModels, ct);
-        var recorded = await db.InTransactionAsync(async () =>
+        // Results may be added to a frozen version (post-release evaluations); they are labelled so and change no digest.
+        var recorded = await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Evaluation, change =>
         {
-            var version = await FindVersionAsync(db, modelName, number, ct);
-            var now = clock.GetUtcNow();
-            var rows = valid.Select(m => new EvaluationResult(version, m, source, actor.UserId, actor.DisplayName, now)).ToList();
+            var (version, now) = (change.Version, change.Now);
+            var rows = valid.Select(m => new EvaluationResult(version, m, source, actor.UserId, actor.DisplayName, now)
+            {
+                AfterApproval = change.WasFrozen,
+            }).ToList();
             db.EvaluationResults.AddRange(rows);
-            await audit.RecordAsync(db, actor, AuditActions.EvaluationRecorded, AuditEntities.Version, $"{modelName}/{number}",
-                modelName, new
-                {
-                    source,
-                    results = rows.Select(r => new { r.Name, r.Value, r.Dataset, r.Split, r.HigherIsBetter, r.Unit }),
-                }, ct);
-            return rows;
+            change.Audit(AuditActions.EvaluationRecorded, AuditEntities.Version, $"{modelName}/{number}", new
+            {
+                source,
+                afterApproval = change.WasFrozen ? true : (bool?)null,
+                results = rows.Select(r => new { r.Name, r.Value, r.Dataset, r.Split, r.HigherIsBetter, r.Unit }),
+            });
+            return Task.FromResult(rows);
         }, ct);
 
         return recorded.Select(ToInfo).ToList();
@@ -222,13 +222,7 @@ public sealed class EvaluationService(
     }
 
     internal static EvaluationResultInfo ToInfo(EvaluationResult r) =>
-        new(r.Id, r.Name, r.Value, r.Dataset, r.Split, r.HigherIsBetter, r.Unit, r.Source, r.RecordedBy, r.RecordedAt);
-
-    private static async Task<ModelVersion> FindVersionAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
-    {
-        var versionId = await VersionIdAsync(db, modelName, number, ct);
-        return await db.Versions.SingleAsync(v => v.Id == versionId, ct);
-    }
+        new(r.Id, r.Name, r.Value, r.Dataset, r.Split, r.HigherIsBetter, r.Unit, r.Source, r.RecordedBy, r.RecordedAt, r.AfterApproval);
 
     internal static async Task<long> VersionIdAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
     {

@@ -5,6 +5,11 @@ namespace ModelRegistry.Core.Lifecycle;
 /// <param name="StaleReason">Set while a pending request can no longer be approved because the version changed under it.</param>
 /// <param name="Gates">For a pending request: every applicable gate's verdict now; null once decided.</param>
 /// <param name="ProductionVersion">The model's version now in Production (what a Production request would replace), if any.</param>
+/// <param name="RequestedDigest">The version's digest when the request was made.</param>
+/// <param name="Digest">The version's digest now: what an approval approves.</param>
+/// <param name="ChangedAt">When the version last changed while the request was open.</param>
+/// <param name="VoidedApprovals">Approvals given before the version changed; they no longer count.</param>
+/// <param name="ChangesSinceRequest">For a pending request whose version changed: what changed since it was made.</param>
 public sealed record TransitionRequestInfo(
     long Id,
     string ModelName,
@@ -24,8 +29,16 @@ public sealed record TransitionRequestInfo(
     IReadOnlyList<TransitionCommentInfo> Comments,
     string? StaleReason,
     IReadOnlyList<GateResult>? Gates,
-    int? ProductionVersion)
+    int? ProductionVersion,
+    string RequestedDigest = "",
+    string Digest = "",
+    DateTimeOffset? ChangedAt = null,
+    IReadOnlyList<ApprovalInfo>? VoidedApprovals = null,
+    IReadOnlyList<ModelRegistry.Core.Versions.ManifestChange>? ChangesSinceRequest = null)
 {
+    /// <summary>Whether the version changed since the request was made.</summary>
+    public bool ChangedSinceRequest => RequestedDigest.Length > 0 && !string.Equals(RequestedDigest, Digest, StringComparison.Ordinal);
+
     public bool IsPending => Status == TransitionStatus.Pending;
 
     /// <summary>Whether every applicable gate passes (true when none applies).</summary>
@@ -33,7 +46,10 @@ public sealed record TransitionRequestInfo(
 }
 
 /// <summary>A reviewer's approval.</summary>
-public sealed record ApprovalInfo(string ReviewerId, string Reviewer, DateTimeOffset At, string? Comment);
+/// <param name="Digest">The version's digest the reviewer approved.</param>
+/// <param name="VoidedAt">When a change to the version voided the approval.</param>
+public sealed record ApprovalInfo(string ReviewerId, string Reviewer, DateTimeOffset At, string? Comment, string? Digest = null,
+    DateTimeOffset? VoidedAt = null);
 
 /// <summary>A message in a request's discussion.</summary>
 public sealed record TransitionCommentInfo(long Id, long RequestId, string AuthorId, string Author, DateTimeOffset At, string Text);

@@ -60,7 +60,12 @@ public sealed class LifecycleService(
             }
 
             await gates.DemandAsync(db, version, toStage, "yet", ct);
-            var request = new TransitionRequest(version, toStage, actor, text, clock.GetUtcNow());
+            var manifest = await VersionManifest.LoadAsync(db, version, modelName, ct);
+            version.SetDigest(manifest.Digest); // Normally unchanged; fills in a digest missing since before digests existed.
+            var request = new TransitionRequest(version, toStage, actor, text, clock.GetUtcNow())
+            {
+                RequestedManifest = manifest.ToJsonText(),
+            };
             db.TransitionRequests.Add(request);
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, actor, AuditActions.TransitionRequested, AuditEntities.Transition, request.Id.ToString(),
@@ -71,6 +76,7 @@ public sealed class LifecycleService(
                     to = toStage.ToString(),
                     justification = text,
                     contentRevision = request.ContentRevision,
+                    digest = request.RequestedDigest,
                 }, ct);
             return request.Id;
         }, ct);
@@ -81,9 +87,23 @@ public sealed class LifecycleService(
     /// <summary>
     /// Approves a request. Reviewer or Admin, never the requester (403). Once it has the policy's number of
     /// approvals from distinct reviewers the version moves; a move to Production archives the previous Production
-    /// version. 409 when the request is no longer pending, is stale, or a gate now fails.
+    /// version. 409 when the request is no longer pending, is stale, or a gate now fails; 409 <c>digest_mismatch</c>
+    /// when <paramref name="digest"/> (the digest the reviewer saw) is given and the version no longer has it. The final
+    /// approval freezes the version.
     /// </summary>
-    public async Task<TransitionRequestInfo> ApproveAsync(Actor actor, long requestId, string? comment, CancellationToken ct = default)
+    public async Task<TransitionRequestInfo> ApproveAsync(Actor actor, long requestId, string? comment, string? digest = null,
+        CancellationToken ct = default)
+    {
+        var reviewed = Input.Line("digest", digest, 100);
+        return await ApproveCoreAsync(actor, requestId, comment, reviewed, ct);
+    }
+
+    /// <summary>Approves a request of whatever digest the version has now (callers that did not show one).</summary>
+    public Task<TransitionRequestInfo> ApproveAsync(Actor actor, long requestId, string? comment, CancellationToken ct) =>
+        ApproveCoreAsync(actor, requestId, comment, null, ct);
+
+    private async Task<TransitionRequestInfo> ApproveCoreAsync(Actor actor, long requestId, string? comment, string? reviewed,
+        CancellationToken ct)
     {
         var text = Optional(Input.Text("comment", comment, MaxComment));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -94,7 +114,12 @@ public sealed class LifecycleService(
             var version = request.Version;
             var modelName = version.Model.Name;
             var now = clock.GetUtcNow();
-            request.AddApproval(actor, text, now);
+            if (reviewed is not null && !string.Equals(reviewed, version.Digest, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new DigestMismatchException(reviewed, version.Digest);
+            }
+
+            request.AddApproval(actor, text, version.Digest, now);
             if (request.StaleReason(version) is { } stale)
             {
                 throw new ConflictException($"{stale} The request cannot be approved; it must be cancelled or rejected and requested again.");
@@ -102,7 +127,7 @@ public sealed class LifecycleService(
 
             await gates.DemandAsync(db, version, request.ToStage, "any more", ct);
             var required = policy.CurrentValue.RequiredApprovals;
-            var approvals = request.Approvals.Count;
+            var approvals = request.ValidApprovals.Count();
             var final = approvals >= required;
             if (final)
             {
@@ -119,6 +144,7 @@ public sealed class LifecycleService(
                     required,
                     final,
                     comment = text,
+                    digest = version.Digest,
                 }, ct);
             if (final)
             {
@@ -294,7 +320,7 @@ public sealed class LifecycleService(
         if (query.AwaitingReviewBy is { } reviewer)
         {
             requests = requests.Where(r => r.Status == TransitionStatus.Pending && r.RequestedByUserId != reviewer
-                && !r.Approvals.Any(a => a.UserId == reviewer));
+                && !r.Approvals.Any(a => a.UserId == reviewer && a.VoidedAt == null));
         }
 
         var total = await requests.CountAsync(ct);
@@ -424,6 +450,7 @@ public sealed class LifecycleService(
 
         var from = version.Stage;
         version.MoveTo(request.ToStage, now);
+        version.Freeze(request.Id, now); // Approved means frozen: from now on a change is a new version.
         version.Model.Touch(now);
         db.StageChanges.Add(new StageChange(version, from, request.ToStage, actor.UserId, actor.DisplayName, now, request, null));
         await audit.RecordAsync(db, actor, AuditActions.VersionStageChanged, AuditEntities.Version,
@@ -433,6 +460,7 @@ public sealed class LifecycleService(
                 to = request.ToStage.ToString(),
                 requestId = request.Id,
                 requestedBy = request.RequestedBy,
+                digest = version.Digest,
             }, ct);
     }
 
@@ -450,16 +478,28 @@ public sealed class LifecycleService(
         {
             var pending = r.Status == TransitionStatus.Pending;
             var gateResults = pending ? await gates.EvaluateAsync(db, r.Version, r.ToStage, ct) : null;
+            IReadOnlyList<ManifestChange>? changes = null;
+            if (pending && r.RequestedManifest is { } requested && !string.Equals(r.RequestedDigest, r.Version.Digest, StringComparison.Ordinal))
+            {
+                var current = await VersionManifest.LoadAsync(db, r.Version, r.Version.Model.Name, ct);
+                changes = current.ChangesSince(VersionManifest.Parse(requested));
+            }
+
             infos.Add(new TransitionRequestInfo(
                 r.Id, r.Version.Model.Name, r.Version.Number, r.FromStage, r.ToStage, r.Status,
                 r.RequestedByUserId, r.RequestedBy, r.RequestedAt, r.Justification,
                 r.DecidedBy, r.DecidedAt, r.DecisionComment, required,
-                r.Approvals.OrderBy(a => a.At).ThenBy(a => a.Id).Select(a => new ApprovalInfo(a.UserId, a.ReviewerName, a.At, a.Comment)).ToList(),
+                r.ValidApprovals.OrderBy(a => a.At).ThenBy(a => a.Id).Select(ToInfo).ToList(),
                 r.Comments.OrderBy(c => c.At).ThenBy(c => c.Id)
                     .Select(c => new TransitionCommentInfo(c.Id, r.Id, c.AuthorUserId, c.Author, c.At, c.Text)).ToList(),
                 pending ? r.StaleReason(r.Version) : null,
                 gateResults,
-                production.TryGetValue(r.Version.ModelId, out var p) ? p : null));
+                production.TryGetValue(r.Version.ModelId, out var p) ? p : null,
+                r.RequestedDigest,
+                r.Version.Digest,
+                r.ChangedAt,
+                r.Approvals.Where(a => a.VoidedAt is not null).OrderBy(a => a.At).ThenBy(a => a.Id).Select(ToInfo).ToList(),
+                changes));
         }
 
         return infos;
@@ -530,6 +570,8 @@ public sealed class LifecycleService(
     private static string? Optional(string text) => text.Length == 0 ? null : text;
 
     private static string Excerpt(string text) => text.Length <= 140 ? text : text[..140].TrimEnd() + "…";
+
+    private static ApprovalInfo ToInfo(TransitionApproval a) => new(a.UserId, a.ReviewerName, a.At, a.Comment, a.Digest, a.VoidedAt);
 
     private static string VersionKey(string modelName, int number) => $"{modelName}/{number}";
 

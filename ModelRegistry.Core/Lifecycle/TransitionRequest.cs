@@ -29,6 +29,7 @@ public sealed class TransitionRequest
         FromStage = version.Stage;
         ToStage = toStage;
         ContentRevision = version.ContentRevision;
+        RequestedDigest = version.Digest;
         RequestedByUserId = requester.UserId;
         RequestedBy = requester.DisplayName;
         RequestedAt = now;
@@ -52,6 +53,15 @@ public sealed class TransitionRequest
     /// <summary>The version's <see cref="ModelVersion.ContentRevision"/> the request was made against.</summary>
     public int ContentRevision { get; private set; }
 
+    /// <summary>The version's digest when the request was made.</summary>
+    public string RequestedDigest { get; private set; } = "";
+
+    /// <summary>The version's manifest when the request was made (canonical JSON), to show what changed since.</summary>
+    public string? RequestedManifest { get; internal set; }
+
+    /// <summary>When the version last changed while the request was open (its approvals until then were voided).</summary>
+    public DateTimeOffset? ChangedAt { get; private set; }
+
     public string? DecidedByUserId { get; private set; }
     public string? DecidedBy { get; private set; }
     public DateTimeOffset? DecidedAt { get; private set; }
@@ -66,29 +76,49 @@ public sealed class TransitionRequest
     public List<TransitionApproval> Approvals { get; private set; } = [];
     public List<TransitionComment> Comments { get; private set; } = [];
 
-    /// <summary>Whether the version changed under the request: its files (content revision) or its stage.</summary>
-    public string? StaleReason(ModelVersion version)
+    /// <summary>
+    /// Why the request can no longer be approved: the version left the stage it was requested from. (A change to the
+    /// version's content does not make it stale: it voids the approvals given so far, see <see cref="VersionChanged"/>.)
+    /// </summary>
+    public string? StaleReason(ModelVersion version) =>
+        version.Stage != FromStage
+            ? $"Version {version.Number} moved from {FromStage} to {version.Stage} after this request was made."
+            : null;
+
+    /// <summary>The approvals that count: those given since the version last changed.</summary>
+    public IEnumerable<TransitionApproval> ValidApprovals => Approvals.Where(a => a.VoidedAt is null);
+
+    /// <summary>
+    /// The version changed while the request was open: every approval given so far is voided (it approved other
+    /// content) and the request is marked as changed. Returns the approvals voided.
+    /// </summary>
+    internal IReadOnlyList<TransitionApproval> VersionChanged(DateTimeOffset now)
     {
-        if (version.Stage != FromStage)
+        EnsurePending();
+        var voided = ValidApprovals.ToList();
+        foreach (var approval in voided)
         {
-            return $"Version {version.Number} moved from {FromStage} to {version.Stage} after this request was made.";
+            approval.Void(now);
         }
 
-        return version.ContentRevision != ContentRevision
-            ? $"The files of version {version.Number} changed after this request was made."
-            : null;
+        ChangedAt = now;
+        Revision++;
+        return voided;
     }
 
-    /// <summary>Adds <paramref name="reviewer"/>'s approval; four eyes for everyone, one approval per reviewer.</summary>
-    internal TransitionApproval AddApproval(Actor reviewer, string? comment, DateTimeOffset now)
+    /// <summary>
+    /// Adds <paramref name="reviewer"/>'s approval of the version with <paramref name="digest"/>; four eyes for
+    /// everyone, one approval per reviewer.
+    /// </summary>
+    internal TransitionApproval AddApproval(Actor reviewer, string? comment, string digest, DateTimeOffset now)
     {
         EnsureDecidableBy(reviewer);
-        if (Approvals.Any(a => a.UserId == reviewer.UserId))
+        if (ValidApprovals.Any(a => a.UserId == reviewer.UserId))
         {
             throw new ConflictException("You have already approved this request; another reviewer must approve it too.");
         }
 
-        var approval = new TransitionApproval(this, reviewer, comment, now);
+        var approval = new TransitionApproval(this, reviewer, comment, digest, now);
         Approvals.Add(approval);
         Revision++;
         return approval;
@@ -162,14 +192,17 @@ public sealed class TransitionApproval
 {
     private TransitionApproval() { }
 
-    internal TransitionApproval(TransitionRequest request, Actor reviewer, string? comment, DateTimeOffset now)
+    internal TransitionApproval(TransitionRequest request, Actor reviewer, string? comment, string digest, DateTimeOffset now)
     {
         Request = request;
         UserId = reviewer.UserId;
         ReviewerName = reviewer.DisplayName;
         Comment = comment;
+        Digest = digest;
         At = now;
     }
+
+    internal void Void(DateTimeOffset now) => VoidedAt ??= now;
 
     public long Id { get; private set; }
     public long RequestId { get; private set; }
@@ -178,6 +211,12 @@ public sealed class TransitionApproval
     public string ReviewerName { get; private set; } = "";
     public string? Comment { get; private set; }
     public DateTimeOffset At { get; private set; }
+
+    /// <summary>The version's digest the reviewer approved.</summary>
+    public string Digest { get; private set; } = "";
+
+    /// <summary>When a change to the version voided this approval; a voided approval does not count.</summary>
+    public DateTimeOffset? VoidedAt { get; private set; }
 }
 
 /// <summary>A message in a request's discussion.</summary>

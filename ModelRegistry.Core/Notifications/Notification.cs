@@ -8,6 +8,7 @@ public enum NotificationKind
     TransitionRejected = 2,
     TransitionCommented = 3,
     TransitionCancelled = 4,
+    TransitionVersionChanged = 5,
 }
 
 /// <summary>

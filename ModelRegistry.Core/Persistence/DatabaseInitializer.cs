@@ -25,6 +25,11 @@ public sealed class DatabaseInitializer(
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", ct);
         }
 
+        if (await Versions.DigestBackfill.FillMissingAsync(db, ct) is > 0 and var filled)
+        {
+            logger.LogInformation("Computed the digest of {Count} versions written before digests existed.", filled);
+        }
+
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in Roles.Assignable)
         {

@@ -34,6 +34,21 @@ public sealed class ModelVersion
     /// against; once the content has changed the request is stale and cannot be approved (see <see cref="MarkContentChanged"/>).
     /// </summary>
     public int ContentRevision { get; private set; }
+    /// <summary>
+    /// <c>sha256:</c> and the hex SHA-256 of the version's manifest (<see cref="VersionManifest"/>): what a reviewer
+    /// judged. Set by <see cref="VersionWriter"/> in the transaction of every change; empty only for a version written
+    /// before digests existed, until the start-up fill computes it.
+    /// </summary>
+    public string Digest { get; private set; } = "";
+
+    /// <summary>When the version's first transition request was approved; from then on its content never changes.</summary>
+    public DateTimeOffset? FrozenAt { get; private set; }
+
+    /// <summary>The approved request that froze the version.</summary>
+    public long? FrozenByRequestId { get; private set; }
+
+    public bool IsFrozen => FrozenAt is not null;
+
     public string CreatedByUserId { get; private set; } = "";
     public string CreatedBy { get; private set; } = "";
     public DateTimeOffset CreatedAt { get; private set; }
@@ -61,6 +76,28 @@ public sealed class ModelVersion
     {
         ContentRevision = checked(ContentRevision + 1);
         Touch(now);
+    }
+
+    /// <summary>Records the digest of the version's current manifest; true when it differs from the one recorded before.</summary>
+    internal bool SetDigest(string digest)
+    {
+        if (string.Equals(Digest, digest, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        Digest = digest;
+        return true;
+    }
+
+    /// <summary>Freezes the version for good, by the approval of <paramref name="requestId"/>; a later approval changes nothing.</summary>
+    internal void Freeze(long requestId, DateTimeOffset now)
+    {
+        if (FrozenAt is null)
+        {
+            FrozenAt = now;
+            FrozenByRequestId = requestId;
+        }
     }
 
     /// <summary>

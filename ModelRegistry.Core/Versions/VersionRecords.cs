@@ -21,7 +21,17 @@ public sealed record VersionInfo(
     string? License,
     IReadOnlyList<string> Tags,
     int? ParentVersion,
-    IReadOnlyList<DatasetInfo> Datasets);
+    IReadOnlyList<DatasetInfo> Datasets,
+    string Digest = "",
+    DateTimeOffset? FrozenAt = null,
+    long? FrozenByRequestId = null)
+{
+    /// <summary>The first 40 hex digits of the digest: what git-based clients call the commit.</summary>
+    public string Commit => VersionManifest.CommitOf(Digest);
+
+    /// <summary>Whether the version is frozen (approved at least once): its content never changes again.</summary>
+    public bool Frozen => FrozenAt is not null;
+}
 
 /// <summary>A training data set of a version.</summary>
 public sealed record DatasetInfo(string Name, string? Version = null, string? Uri = null, string? Sha256 = null, string? Split = null);
@@ -30,6 +40,10 @@ public sealed record DatasetInfo(string Name, string? Version = null, string? Ur
 /// The fields of a version a person or pipeline describes. On create, null means "not given";
 /// on update, null leaves a field as it is and an empty string clears a text field.
 /// </summary>
+/// <param name="CopyFrom">
+/// On create only: the number of an existing version whose metadata, lineage, card and files (by reference: no bytes
+/// are copied) the new version starts from; the other given fields then override what was carried over.
+/// </param>
 public sealed record VersionInput(
     string? Source = null,
     string? Description = null,
@@ -42,4 +56,5 @@ public sealed record VersionInput(
     string? License = null,
     IReadOnlyList<string>? Tags = null,
     int? ParentVersion = null,
-    IReadOnlyList<DatasetInfo>? Datasets = null);
+    IReadOnlyList<DatasetInfo>? Datasets = null,
+    int? CopyFrom = null);

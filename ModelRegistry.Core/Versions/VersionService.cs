@@ -14,6 +14,7 @@ public sealed partial class VersionService(
     IDbContextFactory<RegistryDbContext> dbFactory,
     AccessGuard guard,
     AuditTrail audit,
+    VersionWriter writer,
     TimeProvider clock)
 {
     public const int MaxDatasets = 100;
@@ -64,7 +65,30 @@ public sealed partial class VersionService(
         return ToInfo(modelName, version);
     }
 
-    /// <summary>Creates the model's next version. DataScientist or Admin.</summary>
+    /// <summary>The manifest of a version as stored now: what its digest is taken over. 404 when unknown.</summary>
+    public async Task<VersionManifest> ManifestAsync(string modelName, int number, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var modelId = await ModelIdAsync(db, modelName, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            var version = await db.Versions.AsNoTracking().SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
+                ?? throw VersionNotFound(modelName, number);
+            var manifest = await VersionManifest.LoadAsync(db, version, modelName, ct);
+            // The files and the card are read by separate queries: a write committed between them would mix two states.
+            // Every write stores the digest of the state it made, so a manifest that hashes to it is one consistent state.
+            if (manifest.Digest == version.Digest || attempt == 3)
+            {
+                return manifest;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates the model's next version. DataScientist or Admin. With <see cref="VersionInput.CopyFrom"/> it starts as a
+    /// copy of that version — metadata, lineage, card and files, the files by reference (the blobs are shared, no byte
+    /// is copied) — with that version as its parent; this is how a frozen version is changed.
+    /// </summary>
     public async Task<VersionInfo> CreateAsync(Actor actor, string modelName, VersionInput input, CancellationToken ct = default)
     {
         var valid = Validate(input);
@@ -74,6 +98,13 @@ public sealed partial class VersionService(
         {
             var model = await db.Models.SingleOrDefaultAsync(m => m.Name == modelName, ct)
                 ?? throw ModelService.NotFound(modelName);
+            ModelVersion? origin = null;
+            if (valid.CopyFrom is { } from)
+            {
+                origin = await db.Versions.AsNoTracking().SingleOrDefaultAsync(v => v.ModelId == model.Id && v.Number == from, ct)
+                    ?? throw ValidationFailedException.For("copyFrom", $"Model '{modelName}' has no version {from} to copy.");
+            }
+
             if (valid.ParentVersion is { } parent
                 && !await db.Versions.AnyAsync(v => v.ModelId == model.Id && v.Number == parent, ct))
             {
@@ -82,11 +113,34 @@ public sealed partial class VersionService(
 
             var now = clock.GetUtcNow();
             var version = new ModelVersion(model, model.AllocateVersionNumber(now), actor.UserId, actor.DisplayName, now);
-            Apply(version, valid, creating: true);
+            if (origin is not null)
+            {
+                CarryOver(origin, version);
+                Apply(version, valid, creating: false);
+            }
+            else
+            {
+                Apply(version, valid, creating: true);
+            }
+
             db.Versions.Add(version);
-            var cardCopiedFrom = await CardService.CopyPreviousCardAsync(db, version, actor, now, ct);
+            await db.SaveChangesAsync(ct); // The carried-over rows need the new version's id.
+            int? cardCopiedFrom;
+            int filesCarried = 0;
+            if (origin is not null)
+            {
+                cardCopiedFrom = await CardService.CopyCardOfAsync(db, origin, version, actor, now, ct);
+                filesCarried = await Artifacts.ArtifactService.CarryOverAsync(db, origin.Id, version, ct);
+            }
+            else
+            {
+                cardCopiedFrom = await CardService.CopyPreviousCardAsync(db, version, actor, now, ct);
+            }
+
+            var digest = await VersionWriter.StampNewAsync(db, version, modelName, ct);
             await audit.RecordAsync(db, actor, AuditActions.VersionCreated, AuditEntities.Version,
-                $"{modelName}/{version.Number}", modelName, new { number = version.Number, input = valid, cardCopiedFrom }, ct);
+                $"{modelName}/{version.Number}", modelName,
+                new { number = version.Number, input = valid, cardCopiedFrom, copiedFrom = valid.CopyFrom, filesCarried, digest }, ct);
             return version.Number;
         }, ct);
 
@@ -98,14 +152,16 @@ public sealed partial class VersionService(
         CancellationToken ct = default)
     {
         var valid = Validate(input);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await guard.DemandAsync(db, actor, Permission.EditModels, ct);
-        await db.InTransactionAsync(async () =>
+        if (valid.CopyFrom is not null)
         {
-            var modelId = await ModelIdAsync(db, modelName, ct);
-            var version = await db.Versions.Include(v => v.Model)
-                .SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
-                ?? throw VersionNotFound(modelName, number);
+            throw ValidationFailedException.For("copyFrom", "copyFrom applies only when a version is created.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content, async change =>
+        {
+            var version = change.Version;
+            var modelId = version.ModelId;
             if (valid.ParentVersion is { } parent
                 && (parent >= number || !await db.Versions.AnyAsync(v => v.ModelId == modelId && v.Number == parent, ct)))
             {
@@ -121,11 +177,11 @@ public sealed partial class VersionService(
                 return false;
             }
 
-            var now = clock.GetUtcNow();
+            var now = change.Now;
             version.Touch(now);
             version.Model.Touch(now);
-            await audit.RecordAsync(db, actor, AuditActions.VersionUpdated, AuditEntities.Version,
-                $"{modelName}/{number}", modelName, new { before, after = after with { UpdatedAt = now } }, ct);
+            change.Audit(AuditActions.VersionUpdated, AuditEntities.Version,
+                $"{modelName}/{number}", new { before, after = after with { UpdatedAt = now } });
             return true;
         }, ct);
 
@@ -151,6 +207,11 @@ public sealed partial class VersionService(
         if (input.ContextLength is < 1 or > MaxContextLength)
         {
             throw ValidationFailedException.For("contextLength", $"contextLength must be between 1 and {MaxContextLength}.");
+        }
+
+        if (input.CopyFrom is < 1)
+        {
+            throw ValidationFailedException.For("copyFrom", "copyFrom must be a version number from 1.");
         }
 
         if (input.ParentVersion is < 1)
@@ -197,8 +258,9 @@ public sealed partial class VersionService(
             Format: input.Format,
             License: Keep("license", input.License, 200),
             Tags: input.Tags is null ? null : Input.Tags("tags", input.Tags),
-            ParentVersion: input.ParentVersion,
-            Datasets: datasets);
+            ParentVersion: input.ParentVersion ?? input.CopyFrom,
+            Datasets: datasets,
+            CopyFrom: input.CopyFrom);
     }
 
     /// <summary>
@@ -245,9 +307,29 @@ public sealed partial class VersionService(
         }
     }
 
+    /// <summary>Everything a reviewer judged, from <paramref name="origin"/> to the new <paramref name="version"/>.</summary>
+    private static void CarryOver(ModelVersion origin, ModelVersion version)
+    {
+        version.Source = origin.Source;
+        version.Description = origin.Description;
+        var m = origin.Metadata;
+        version.Metadata = new LlmMetadata
+        {
+            Architecture = m.Architecture, BaseModel = m.BaseModel, ParameterCount = m.ParameterCount,
+            ContextLength = m.ContextLength, Quantization = m.Quantization, Format = m.Format, License = m.License,
+            Tags = m.Tags.ToList(),
+        };
+        version.ParentVersionNumber = origin.Number;
+        version.Datasets = origin.Datasets.Select(d => new TrainingDataset
+        {
+            Name = d.Name, Version = d.Version, Uri = d.Uri, Sha256 = d.Sha256, Split = d.Split,
+        }).ToList();
+    }
+
     internal static VersionInfo ToInfo(string modelName, ModelVersion v) => new(
         modelName, v.Number, v.Stage, v.CreatedBy, v.CreatedAt, v.UpdatedAt, v.Source, v.Description,
         v.Metadata.Architecture, v.Metadata.BaseModel, v.Metadata.ParameterCount, v.Metadata.ContextLength,
         v.Metadata.Quantization, v.Metadata.Format, v.Metadata.License, v.Metadata.Tags.ToList(),
-        v.ParentVersionNumber, v.Datasets.Select(d => new DatasetInfo(d.Name, d.Version, d.Uri, d.Sha256, d.Split)).ToList());
+        v.ParentVersionNumber, v.Datasets.Select(d => new DatasetInfo(d.Name, d.Version, d.Uri, d.Sha256, d.Split)).ToList(),
+        v.Digest, v.FrozenAt, v.FrozenByRequestId);
 }

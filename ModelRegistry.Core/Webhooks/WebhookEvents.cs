@@ -12,6 +12,9 @@ public static class WebhookEvents
     public const string TransitionRequested = "transition.requested";
     public const string TransitionApproved = "transition.approved";
     public const string TransitionRejected = "transition.rejected";
+
+    /// <summary>A version under review changed; the approvals given so far were voided.</summary>
+    public const string TransitionVersionChanged = "transition.version_changed";
     public const string StageChanged = "stage.changed";
     public const string DeploymentRecorded = "deployment.recorded";
 
@@ -27,7 +30,7 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> All =
     [
         ModelCreated, VersionCreated, ArtifactUploaded, CardRevised, TransitionRequested, TransitionApproved,
-        TransitionRejected, StageChanged, DeploymentRecorded, AuditHead,
+        TransitionRejected, TransitionVersionChanged, StageChanged, DeploymentRecorded, AuditHead,
     ];
 
     /// <summary>The webhook event an audit action raises, if any (stage changes are audited as <c>version.stage_changed</c>).</summary>

@@ -72,7 +72,7 @@ public sealed class EvidencePackFixture : IAsyncLifetime
         var request = await App.RequestAsync(DataScientist, Model, 2, Stage.Staging, "Ready for | staging");
         RequestId = request.Id;
         await App.Lifecycle().CommentAsync(Reviewer.Actor, request.Id, PipeComment, ct);
-        await App.Lifecycle().ApproveAsync(Reviewer.Actor, request.Id, "Approved after review.", ct);
+        await App.Lifecycle().ApproveAsync(Reviewer.Actor, request.Id, "Approved after review.", ct: ct);
         await App.Get<DeploymentService>().RecordAsync(DataScientist.Actor, Model, 2,
             new DeploymentInput("staging-eu", DeploymentStatus.Deployed, "https://llm.example.com/staging"), ct);
         // Another version's activity must stay out of version 2's slice.

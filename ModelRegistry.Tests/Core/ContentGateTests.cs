@@ -63,7 +63,7 @@ public sealed class ContentGateTests
     }
 
     [Fact]
-    public async Task Upload_after_the_request_makes_it_stale_and_approval_is_refused()
+    public async Task Upload_after_the_request_changes_the_digest_and_approving_the_old_one_is_refused()
     {
         await using var app = AppWithFileGate();
         var ds = await app.CreateUserAsync(Roles.DataScientist);
@@ -75,8 +75,10 @@ public sealed class ContentGateTests
 
         await app.UploadAsync(ds, "stale-by-upload", 1, "weights.gguf", [4, 5, 6]);
 
-        await Assert.ThrowsAsync<ModelRegistry.Core.Common.ConflictException>(() =>
-            app.Lifecycle().ApproveAsync(reviewer.Actor, request.Id, "looks fine", ct: Ct));
+        var changed = await app.Lifecycle().GetAsync(request.Id, Ct);
+        Assert.Contains(changed.ChangesSinceRequest!, c => c.Part == "file" && c.Name == "weights.gguf");
+        await Assert.ThrowsAsync<ModelRegistry.Core.Common.DigestMismatchException>(() =>
+            app.Lifecycle().ApproveAsync(reviewer.Actor, request.Id, "looks fine", request.Digest, Ct));
         Assert.Equal(Stage.None, await app.StageOfAsync("stale-by-upload", 1));
     }
 }

@@ -327,24 +327,27 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
     }
 
     [Fact]
-    public async Task A_request_made_stale_by_a_change_to_the_files_cannot_be_approved()
+    public async Task A_change_under_review_voids_the_approvals_and_the_old_digest_is_refused()
     {
-        var (ds, reviewer, model) = await SetupAsync("wf-stale-files");
+        var (ds, reviewer, model) = await SetupAsync("wf-changed");
         var request = await app.RequestAsync(ds, model, 1, Stage.Staging);
+        var seen = request.Digest;
 
-        await app.ChangeContentAsync(model, 1);
+        await app.ChangeContentAsync(ds, model, 1);
 
         var pending = await Lifecycle.GetAsync(request.Id, Ct);
-        Assert.Contains("files", pending.StaleReason);
-        var e = await Assert.ThrowsAsync<ConflictException>(() => Lifecycle.ApproveAsync(reviewer.Actor, request.Id, null, Ct));
-        Assert.Contains("requested again", e.Message);
+        Assert.True(pending.ChangedSinceRequest);
+        Assert.NotEqual(seen, pending.Digest);
+        Assert.Contains(pending.ChangesSinceRequest!, c => c.Name == "description" && c.After == "Changed after the request.");
+        var e = await Assert.ThrowsAsync<DigestMismatchException>(() => Lifecycle.ApproveAsync(reviewer.Actor, request.Id, null, seen, Ct));
+        Assert.Equal("digest_mismatch", e.Code);
         Assert.Equal(TransitionStatus.Pending, (await Lifecycle.GetAsync(request.Id, Ct)).Status);
         Assert.Equal(Stage.None, await app.StageOfAsync(model, 1));
 
-        // Re-requesting against the new files works.
-        await Lifecycle.CancelAsync(ds.Actor, request.Id, Ct);
-        var again = await app.PromoteAsync(ds, reviewer, model, 1, Stage.Staging);
-        Assert.Equal(TransitionStatus.Approved, again.Status);
+        // Approving what is there now works, and records that digest.
+        var approved = await Lifecycle.ApproveAsync(reviewer.Actor, request.Id, null, pending.Digest, Ct);
+        Assert.Equal(TransitionStatus.Approved, approved.Status);
+        Assert.Equal(pending.Digest, Assert.Single(approved.Approvals).Digest);
     }
 
     [Fact]

@@ -35,17 +35,9 @@ public static class LifecycleAppExtensions
         }
     }
 
-    /// <summary>What the files feature does when a version's artifacts change: bump its content revision in a transaction.</summary>
-    public static async Task ChangeContentAsync(this RegistryApp app, string model, int number)
-    {
-        await using var db = await app.DbAsync();
-        await db.InTransactionAsync(async () =>
-        {
-            var version = await db.Versions.SingleAsync(v => v.Model.Name == model && v.Number == number, Ct);
-            version.MarkContentChanged(DateTimeOffset.UtcNow);
-            return version;
-        }, Ct);
-    }
+    /// <summary>Changes what a reviewer judges (the description), through Core as the dashboard and the API do.</summary>
+    public static async Task ChangeContentAsync(this RegistryApp app, TestUser by, string model, int number, string description = "Changed after the request.") =>
+        await app.Get<VersionService>().UpdateAsync(by.Actor, model, number, new VersionInput(Description: description), Ct);
 
     /// <summary>The stage of a version as stored.</summary>
     public static async Task<Stage> StageOfAsync(this RegistryApp app, string model, int number) =>

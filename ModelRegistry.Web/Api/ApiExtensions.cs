@@ -114,6 +114,13 @@ public static class ApiExtensions
         versions.MapPatch("/{number:int}", (string name, int number, VersionInput body, VersionService service,
                 ClaimsPrincipal user, CancellationToken ct) =>
             service.UpdateAsync(user.ToActor(), name, number, body, ct));
+
+        // Exactly the bytes the digest is the SHA-256 of: a client recomputes the digest from them.
+        versions.MapGet("/{number:int}/manifest", async (string name, int number, VersionService service, CancellationToken ct) =>
+        {
+            var manifest = await service.ManifestAsync(name, number, ct);
+            return TypedResults.Bytes(manifest.Bytes, "application/json", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{manifest.Digest}\""));
+        });
     }
 
     private static ModelSort ParseSort(string? sort, out bool descending)

@@ -12,7 +12,8 @@ internal static class LifecycleApi
     public sealed record TransitionBody(string? ToStage, string? Comment);
 
     /// <summary>A decision's comment (optional to approve, required to reject).</summary>
-    public sealed record DecisionBody(string? Comment);
+    /// <param name="Digest">The version digest the reviewer saw; when given and no longer the version's, 409 digest_mismatch.</param>
+    public sealed record DecisionBody(string? Comment, string? Digest = null);
 
     /// <summary>A message in a request's discussion.</summary>
     public sealed record CommentBody(string? Text);
@@ -43,7 +44,7 @@ internal static class LifecycleApi
         transitions.MapGet("/{id:long}", (long id, LifecycleService service, CancellationToken ct) => service.GetAsync(id, ct));
 
         transitions.MapPost("/{id:long}/approve", (long id, DecisionBody? body, LifecycleService service, ClaimsPrincipal user,
-            CancellationToken ct) => service.ApproveAsync(user.ToActor(), id, body?.Comment, ct));
+            CancellationToken ct) => service.ApproveAsync(user.ToActor(), id, body?.Comment, body?.Digest, ct));
 
         transitions.MapPost("/{id:long}/reject", (long id, DecisionBody? body, LifecycleService service, ClaimsPrincipal user,
             CancellationToken ct) => service.RejectAsync(user.ToActor(), id, body?.Comment, ct));

@@ -28,6 +28,8 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
             NotFoundException n => (StatusCodes.Status404NotFound, n.Title, n.Message, null),
             ConflictException c => (StatusCodes.Status409Conflict, c.Title, c.Message, null),
             GatesNotMetException g => (StatusCodes.Status409Conflict, g.Title, g.Message, null),
+            VersionFrozenException f => (StatusCodes.Status409Conflict, f.Title, f.Message, null),
+            DigestMismatchException d => (StatusCodes.Status409Conflict, d.Title, d.Message, null),
             ForbiddenException f => (StatusCodes.Status403Forbidden, f.Title, f.Message, null),
             LockedOutException l => (StatusCodes.Status403Forbidden, l.Title, l.Message, null),
             PayloadTooLargeException p => (StatusCodes.Status413PayloadTooLarge, p.Title, p.Message, null),
@@ -80,6 +82,23 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
         {
             logger.LogError(exception, "{Method} {Path} failed and was answered {Status} ({Title}); trace id {TraceId}.",
                 context.Request.Method, path.Value, status, title, traceId);
+        }
+
+        if (exception is RegistryException { Code: { } code })
+        {
+            problem.Extensions["code"] = code;
+        }
+
+        if (exception is VersionFrozenException frozen)
+        {
+            problem.Extensions["frozenAt"] = frozen.FrozenAt;
+            problem.Extensions["frozenByRequestId"] = frozen.RequestId;
+        }
+
+        if (exception is DigestMismatchException mismatch)
+        {
+            problem.Extensions["reviewedDigest"] = mismatch.Reviewed;
+            problem.Extensions["currentDigest"] = mismatch.Current;
         }
 
         if (exception is GatesNotMetException gates)

@@ -12,6 +12,7 @@ internal sealed class DeploymentConfiguration : IEntityTypeConfiguration<Deploym
         b.ToTable("Deployments");
         b.HasIndex(d => new { d.Environment, d.Id });
         b.HasIndex(d => d.VersionId);
+        b.Property(d => d.Digest).HasMaxLength(100).IsRequired();
         b.Property(d => d.Environment).HasMaxLength(50).IsRequired();
         b.Property(d => d.Status).HasConversion<string>().HasMaxLength(20);
         b.Property(d => d.Target).HasMaxLength(DeploymentService.MaxTarget);

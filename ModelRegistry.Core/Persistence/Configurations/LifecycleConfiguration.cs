@@ -23,6 +23,8 @@ internal sealed class TransitionRequestConfiguration : IEntityTypeConfiguration<
         b.Property(r => r.DecidedByUserId).HasMaxLength(450);
         b.Property(r => r.DecidedBy).HasMaxLength(256);
         b.Property(r => r.DecisionComment).HasMaxLength(LifecycleService.MaxComment);
+        b.Property(r => r.RequestedDigest).HasMaxLength(100).IsRequired();
+        b.Ignore(r => r.ValidApprovals);
         b.Property(r => r.Revision).IsConcurrencyToken();
         b.HasOne(r => r.Version).WithMany().HasForeignKey(r => r.VersionId).OnDelete(DeleteBehavior.Cascade);
         b.HasMany(r => r.Approvals).WithOne(a => a.Request).HasForeignKey(a => a.RequestId).OnDelete(DeleteBehavior.Cascade);
@@ -35,8 +37,10 @@ internal sealed class TransitionApprovalConfiguration : IEntityTypeConfiguration
     public void Configure(EntityTypeBuilder<TransitionApproval> b)
     {
         b.ToTable("TransitionApprovals");
-        // Distinct reviewers: one approval per reviewer per request.
-        b.HasIndex(a => new { a.RequestId, a.UserId }).IsUnique();
+        // Distinct reviewers: one approval that counts per reviewer per request (a voided one may be followed by a new one).
+        b.HasIndex(a => new { a.RequestId, a.UserId }).IsUnique().HasFilter("\"VoidedAt\" IS NULL")
+            .HasDatabaseName("IX_TransitionApprovals_OneValidPerReviewer");
+        b.Property(a => a.Digest).HasMaxLength(100).IsRequired();
         b.HasIndex(a => a.UserId);
         b.Property(a => a.UserId).HasMaxLength(450).IsRequired();
         b.Property(a => a.ReviewerName).HasMaxLength(256).IsRequired();

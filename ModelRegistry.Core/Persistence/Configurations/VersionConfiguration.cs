@@ -17,6 +17,9 @@ internal sealed class VersionConfiguration : IEntityTypeConfiguration<ModelVersi
         b.Property(v => v.CreatedBy).HasMaxLength(256);
         b.Property(v => v.Source).HasMaxLength(2000);
         b.Property(v => v.Description).HasMaxLength(10_000);
+        b.Property(v => v.Digest).HasMaxLength(100).IsRequired();
+        // Version references by commit or digest prefix (and the start-up fill of digests missing) seek on it.
+        b.HasIndex(v => new { v.ModelId, v.Digest });
         b.OwnsOne(v => v.Metadata, m =>
         {
             m.Property(x => x.Architecture).HasMaxLength(200).HasColumnName("Architecture");

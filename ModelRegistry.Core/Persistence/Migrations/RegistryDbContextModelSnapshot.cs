@@ -413,6 +413,11 @@ namespace ModelRegistry.Core.Persistence.Migrations
                         .HasMaxLength(450)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Environment")
                         .IsRequired()
                         .HasMaxLength(50)
@@ -451,6 +456,9 @@ namespace ModelRegistry.Core.Persistence.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AfterApproval")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Dataset")
@@ -565,6 +573,11 @@ namespace ModelRegistry.Core.Persistence.Migrations
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("RequestId")
                         .HasColumnType("INTEGER");
 
@@ -578,12 +591,17 @@ namespace ModelRegistry.Core.Persistence.Migrations
                         .HasMaxLength(450)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("VoidedAt")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("UserId");
 
                     b.HasIndex("RequestId", "UserId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("IX_TransitionApprovals_OneValidPerReviewer")
+                        .HasFilter("\"VoidedAt\" IS NULL");
 
                     b.ToTable("TransitionApprovals", (string)null);
                 });
@@ -628,6 +646,9 @@ namespace ModelRegistry.Core.Persistence.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ContentRevision")
                         .HasColumnType("INTEGER");
 
@@ -666,6 +687,14 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.Property<string>("RequestedByUserId")
                         .IsRequired()
                         .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedDigest")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedManifest")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Revision")
@@ -945,6 +974,17 @@ namespace ModelRegistry.Core.Persistence.Migrations
                         .HasMaxLength(10000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FrozenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FrozenByRequestId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("ModelId")
                         .HasColumnType("INTEGER");
 
@@ -972,6 +1012,8 @@ namespace ModelRegistry.Core.Persistence.Migrations
                         .IsUnique()
                         .HasDatabaseName("IX_Versions_OneProductionPerModel")
                         .HasFilter("\"Stage\" = 'Production'");
+
+                    b.HasIndex("ModelId", "Digest");
 
                     b.HasIndex("ModelId", "Number")
                         .IsUnique();

@@ -453,6 +453,11 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(450)
                         .HasColumnType("character varying(450)");
 
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("Environment")
                         .IsRequired()
                         .HasMaxLength(50)
@@ -494,6 +499,9 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("AfterApproval")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Dataset")
                         .HasMaxLength(200)
@@ -611,6 +619,11 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
 
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<long>("RequestId")
                         .HasColumnType("bigint");
 
@@ -624,12 +637,17 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(450)
                         .HasColumnType("character varying(450)");
 
+                    b.Property<DateTimeOffset?>("VoidedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.HasKey("Id");
 
                     b.HasIndex("UserId");
 
                     b.HasIndex("RequestId", "UserId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasDatabaseName("IX_TransitionApprovals_OneValidPerReviewer")
+                        .HasFilter("\"VoidedAt\" IS NULL");
 
                     b.ToTable("TransitionApprovals", (string)null);
                 });
@@ -678,6 +696,9 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<DateTimeOffset?>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("ContentRevision")
                         .HasColumnType("integer");
 
@@ -717,6 +738,14 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(450)
                         .HasColumnType("character varying(450)");
+
+                    b.Property<string>("RequestedDigest")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("RequestedManifest")
+                        .HasColumnType("text");
 
                     b.Property<int>("Revision")
                         .IsConcurrencyToken()
@@ -1003,6 +1032,17 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(10000)
                         .HasColumnType("character varying(10000)");
 
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("FrozenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("FrozenByRequestId")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("ModelId")
                         .HasColumnType("bigint");
 
@@ -1030,6 +1070,8 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .IsUnique()
                         .HasDatabaseName("IX_Versions_OneProductionPerModel")
                         .HasFilter("\"Stage\" = 'Production'");
+
+                    b.HasIndex("ModelId", "Digest");
 
                     b.HasIndex("ModelId", "Number")
                         .IsUnique();
