@@ -182,7 +182,8 @@ public sealed class VersionManifest
             ["quantization"] = m.Quantization,
             ["format"] = m.Format.ToString().ToLowerInvariant(),
             ["license"] = m.License,
-            ["tags"] = new JsonArray(m.Tags.Select(t => (JsonNode?)t).ToArray()),
+            // Tags are a set: their order is not something a reviewer judges.
+            ["tags"] = new JsonArray(m.Tags.Order(StringComparer.Ordinal).Select(t => (JsonNode?)t).ToArray()),
             ["parentVersion"] = v.ParentVersionNumber,
             ["datasets"] = new JsonArray(v.Datasets.Select(d => (JsonNode?)new JsonObject
             {
