@@ -85,6 +85,17 @@ public sealed partial class VersionService(
     }
 
     /// <summary>
+    /// What differs from version <paramref name="from"/> to version <paramref name="to"/> of a model in what a reviewer
+    /// judges (files, card, metadata): the review screen's diff against the Production version.
+    /// </summary>
+    public async Task<IReadOnlyList<ManifestChange>> DiffAsync(string modelName, int from, int to, CancellationToken ct = default)
+    {
+        var earlier = await ManifestAsync(modelName, from, ct);
+        var later = await ManifestAsync(modelName, to, ct);
+        return later.ChangesSince(earlier);
+    }
+
+    /// <summary>
     /// Creates the model's next version. DataScientist or Admin. With <see cref="VersionInput.CopyFrom"/> it starts as a
     /// copy of that version — metadata, lineage, card and files, the files by reference (the blobs are shared, no byte
     /// is copied) — with that version as its parent; this is how a frozen version is changed.

@@ -27,6 +27,9 @@ public sealed partial class VersionFiles : IAsyncDisposable
     /// <summary>Raised after files were added or replaced, so the page can show the metadata they filled in.</summary>
     [Parameter] public EventCallback OnFilesChanged { get; set; }
 
+    /// <summary>The version is frozen: its files are shown, never changed.</summary>
+    [Parameter] public bool Frozen { get; set; }
+
     [Inject] private ArtifactService Artifacts { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private AntiforgeryStateProvider AntiforgeryState { get; set; } = default!;
@@ -43,7 +46,10 @@ public sealed partial class VersionFiles : IAsyncDisposable
     private string? _error;
     private string? _rejection;
     private string? _loadedFor;
-    private bool _canUpload;
+    private bool _mayEdit;
+
+    /// <summary>Only an editor uploads, and nobody to a frozen version (Core refuses it too: 409 version_frozen).</summary>
+    private bool CanUpload => _mayEdit && !Frozen;
     private ElementReference _zone;
     private ElementReference _filesInput;
     private ElementReference _folderInput;
@@ -74,7 +80,7 @@ public sealed partial class VersionFiles : IAsyncDisposable
     protected override async Task OnInitializedAsync()
     {
         var state = await AuthState.GetAuthenticationStateAsync();
-        _canUpload = (await Authorization.AuthorizeAsync(state.User, Policies.CanEditModels)).Succeeded;
+        _mayEdit = (await Authorization.AuthorizeAsync(state.User, Policies.CanEditModels)).Succeeded;
     }
 
     protected override async Task OnParametersSetAsync()
@@ -90,7 +96,7 @@ public sealed partial class VersionFiles : IAsyncDisposable
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_canUpload && _uploader is null && RendererInfo.IsInteractive)
+        if (CanUpload && _uploader is null && RendererInfo.IsInteractive)
         {
             var token = AntiforgeryState.GetAntiforgeryToken();
             if (token is null)
