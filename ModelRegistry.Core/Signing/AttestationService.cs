@@ -124,6 +124,15 @@ public sealed class AttestationService(IDbContextFactory<RegistryDbContext> dbFa
     /// <summary>Every key attestations verify with: the current one, then those rotated out.</summary>
     public IReadOnlyList<SigningPublicKey> PublicKeys => keys.PublicKeys;
 
+    /// <summary>Checks the envelope of attestation <paramref name="id"/> as the database holds it now; 404 when unknown.</summary>
+    public async Task<AttestationVerification> VerifyStoredAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var json = await db.Attestations.AsNoTracking().Where(a => a.Id == id).Select(a => a.Envelope).SingleOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"There is no attestation {id}.");
+        return Verify(json);
+    }
+
     /// <summary>Checks an envelope given as JSON (see <see cref="Verify(DsseEnvelope?)"/>).</summary>
     public AttestationVerification Verify(string json) => Verify(Dsse.Parse(json));
 
