@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ModelRegistry.Core.Lifecycle;
 
 namespace ModelRegistry.Core.Signing;
@@ -34,7 +35,10 @@ public sealed record AttestedApproval(string Reviewer, DateTimeOffset? At);
 /// <param name="Valid">A signature of a known key (current or previous) matches the payload and its type.</param>
 /// <param name="KeyId">The key id of the signature that verified, or of the first signature when none did.</param>
 /// <param name="Reason">Why it is not valid; null when valid.</param>
-public sealed record AttestationVerification(bool Valid, string? KeyId, string? Reason)
+public sealed record AttestationVerification(
+    [property: JsonPropertyName("valid")] bool Valid,
+    [property: JsonPropertyName("keyid")] string? KeyId,
+    [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason)
 {
     public static AttestationVerification Invalid(string? keyId, string reason) => new(false, keyId, reason);
 }

@@ -93,7 +93,7 @@ public sealed class AttestationService(IDbContextFactory<RegistryDbContext> dbFa
                 from = request.FromStage.ToString(),
                 to = request.ToStage.ToString(),
                 digest = version.Digest,
-                keyId = keys.CurrentKeyId,
+                keyid = keys.CurrentKeyId,
                 payloadSha256 = Convert.ToHexStringLower(SHA256.HashData(payload)),
             }, ct);
         return attestation;

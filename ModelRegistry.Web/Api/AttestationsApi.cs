@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ModelRegistry.Core.Signing;
 
@@ -17,7 +18,7 @@ internal static class AttestationsApi
     /// <param name="KeyId">Lowercase hex SHA-256 of the key's SubjectPublicKeyInfo DER, as DSSE signatures name it.</param>
     /// <param name="PublicKeyPem">The key, PEM (SPKI).</param>
     /// <param name="Current">Whether new attestations are signed with it.</param>
-    public sealed record SigningKeyBody(string KeyId, string PublicKeyPem, bool Current);
+    public sealed record SigningKeyBody([property: JsonPropertyName("keyid")] string KeyId, string PublicKeyPem, bool Current);
 
     public static void MapAttestations(this RouteGroupBuilder api)
     {
