@@ -59,21 +59,87 @@ public sealed class SigningKeys : IDisposable
     /// <summary>Every key attestations verify with: the current one first, then the rotated-out ones as configured.</summary>
     public IReadOnlyList<SigningPublicKey> PublicKeys => _loaded.Value.PublicKeys;
 
-    /// <summary>The DER-encoded (RFC 3279) ECDSA P-256 / SHA-256 signature of <paramref name="data"/> with the current key.</summary>
-    internal byte[] Sign(byte[] data)
+    /// <summary>
+    /// Signs <paramref name="payload"/> as a DSSE envelope with the current key: the signature is the DER-encoded
+    /// (RFC 3279) ECDSA P-256 / SHA-256 signature over <see cref="Dsse.Pae"/> of the type and the payload.
+    /// </summary>
+    public DsseEnvelope Sign(string payloadType, byte[] payload)
     {
-        var key = _loaded.Value.Private;
+        var loaded = _loaded.Value;
+        var pae = Dsse.Pae(payloadType, payload);
+        byte[] signature;
         lock (_signLock)
         {
-            return key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+            signature = loaded.Private.SignData(pae, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
         }
+
+        return new DsseEnvelope(payloadType, Convert.ToBase64String(payload),
+            [new DsseSignature(loaded.Current.KeyId, Convert.ToBase64String(signature))]);
     }
+
+    /// <summary>
+    /// Checks an envelope against the known keys (current and previous): valid when one signature by a known key matches
+    /// the pre-authentication encoding of its payload type and payload; otherwise says why. Only in-toto payloads are
+    /// accepted, the only kind the registry signs.
+    /// </summary>
+    public AttestationVerification Verify(DsseEnvelope? envelope)
+    {
+        if (!Dsse.IsWellFormed(envelope))
+        {
+            return AttestationVerification.Invalid(null, "This is not a DSSE envelope: it needs payloadType, payload and signatures.");
+        }
+
+        var first = envelope.Signatures.FirstOrDefault()?.KeyId;
+        if (envelope.Signatures.Count == 0)
+        {
+            return AttestationVerification.Invalid(null, "The envelope has no signature.");
+        }
+
+        if (!string.Equals(envelope.PayloadType, Dsse.InTotoPayloadType, StringComparison.Ordinal))
+        {
+            return AttestationVerification.Invalid(first, $"The payload type is not {Dsse.InTotoPayloadType}: the registry signs in-toto statements only.");
+        }
+
+        var payload = new byte[envelope.Payload.Length];
+        if (!Convert.TryFromBase64String(envelope.Payload, payload, out var length))
+        {
+            return AttestationVerification.Invalid(first, "The payload is not base64.");
+        }
+
+        var pae = Dsse.Pae(envelope.PayloadType, payload.AsSpan(0, length));
+        var reasons = new List<string>();
+        foreach (var signature in envelope.Signatures)
+        {
+            var sig = new byte[signature.Sig.Length];
+            if (!Convert.TryFromBase64String(signature.Sig, sig, out var sigLength))
+            {
+                reasons.Add($"The signature of key {Short(signature.KeyId)} is not base64.");
+                continue;
+            }
+
+            switch (VerifySignature(signature.KeyId, pae, sig[..sigLength]))
+            {
+                case true:
+                    return new AttestationVerification(true, signature.KeyId, null);
+                case null:
+                    reasons.Add($"Key {Short(signature.KeyId)} is not one of the registry's signing keys (current or previous).");
+                    break;
+                default:
+                    reasons.Add($"The signature of key {Short(signature.KeyId)} does not match the payload: the envelope was changed after it was signed.");
+                    break;
+            }
+        }
+
+        return AttestationVerification.Invalid(first, string.Join(" ", reasons));
+    }
+
+    private static string Short(string keyId) => keyId.Length > 12 ? keyId[..12] + "…" : keyId;
 
     /// <summary>
     /// Whether <paramref name="signature"/> (DER) is a valid signature of <paramref name="data"/> by the key
     /// <paramref name="keyId"/>; null when no known key has that id.
     /// </summary>
-    internal bool? Verify(string keyId, byte[] data, byte[] signature)
+    private bool? VerifySignature(string keyId, byte[] data, byte[] signature)
     {
         if (!_loaded.Value.SpkiByKeyId.TryGetValue(keyId, out var spki))
         {
