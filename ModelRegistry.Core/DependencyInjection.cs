@@ -87,6 +87,8 @@ public static class DependencyInjection
         services.AddSingleton<ILifecycleGate, Evaluation.EvaluationGate>();
         services.AddSingleton<Comparison.IVersionFileIndex, Artifacts.ArtifactFileIndex>();
         services.AddSingleton<LifecycleGates>();
+        services.AddSingleton<Signing.SigningKeys>();
+        services.AddSingleton<Signing.AttestationService>();
         services.AddSingleton<LifecycleService>();
         services.AddSingleton<StageTimelineService>();
         services.AddSingleton<DeploymentService>();

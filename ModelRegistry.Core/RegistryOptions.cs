@@ -19,6 +19,9 @@ public sealed class RegistryOptions
     public AdminBootstrapOptions Admin { get; set; } = new();
 
     public ArtifactOptions Artifacts { get; set; } = new();
+
+    /// <summary><c>Registry:Signing</c>: the key that signs approval attestations.</summary>
+    public Signing.SigningOptions Signing { get; set; } = new();
 }
 
 public enum DatabaseProvider

@@ -24,6 +24,12 @@ catch (ModelRegistry.Core.Common.ArtifactStoreUnavailableException e)
     await Console.Error.WriteLineAsync($"error: {e.Message}");
     return 1;
 }
+catch (ModelRegistry.Core.Signing.SigningKeyException e)
+{
+    // An unreadable key file, or not an ECDSA P-256 key: the message names the file and the setting.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
 catch (DatabaseConfigurationException e)
 {
     // Unreachable database, wrong password, missing connection string: the settings to check, not a stack trace.

@@ -18,6 +18,9 @@ public static class AuditActions
     /// <summary>A version under review changed: the approvals given so far were voided.</summary>
     public const string TransitionVersionChanged = "transition.version_changed";
     public const string DeploymentRecorded = "deployment.recorded";
+
+    /// <summary>The final approval into Staging or Production was signed as an attestation (docs/attestations.md).</summary>
+    public const string AttestationSigned = "attestation.signed";
     public const string CardRevised = "card.revised";
     public const string EvaluationRecorded = "evaluation.recorded";
     public const string UserCreated = "user.created";

@@ -219,7 +219,36 @@ public static class EvidenceHtmlRenderer
             h.Append("</div>\n");
         }
 
+        Attestations(h, pack);
         h.Append("</section>\n");
+    }
+
+    private static void Attestations(StringBuilder h, EvidencePack pack)
+    {
+        h.Append("<div id=\"attestations\">\n<h3>Signed approval attestations</h3>\n<p class=\"muted\">")
+            .Append(E(EvidenceFacts.AttestationsIntro)).Append("</p>\n");
+        if (pack.Attestations.Count == 0)
+        {
+            h.Append("<p class=\"muted\">No attestations: no request into Staging or Production has been approved since the registry signs them.</p>\n");
+        }
+        else
+        {
+            Table(h, EvidenceFacts.Attestations(pack), monoFrom: 4);
+            foreach (var a in pack.Attestations)
+            {
+                h.Append("<p><strong>Envelope of attestation ").Append(a.Id).Append("</strong></p>\n<pre class=\"data envelope\">")
+                    .Append(E(Signing.Dsse.SerializeIndented(a.Envelope))).Append("</pre>\n");
+            }
+        }
+
+        h.Append("<h3>Signing keys</h3>\n");
+        foreach (var key in pack.SigningKeys)
+        {
+            h.Append("<p>Key id <code>").Append(E(key.KeyId)).Append("</code> (").Append(key.Current ? "current" : "previous")
+                .Append(")</p>\n<pre class=\"data public-key\">").Append(E(key.PublicKeyPem)).Append("</pre>\n");
+        }
+
+        h.Append("</div>\n");
     }
 
     private static void Deployments(StringBuilder h, EvidencePack pack)
@@ -340,6 +369,32 @@ internal static class EvidenceFacts
 
     public static Grid Approvals(Lifecycle.TransitionRequestInfo request) => new(["When", "Reviewer", "Comment"],
         request.Approvals.Select(a => new[] { Time(a.At), a.Reviewer, a.Comment ?? "—" }));
+
+    public const string AttestationsIntro =
+        "Each final approval into Staging or Production is signed by the registry: an in-toto statement listing every file " +
+        "(path and SHA-256) with the version digest, requester, approvers and the gates that passed, in a DSSE envelope " +
+        "signed with ECDSA P-256. Verify an envelope offline with the signing key below (docs/attestations.md of the registry).";
+
+    public static Grid Attestations(EvidencePack pack) => new(["Signed", "Request", "Stage", "Approved by", "Key id", "Payload SHA-256"],
+        pack.Attestations.Select(a => new[]
+        {
+            Time(a.CreatedAt), $"#{a.RequestId}", a.FromStage is { } from && a.ToStage is { } to ? $"{from} → {to}" : "—",
+            a.Approvers.Count == 0 ? "—" : string.Join("; ", a.Approvers.Select(p => p.At is { } at ? $"{p.Reviewer}, {Time(at)}" : p.Reviewer)),
+            a.KeyId, PayloadSha256(a.Envelope),
+        }));
+
+    /// <summary>The SHA-256 of an envelope's payload bytes (what the <c>attestation.signed</c> audit event records).</summary>
+    public static string PayloadSha256(Signing.DsseEnvelope envelope)
+    {
+        try
+        {
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Convert.FromBase64String(envelope.Payload)));
+        }
+        catch (FormatException)
+        {
+            return "—";
+        }
+    }
 
     public static Grid Deployments(EvidencePack pack) => new(["When", "Environment", "Status", "Target", "External reference", "By", "Notes"],
         pack.Deployments.Select(d => new[]

@@ -157,6 +157,40 @@ public static class EvidenceMarkdownRenderer
                 Table(m, ["When", "Author", "Comment"], r.Comments.Select(c => new[] { EvidenceFacts.Time(c.At), c.Author, c.Text }));
             }
         }
+
+        Attestations(m, pack);
+    }
+
+    private static void Attestations(StringBuilder m, EvidencePack pack)
+    {
+        m.Append("### Signed approval attestations\n\n").Append(Text(EvidenceFacts.AttestationsIntro)).Append("\n\n");
+        if (pack.Attestations.Count == 0)
+        {
+            m.Append("No attestations: no request into Staging or Production has been approved since the registry signs them.\n\n");
+        }
+        else
+        {
+            Table(m, EvidenceFacts.Attestations(pack));
+            foreach (var a in pack.Attestations)
+            {
+                m.Append("Envelope of attestation ").Append(a.Id).Append(":\n\n");
+                Fenced(m, "json", Signing.Dsse.SerializeIndented(a.Envelope));
+            }
+        }
+
+        m.Append("### Signing keys\n\n");
+        foreach (var key in pack.SigningKeys)
+        {
+            m.Append("Key id `").Append(key.KeyId).Append("` (").Append(key.Current ? "current" : "previous").Append("):\n\n");
+            Fenced(m, "", key.PublicKeyPem);
+        }
+    }
+
+    /// <summary>A fenced block longer than any run of backticks inside it: exact, and never rendered.</summary>
+    private static void Fenced(StringBuilder m, string info, string text)
+    {
+        var fence = new string('`', Math.Max(3, LongestRun(text, '`') + 1));
+        m.Append(fence).Append(info).Append('\n').Append(text.TrimEnd('\n', '\r')).Append('\n').Append(fence).Append("\n\n");
     }
 
     private static void Table(StringBuilder m, EvidenceFacts.Grid grid) => Table(m, grid.Headers, grid.Rows);

@@ -5,6 +5,7 @@ using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Signing;
 using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Compliance;
@@ -27,6 +28,8 @@ public enum EvidenceFormat
 /// <param name="StageHistory">The version's stage changes, oldest first.</param>
 /// <param name="Deployments">Every deployment record, oldest first.</param>
 /// <param name="AuditSlice">The version's events (its own, its files', its requests' and deployments'), in sequence order.</param>
+/// <param name="Attestations">The version's signed approval attestations, oldest first, envelopes included.</param>
+/// <param name="SigningKeys">The public keys the attestations verify with (the current one first), to check them offline.</param>
 public sealed record EvidencePack(
     ModelInfo Model,
     VersionInfo Version,
@@ -38,7 +41,9 @@ public sealed record EvidencePack(
     IReadOnlyList<TransitionRequestInfo> Requests,
     IReadOnlyList<DeploymentInfo> Deployments,
     IReadOnlyList<AuditEntry> AuditSlice,
-    EvidenceExport Export)
+    EvidenceExport Export,
+    IReadOnlyList<AttestationInfo> Attestations,
+    IReadOnlyList<SigningPublicKey> SigningKeys)
 {
     /// <summary>A file name for the pack: <c>evidence-{model}-v{number}-{yyyyMMdd-HHmmss}.{html|md}</c>.</summary>
     public string FileName(EvidenceFormat format) =>

@@ -59,16 +59,23 @@ public sealed class LifecycleGates(IEnumerable<ILifecycleGate> gates)
         return results;
     }
 
-    /// <summary>Throws <see cref="GatesNotMetException"/> listing every failed gate, if any failed.</summary>
-    public async Task DemandAsync(RegistryDbContext db, ModelVersion version, Stage target, string when, CancellationToken ct)
+    /// <summary>
+    /// Throws <see cref="GatesNotMetException"/> listing every failed gate, if any failed; otherwise returns the verdicts
+    /// (all passed), which an approval's attestation records.
+    /// </summary>
+    public async Task<IReadOnlyList<GateResult>> DemandAsync(RegistryDbContext db, ModelVersion version, Stage target, string when,
+        CancellationToken ct)
     {
-        var unmet = (await EvaluateAsync(db, version, target, ct)).Where(r => !r.Passed).ToList();
+        var results = await EvaluateAsync(db, version, target, ct);
+        var unmet = results.Where(r => !r.Passed).ToList();
         if (unmet.Count > 0)
         {
             throw new GatesNotMetException(
                 $"Version {version.Number} does not meet the policy for {target} {when}: {string.Join("; ", unmet.Select(u => u.Message))}",
                 unmet);
         }
+
+        return results;
     }
 }
 

@@ -6,6 +6,7 @@ using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Signing;
 using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Lifecycle;
@@ -21,6 +22,7 @@ public sealed class LifecycleService(
     AuditTrail audit,
     LifecycleGates gates,
     IOptionsMonitor<LifecyclePolicyOptions> policy,
+    AttestationService attestations,
     TimeProvider clock)
 {
     public const int MaxJustification = 4000;
@@ -89,7 +91,7 @@ public sealed class LifecycleService(
     /// approvals from distinct reviewers the version moves; a move to Production archives the previous Production
     /// version. 409 when the request is no longer pending, is stale, or a gate now fails; 409 <c>digest_mismatch</c>
     /// when <paramref name="digest"/> (the digest the reviewer saw) is given and the version no longer has it. The final
-    /// approval freezes the version.
+    /// approval freezes the version and, into Staging or Production, signs an attestation of it (docs/attestations.md).
     /// </summary>
     public async Task<TransitionRequestInfo> ApproveAsync(Actor actor, long requestId, string? comment, string? digest = null,
         CancellationToken ct = default)
@@ -125,7 +127,7 @@ public sealed class LifecycleService(
                 throw new ConflictException($"{stale} The request cannot be approved; it must be cancelled or rejected and requested again.");
             }
 
-            await gates.DemandAsync(db, version, request.ToStage, "any more", ct);
+            var passed = await gates.DemandAsync(db, version, request.ToStage, "any more", ct);
             var required = policy.CurrentValue.RequiredApprovals;
             var approvals = request.ValidApprovals.Count();
             var final = approvals >= required;
@@ -149,6 +151,11 @@ public sealed class LifecycleService(
             if (final)
             {
                 await MoveVersionAsync(db, actor, request, now, ct);
+                if (AttestationService.IsAttested(request.ToStage))
+                {
+                    // Signed with the stage change, or neither happens: no approved move without its attestation.
+                    await attestations.SignApprovalAsync(db, actor, request, passed, now, ct);
+                }
             }
 
             NotificationService.Notify(db, actor, request.RequestedByUserId,

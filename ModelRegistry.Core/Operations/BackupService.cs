@@ -27,7 +27,8 @@ public sealed record BackupManifest(
 /// Online backup and restore of a SQLite data directory: a consistent database snapshot (<c>VACUUM INTO</c>,
 /// taken while the server keeps serving), every content-addressed blob of the artifact store (file system or S3)
 /// copied and its hash verified, the
-/// data-protection keys (which encrypt webhook secrets and sign cookies), and a manifest.
+/// data-protection keys (which encrypt webhook secrets and sign cookies), the attestation signing key generated in
+/// <c>signing/</c> (owner-only, as it was), and a manifest.
 /// </summary>
 public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> dbFactory, DataDirectory data, IArtifactStore store,
     TimeProvider clock, Microsoft.Extensions.Options.IOptions<RegistryOptions> options)
@@ -62,6 +63,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
         // refers to exists now; blobs added since are harmless extras.
         var (blobs, blobBytes) = await BackUpBlobsAsync(Path.Combine(root, "blobs"), ct);
         CopyDirectory(Path.Combine(data.Root, "keys"), Path.Combine(root, "keys"));
+        CopyPrivateDirectory(Path.Combine(data.Root, Signing.SigningKeys.DirectoryName), Path.Combine(root, Signing.SigningKeys.DirectoryName));
 
         var audit = await VerifyAuditAsync(databasePath, ct);
         var manifest = new BackupManifest(1, clock.GetUtcNow(), DatabaseFile, await Sha256FileAsync(databasePath, ct),
@@ -101,6 +103,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
         }
 
         CopyDirectory(Path.Combine(root, "keys"), Path.Combine(data.Root, "keys"));
+        CopyPrivateDirectory(Path.Combine(root, Signing.SigningKeys.DirectoryName), Path.Combine(data.Root, Signing.SigningKeys.DirectoryName));
         var staging = data.DatabasePath + ".restoring";
         File.Copy(backupDatabase, staging, overwrite: true);
         File.Move(staging, data.DatabasePath);
@@ -217,6 +220,33 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
         foreach (var file in Directory.EnumerateFiles(from))
         {
             File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// Copies a directory of secrets (the attestation signing key): the directory readable by the owner only (0700), each
+    /// file 0600, whatever the umask — the private key must not become readable to others on its way through a backup.
+    /// </summary>
+    private static void CopyPrivateDirectory(string from, string to)
+    {
+        if (!Directory.Exists(from))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            CopyDirectory(from, to);
+            return;
+        }
+
+        Directory.CreateDirectory(to, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(to, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            var destination = Path.Combine(to, Path.GetFileName(file));
+            File.Copy(file, destination, overwrite: true);
+            File.SetUnixFileMode(destination, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
     }
 

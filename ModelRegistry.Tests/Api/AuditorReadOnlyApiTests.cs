@@ -17,8 +17,11 @@ public sealed partial class AuditorReadOnlyApiTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>What DESIGN.md's roles matrix lets every signed-in user change: their own API tokens.</summary>
-    private static readonly string[] OwnedByEveryone = ["/api/v1/tokens"];
+    /// <summary>
+    /// What DESIGN.md's roles matrix lets every signed-in user change: their own API tokens; and the POSTs that only
+    /// read, open to every role (checking an attestation's signature, AttestationApiTests).
+    /// </summary>
+    private static readonly string[] OwnedByEveryone = ["/api/v1/tokens", "/api/v1/attestations/verify"];
 
     [Fact]
     public async Task Every_mutating_endpoint_is_403_for_an_auditor_and_changes_nothing()

@@ -196,6 +196,39 @@ public sealed class EvidencePackTests(EvidencePackFixture fixture) : IClassFixtu
         Assert.Contains(doc.QuerySelectorAll("pre code"), c => c.TextContent.Contains("<script>alert('card')</script>", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Both_packs_carry_the_signed_attestation_and_the_key_it_verifies_with()
+    {
+        using var viewer = await fixture.App.ClientForAsync(fixture.Viewer);
+        var attestation = Assert.Single(await fixture.App.Get<ModelRegistry.Core.Signing.AttestationService>()
+            .ListAsync(EvidencePackFixture.Model, 2, Ct));
+        var keys = fixture.App.Get<ModelRegistry.Core.Signing.SigningKeys>();
+
+        var html = await viewer.GetStringAsync(Url + "?format=html", Ct);
+        var section = (await new HtmlParser().ParseDocumentAsync(html, Ct)).QuerySelector("#attestations")!;
+        Assert.Contains($"#{fixture.RequestId}", section.QuerySelector("table")!.TextContent);
+        Assert.Contains(attestation.KeyId, section.QuerySelector("table")!.TextContent);
+        Assert.Contains(fixture.Reviewer.Actor.DisplayName, section.QuerySelector("table")!.TextContent);
+        // The envelope as it can be verified: parse it back from the page and check its signature with the key beside it.
+        var fromPage = ModelRegistry.Core.Signing.Dsse.Parse(section.QuerySelector("pre.envelope")!.TextContent);
+        Assert.Equal(attestation.Envelope.Payload, fromPage!.Payload);
+        var pem = section.QuerySelector("pre.public-key")!.TextContent;
+        Assert.Equal(keys.CurrentPublicKeyPem.Trim(), pem.Trim());
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        {
+            key.ImportFromPem(pem);
+            Assert.True(key.VerifyData(ModelRegistry.Core.Signing.Dsse.Pae(fromPage.PayloadType, Convert.FromBase64String(fromPage.Payload)),
+                Convert.FromBase64String(fromPage.Signatures[0].Sig), System.Security.Cryptography.HashAlgorithmName.SHA256,
+                System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence));
+        }
+
+        var markdown = await viewer.GetStringAsync(Url + "?format=md", Ct);
+        Assert.Contains("### Signed approval attestations", markdown);
+        Assert.Contains(attestation.Envelope.Payload, markdown);
+        Assert.Contains(keys.CurrentPublicKeyPem.Trim(), markdown.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Contains($"Key id `{keys.CurrentKeyId}` (current)", markdown);
+    }
+
     [Theory]
     [InlineData("?format=pdf", HttpStatusCode.BadRequest)]
     [InlineData("?format=", HttpStatusCode.OK)]

@@ -121,7 +121,7 @@ public sealed class LifecycleApiMatrixTests(LifecycleMatrixFixture fixture) : IC
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
             Assert.Equal("Approved", body.GetProperty("status").GetString());
             Assert.Equal("fine", body.GetProperty("decisionComment").GetString());
-            Assert.Equal([AuditActions.TransitionApproved, AuditActions.VersionStageChanged],
+            Assert.Equal([AuditActions.TransitionApproved, AuditActions.VersionStageChanged, AuditActions.AttestationSigned],
                 (await fixture.App.AuditEventsAsync(before)).Select(e => e.Action));
         }
         else

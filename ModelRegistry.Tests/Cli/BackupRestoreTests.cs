@@ -1,6 +1,8 @@
 using System.Text.Json;
 using ModelRegistry.Core.Models;
+using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Signing;
 using ModelRegistry.Core.Versions;
 using ModelRegistry.Tests.Infrastructure;
 
@@ -53,6 +55,61 @@ public sealed class BackupRestoreTests
             Assert.Equal("meta-llama/Llama-3.1-8B", version.BaseModel);
             var verify = await RegistryCli.RunAsync(restored, "verify-audit");
             Assert.Equal(0, verify.ExitCode);
+        }
+        finally
+        {
+            if (Directory.Exists(backup))
+            {
+                Directory.Delete(backup, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Backup_copies_the_signing_key_owner_only_and_after_a_restore_old_attestations_verify_and_new_ones_use_the_same_key()
+    {
+        var backup = TempDirectory("backup");
+        var restored = TempDirectory("restored");
+        string keyId;
+        try
+        {
+            await using (var app = new RegistryApp())
+            {
+                var ds = await app.CreateUserAsync(Roles.DataScientist);
+                var reviewer = await app.CreateUserAsync(Roles.Reviewer);
+                await app.ModelWithVersionsAsync(ds, "signed-model", 2);
+                await app.PromoteAsync(ds, reviewer, "signed-model", 1, Stage.Staging);
+                keyId = app.Get<SigningKeys>().CurrentKeyId;
+
+                var result = await RegistryCli.RunAsync(app.DataDirectory, "backup", "--to", backup);
+
+                Assert.True(result.ExitCode == 0, result.StandardError);
+                var copied = SigningKeys.GeneratedKeyPath(backup);
+                Assert.Equal(await File.ReadAllTextAsync(SigningKeys.GeneratedKeyPath(app.DataDirectory), Ct), await File.ReadAllTextAsync(copied, Ct));
+                if (!OperatingSystem.IsWindows())
+                {
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(copied));
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(copied)!));
+                }
+            }
+
+            var restore = await RegistryCli.RunAsync(restored, "restore", "--from", backup);
+            Assert.True(restore.ExitCode == 0, restore.StandardError);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(SigningKeys.GeneratedKeyPath(restored)));
+            }
+
+            await using var after = new RegistryApp { DataDirectory = restored };
+            await after.InitializeAsync();
+            Assert.Equal(keyId, after.Get<SigningKeys>().CurrentKeyId);
+            var attestations = after.Get<AttestationService>();
+            var kept = Assert.Single(await attestations.ListAsync("signed-model", 1, Ct));
+            Assert.Equal(new AttestationVerification(true, keyId, null), attestations.Verify(kept.Envelope));
+            var ds2 = await after.CreateUserAsync(Roles.DataScientist);
+            var reviewer2 = await after.CreateUserAsync(Roles.Reviewer);
+            await after.PromoteAsync(ds2, reviewer2, "signed-model", 2, Stage.Staging);
+            Assert.Equal(keyId, Assert.Single(await attestations.ListAsync("signed-model", 2, Ct)).KeyId);
         }
         finally
         {

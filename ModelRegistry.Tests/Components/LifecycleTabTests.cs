@@ -19,6 +19,7 @@ public sealed class LifecycleTabTests(RegistryApp app) : IClassFixture<RegistryA
     private IRenderedComponent<LifecycleTab> Render(string userId, string model, int number, params string[] roles)
     {
         _ctx.Services.AddSingleton(app.Get<LifecycleService>());
+        _ctx.Services.AddSingleton(app.Get<ModelRegistry.Core.Signing.AttestationService>());
         _ctx.Services.AddSingleton(TimeProvider.System);
         _ctx.Services.AddScoped<CurrentActor>();
         _ctx.SignInAs(userId, roles);

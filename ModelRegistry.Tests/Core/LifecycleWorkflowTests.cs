@@ -57,8 +57,8 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         Assert.Equal(request.Id, Assert.Single(lifecycle.PastRequests).Id);
 
         var events = await app.AuditEventsAsync(before);
-        Assert.Equal([AuditActions.TransitionRequested, AuditActions.TransitionApproved, AuditActions.VersionStageChanged],
-            events.Select(e => e.Action));
+        Assert.Equal([AuditActions.TransitionRequested, AuditActions.TransitionApproved, AuditActions.VersionStageChanged,
+            AuditActions.AttestationSigned], events.Select(e => e.Action));
         Assert.Equal(request.Id.ToString(), events[0].EntityId);
         Assert.Equal(AuditEntities.Transition, events[0].EntityType);
         Assert.Equal($"{model}/1", events[2].EntityId);
@@ -485,8 +485,8 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         var v1 = await app.Get<ActivityService>().RecentAsync(50, model, $"{model}/1", Ct);
         var v2 = await app.Get<ActivityService>().RecentAsync(50, model, $"{model}/2", Ct);
 
-        Assert.Equal([AuditActions.DeploymentRecorded, AuditActions.VersionStageChanged, AuditActions.TransitionApproved,
-            AuditActions.TransitionRequested, AuditActions.VersionCreated], v1.Select(e => e.Action));
+        Assert.Equal([AuditActions.DeploymentRecorded, AuditActions.AttestationSigned, AuditActions.VersionStageChanged,
+            AuditActions.TransitionApproved, AuditActions.TransitionRequested, AuditActions.VersionCreated], v1.Select(e => e.Action));
         Assert.Equal([AuditActions.TransitionRequested, AuditActions.VersionCreated], v2.Select(e => e.Action));
     }
 }

@@ -41,6 +41,7 @@ public static class ApiExtensions
         api.MapCards();
         api.MapMetrics();
         api.MapEvidence();
+        api.MapAttestations();
         return app;
     }
 

@@ -163,6 +163,8 @@ public static class WebRegistration
     public static async Task InitializeRegistryAsync(this WebApplication app)
     {
         await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        // The attestation key is read (or generated) now: a bad key file stops start-up, naming the setting.
+        app.Services.GetRequiredService<ModelRegistry.Core.Signing.SigningKeys>().EnsureLoaded();
         // The store must be usable before the server takes requests: otherwise stop with the setting to check.
         await app.Services.GetRequiredService<IArtifactStore>().CheckAsync(CancellationToken.None);
         // Before any upload can start: temporary files of uploads cut off by a crash go.

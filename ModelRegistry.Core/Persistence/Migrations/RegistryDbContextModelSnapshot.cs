@@ -949,6 +949,40 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("ModelRegistry.Core.Signing.Attestation", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Envelope")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("VersionId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestId")
+                        .IsUnique();
+
+                    b.HasIndex("VersionId", "Id");
+
+                    b.ToTable("Attestations", (string)null);
+                });
+
             modelBuilder.Entity("ModelRegistry.Core.Versions.ModelVersion", b =>
                 {
                     b.Property<long>("Id")
@@ -1358,6 +1392,25 @@ namespace ModelRegistry.Core.Persistence.Migrations
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("ModelRegistry.Core.Signing.Attestation", b =>
+                {
+                    b.HasOne("ModelRegistry.Core.Lifecycle.TransitionRequest", "Request")
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ModelRegistry.Core.Versions.ModelVersion", "Version")
+                        .WithMany()
+                        .HasForeignKey("VersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Request");
+
+                    b.Navigation("Version");
                 });
 
             modelBuilder.Entity("ModelRegistry.Core.Versions.ModelVersion", b =>

@@ -1005,6 +1005,42 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("ModelRegistry.Core.Signing.Attestation", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Envelope")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("RequestId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("VersionId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestId")
+                        .IsUnique();
+
+                    b.HasIndex("VersionId", "Id");
+
+                    b.ToTable("Attestations", (string)null);
+                });
+
             modelBuilder.Entity("ModelRegistry.Core.Versions.ModelVersion", b =>
                 {
                     b.Property<long>("Id")
@@ -1420,6 +1456,25 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("ModelRegistry.Core.Signing.Attestation", b =>
+                {
+                    b.HasOne("ModelRegistry.Core.Lifecycle.TransitionRequest", "Request")
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ModelRegistry.Core.Versions.ModelVersion", "Version")
+                        .WithMany()
+                        .HasForeignKey("VersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Request");
+
+                    b.Navigation("Version");
                 });
 
             modelBuilder.Entity("ModelRegistry.Core.Versions.ModelVersion", b =>

@@ -1,0 +1,47 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ModelRegistry.Core.Signing;
+
+namespace ModelRegistry.Web.Api;
+
+/// <summary>
+/// Approval attestations and the keys that verify them (docs/attestations.md). Everything here only reads: any signed-in
+/// role may use it, like browsing; <c>POST …/verify</c> checks a posted envelope and changes nothing.
+/// </summary>
+internal static class AttestationsApi
+{
+    /// <summary>The media type of a PEM file.</summary>
+    public const string PemType = "application/x-pem-file";
+
+    /// <summary>A public key attestations verify with.</summary>
+    /// <param name="KeyId">Lowercase hex SHA-256 of the key's SubjectPublicKeyInfo DER, as DSSE signatures name it.</param>
+    /// <param name="PublicKeyPem">The key, PEM (SPKI).</param>
+    /// <param name="Current">Whether new attestations are signed with it.</param>
+    public sealed record SigningKeyBody([property: JsonPropertyName("keyid")] string KeyId, string PublicKeyPem, bool Current);
+
+    public static void MapAttestations(this RouteGroupBuilder api)
+    {
+        api.MapGet("/models/{name}/versions/{number:int}/attestations", async Task<Ok<IReadOnlyList<DsseEnvelope>>> (string name, int number,
+                AttestationService service, CancellationToken ct) =>
+                TypedResults.Ok(await service.ListEnvelopesAsync(name, number, ct)))
+            .WithTags("Attestations")
+            .WithSummary("The version's approval attestations: DSSE envelopes of in-toto statements, oldest first.");
+
+        api.MapGet("/signing-key", (AttestationService service) =>
+                TypedResults.Text(service.CurrentPublicKeyPem, PemType, Encoding.UTF8))
+            .Produces<string>(StatusCodes.Status200OK, PemType)
+            .WithTags("Attestations")
+            .WithSummary("The public key new attestations are signed with, PEM (SPKI).");
+
+        api.MapGet("/signing-keys", (AttestationService service) =>
+                TypedResults.Ok(service.PublicKeys.Select(k => new SigningKeyBody(k.KeyId, k.PublicKeyPem, k.Current)).ToList()))
+            .WithTags("Attestations")
+            .WithSummary("Every key attestations verify with: the current one and those rotated out, with their key ids.");
+
+        api.MapPost("/attestations/verify", (DsseEnvelope? body, AttestationService service) =>
+                TypedResults.Ok(service.Verify(body)))
+            .WithTags("Attestations")
+            .WithSummary("Checks an envelope's signature against the registry's keys: {valid, keyid, reason}. Changes nothing.");
+    }
+}
