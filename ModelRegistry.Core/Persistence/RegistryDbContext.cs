@@ -41,6 +41,7 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<CardRevision> CardRevisions => Set<CardRevision>();
     public DbSet<EvaluationResult> EvaluationResults => Set<EvaluationResult>();
+    public DbSet<Aliases.ModelAlias> Aliases => Set<Aliases.ModelAlias>();
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction
