@@ -47,7 +47,7 @@ public sealed class AliasService(
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.EditModels, ct);
-        return await db.InTransactionAsync(async () =>
+        await db.InTransactionAsync(async () =>
         {
             var model = await db.Models.SingleOrDefaultAsync(m => m.Name == modelName, ct)
                 ?? throw ModelService.NotFound(modelName);
@@ -56,7 +56,7 @@ public sealed class AliasService(
             var existing = await db.Aliases.Include(a => a.Version).SingleOrDefaultAsync(a => a.ModelId == model.Id && a.Name == name, ct);
             if (existing?.VersionId == target.Id)
             {
-                return ToInfo(existing);
+                return false;
             }
 
             var now = clock.GetUtcNow();
@@ -74,8 +74,13 @@ public sealed class AliasService(
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(db, actor, AuditActions.AliasSet, AuditEntities.Alias, EntityId(modelName, name), modelName,
                 new { alias = name, version = number, previousVersion = previous, digest = target.Digest }, ct);
-            return ToInfo(existing);
+            return true;
         }, ct);
+
+        // As stored: the database keeps times to a tenth of a millisecond, so the answer equals what a later list shows.
+        return await db.Aliases.AsNoTracking().Where(a => a.Model.Name == modelName && a.Name == name)
+            .Select(a => new AliasInfo(a.Name, a.Version.Number, a.Version.Digest, a.UpdatedBy, a.UpdatedAt))
+            .SingleAsync(ct);
     }
 
     /// <summary>Removes <paramref name="alias"/>. 403 without <see cref="Permission.EditModels"/>, 404 for an unknown model or alias.</summary>
@@ -105,5 +110,4 @@ public sealed class AliasService(
     /// <summary>An alias's audit entity id: <c>model/alias</c>.</summary>
     private static string EntityId(string modelName, string alias) => $"{modelName}/{alias}";
 
-    private static AliasInfo ToInfo(ModelAlias a) => new(a.Name, a.Version.Number, a.Version.Digest, a.UpdatedBy, a.UpdatedAt);
 }

@@ -27,6 +27,7 @@ public enum EvidenceFormat
 /// <param name="StageHistory">The version's stage changes, oldest first.</param>
 /// <param name="Deployments">Every deployment record, oldest first.</param>
 /// <param name="AuditSlice">The version's events (its own, its files', its requests' and deployments'), in sequence order.</param>
+/// <param name="Aliases">The model's aliases that name this version when the pack was made, by name.</param>
 public sealed record EvidencePack(
     ModelInfo Model,
     VersionInfo Version,
@@ -38,7 +39,8 @@ public sealed record EvidencePack(
     IReadOnlyList<TransitionRequestInfo> Requests,
     IReadOnlyList<DeploymentInfo> Deployments,
     IReadOnlyList<AuditEntry> AuditSlice,
-    EvidenceExport Export)
+    EvidenceExport Export,
+    IReadOnlyList<string>? Aliases = null)
 {
     /// <summary>A file name for the pack: <c>evidence-{model}-v{number}-{yyyyMMdd-HHmmss}.{html|md}</c>.</summary>
     public string FileName(EvidenceFormat format) =>

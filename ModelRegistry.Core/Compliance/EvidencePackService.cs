@@ -30,7 +30,8 @@ public sealed class EvidencePackService(
     ArtifactService artifacts,
     EvaluationService evaluations,
     LifecycleService lifecycle,
-    DeploymentService deployments)
+    DeploymentService deployments,
+    Aliases.AliasService aliases)
 {
     /// <summary>The pack's format from the API's <c>format</c> value: <c>html</c> (the default) or <c>md</c>/<c>markdown</c>; 400 otherwise.</summary>
     public static EvidenceFormat ParseFormat(string? value) => value?.Trim().ToLowerInvariant() switch
@@ -75,6 +76,7 @@ public sealed class EvidencePackService(
         var history = (await lifecycle.GetVersionLifecycleAsync(modelName, number, ct)).History.Reverse().ToList();
         var requests = await lifecycle.ListForVersionAsync(modelName, number, ct);
         var records = await AllDeploymentsAsync(modelName, number, ct);
+        var named = (await aliases.ListAsync(modelName, ct)).Where(a => a.Version == number).Select(a => a.Alias).ToList();
 
         await using var read = await dbFactory.CreateDbContextAsync(ct);
         var slice = await ActivityService.OfVersion(read.AuditEvents.AsNoTracking().Where(e => e.ModelName == modelName), versionKey)
@@ -86,7 +88,7 @@ public sealed class EvidencePackService(
 
         return new EvidencePack(model, version, card, card is null ? null : renderer.ToHtml(card.Markdown),
             files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList(), results, history, requests, records, slice,
-            new EvidenceExport(recorded.Time, actor.DisplayName, format, recorded.Sequence, verification));
+            new EvidenceExport(recorded.Time, actor.DisplayName, format, recorded.Sequence, verification), named);
     }
 
     private async Task<IReadOnlyList<DeploymentInfo>> AllDeploymentsAsync(string modelName, int number, CancellationToken ct)

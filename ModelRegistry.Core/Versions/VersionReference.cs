@@ -46,9 +46,10 @@ public static class VersionReference
             throw ValidationFailedException.For("reference", "A version reference is required: a number, latest, production, staging, an alias or a commit.");
         }
 
-        if (IsNumber(text))
+        if (IsNumber(text) && text.Length < MinPrefixLength)
         {
-            // More digits than an int holds cannot be a version number; from 12 digits they may still be a digest prefix.
+            // Twelve digits or more are a digest prefix (no registry has 10^11 versions); fewer than that, more than an
+            // int holds, are too short for a prefix and too long for a number.
             if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
             {
                 return await db.Versions.AnyAsync(v => v.ModelId == modelId && v.Number == number, ct)
