@@ -200,6 +200,7 @@ public sealed class AliasApiTests(AliasApiFixture fixture) : IClassFixture<Alias
             using var evidence = await DataScientist.GetAsync($"{Versions}/{reference}/evidence?format=md", Ct);
             Assert.Equal(HttpStatusCode.OK, evidence.StatusCode);
             Assert.StartsWith($"evidence-{Model}-v2-", evidence.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+            Assert.Contains("| Aliases | reader |", await evidence.Content.ReadAsStringAsync(Ct));
             Assert.Equal(AliasApiFixture.WeightsOf(2), await BytesAsync($"{Versions}/{reference}/files/weights.bin"));
         }
 

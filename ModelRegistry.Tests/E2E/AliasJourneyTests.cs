@@ -39,7 +39,11 @@ public sealed class AliasJourneyTests(BrowserFixture browser)
         await Assertions.Expect(stageCell.Locator(".alias-chip")).ToHaveTextAsync(["champion"]);
         var first = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = "v1", Exact = true }) });
         await Assertions.Expect(first.Locator("td[data-label=Stage] .alias-chip")).ToHaveTextAsync(["baseline"]);
+        await Assertions.Expect(page.GetByRole(AriaRole.List, new() { Name = "Activity" })).ToContainTextAsync("pointed an alias at v2 champion");
         await BrowserFixture.ScreenshotAsync(page, "alias-chips");
+
+        await page.GotoAsync($"/models/{model}/compare?versions=1,2,3");
+        await Assertions.Expect(page.Locator("tr:has(th:text-is('Aliases')) td")).ToHaveTextAsync(["baseline", "champion", "—"]);
 
         await page.GotoAsync($"/models/{model}/versions/champion");
         await page.WaitForURLAsync($"**/models/{model}/versions/2");
