@@ -80,6 +80,8 @@ public static class DependencyInjection
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<ModelService>();
         services.AddSingleton<VersionService>();
+        services.AddSingleton<VersionReferences>();
+        services.AddSingleton<Aliases.AliasService>();
         services.AddSingleton<VersionWriter>();
         // Policy gates (ILifecycleGate), each beside the feature whose data it checks.
         services.AddSingleton<ILifecycleGate, Artifacts.ArtifactGate>();

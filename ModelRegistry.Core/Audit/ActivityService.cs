@@ -16,7 +16,7 @@ public sealed record ActivityEntry(
 
 /// <summary>
 /// The slices of the audit trail every signed-in user may read: what happened to models and versions, their
-/// files, transition requests and deployments.
+/// files, transition requests, deployments and aliases.
 /// (The full log, with users and tokens, is for Auditors and Admins.)
 /// </summary>
 public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFactory)
@@ -31,7 +31,8 @@ public sealed class ActivityService(IDbContextFactory<RegistryDbContext> dbFacto
         var events = db.AuditEvents.AsNoTracking()
             .Where(e => e.EntityType == AuditEntities.Model || e.EntityType == AuditEntities.Version
                 || e.EntityType == AuditEntities.Artifact
-                || e.EntityType == AuditEntities.Transition || e.EntityType == AuditEntities.Deployment);
+                || e.EntityType == AuditEntities.Transition || e.EntityType == AuditEntities.Deployment
+                || e.EntityType == AuditEntities.Alias);
         if (modelName is not null)
         {
             events = events.Where(e => e.ModelName == modelName);

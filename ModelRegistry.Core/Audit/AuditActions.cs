@@ -21,6 +21,12 @@ public static class AuditActions
 
     /// <summary>The final approval into Staging or Production was signed as an attestation (docs/attestations.md).</summary>
     public const string AttestationSigned = "attestation.signed";
+
+    /// <summary>An alias was set or moved to a version (data: alias, version, previousVersion, digest).</summary>
+    public const string AliasSet = "alias.set";
+
+    /// <summary>An alias was removed (data: alias, the version it pointed at, its digest).</summary>
+    public const string AliasRemoved = "alias.removed";
     public const string CardRevised = "card.revised";
     public const string EvaluationRecorded = "evaluation.recorded";
     public const string UserCreated = "user.created";
@@ -68,6 +74,9 @@ public static class AuditEntities
 
     /// <summary>A deployment record; the id is the record's number, the data names the version (<c>model/number</c>).</summary>
     public const string Deployment = "deployment";
+
+    /// <summary>A model's alias; the id is <c>model/alias</c>.</summary>
+    public const string Alias = "alias";
     public const string User = "user";
     public const string Token = "token";
     public const string Webhook = "webhook";

@@ -36,6 +36,16 @@ public sealed class ConflictException(string message) : RegistryException(messag
     public override string Title => "Conflict";
 }
 
+/// <summary>
+/// A commit or digest prefix that starts the digests of several versions (HTTP 409, <c>code</c> <c>ambiguous_reference</c>):
+/// the caller must give more digits or the number.
+/// </summary>
+public sealed class AmbiguousReferenceException(string message) : RegistryException(message)
+{
+    public override string Title => "Ambiguous version reference";
+    public override string Code => "ambiguous_reference";
+}
+
 /// <summary>The input is larger than the registry accepts, e.g. a model card of 10 MiB or more (HTTP 413).</summary>
 public sealed class PayloadTooLargeException(string message) : RegistryException(message)
 {

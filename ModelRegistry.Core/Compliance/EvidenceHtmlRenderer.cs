@@ -412,6 +412,7 @@ internal static class EvidenceFacts
         yield return ("Owner", Or(pack.Model.Owner));
         yield return ("Version", v.Number.ToString(CultureInfo.InvariantCulture));
         yield return ("Stage", v.Stage.ToString());
+        yield return ("Aliases", pack.Aliases is { Count: > 0 } aliases ? string.Join(", ", aliases) : "—");
         yield return ("Created", $"{Time(v.CreatedAt)} by {v.CreatedBy}");
         yield return ("Last changed", Time(v.UpdatedAt));
         yield return ("Source", Or(v.Source));

@@ -30,6 +30,7 @@ public enum EvidenceFormat
 /// <param name="AuditSlice">The version's events (its own, its files', its requests' and deployments'), in sequence order.</param>
 /// <param name="Attestations">The version's signed approval attestations, oldest first, envelopes included.</param>
 /// <param name="SigningKeys">The public keys the attestations verify with (the current one first), to check them offline.</param>
+/// <param name="Aliases">The model's aliases that name this version when the pack was made, by name.</param>
 public sealed record EvidencePack(
     ModelInfo Model,
     VersionInfo Version,
@@ -43,7 +44,8 @@ public sealed record EvidencePack(
     IReadOnlyList<AuditEntry> AuditSlice,
     EvidenceExport Export,
     IReadOnlyList<AttestationInfo> Attestations,
-    IReadOnlyList<SigningPublicKey> SigningKeys)
+    IReadOnlyList<SigningPublicKey> SigningKeys,
+    IReadOnlyList<string>? Aliases = null)
 {
     /// <summary>A file name for the pack: <c>evidence-{model}-v{number}-{yyyyMMdd-HHmmss}.{html|md}</c>.</summary>
     public string FileName(EvidenceFormat format) =>

@@ -32,7 +32,8 @@ public sealed class EvidencePackService(
     EvaluationService evaluations,
     LifecycleService lifecycle,
     DeploymentService deployments,
-    AttestationService attestations)
+    AttestationService attestations,
+    Aliases.AliasService aliases)
 {
     /// <summary>The pack's format from the API's <c>format</c> value: <c>html</c> (the default) or <c>md</c>/<c>markdown</c>; 400 otherwise.</summary>
     public static EvidenceFormat ParseFormat(string? value) => value?.Trim().ToLowerInvariant() switch
@@ -78,6 +79,7 @@ public sealed class EvidencePackService(
         var requests = await lifecycle.ListForVersionAsync(modelName, number, ct);
         var records = await AllDeploymentsAsync(modelName, number, ct);
         var signed = await attestations.ListAsync(modelName, number, ct);
+        var named = (await aliases.ListAsync(modelName, ct)).Where(a => a.Version == number).Select(a => a.Alias).ToList();
 
         await using var read = await dbFactory.CreateDbContextAsync(ct);
         var slice = await ActivityService.OfVersion(read.AuditEvents.AsNoTracking().Where(e => e.ModelName == modelName), versionKey)
@@ -89,7 +91,7 @@ public sealed class EvidencePackService(
 
         return new EvidencePack(model, version, card, card is null ? null : renderer.ToHtml(card.Markdown),
             files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList(), results, history, requests, records, slice,
-            new EvidenceExport(recorded.Time, actor.DisplayName, format, recorded.Sequence, verification), signed, attestations.PublicKeys);
+            new EvidenceExport(recorded.Time, actor.DisplayName, format, recorded.Sequence, verification), signed, attestations.PublicKeys, named);
     }
 
     private async Task<IReadOnlyList<DeploymentInfo>> AllDeploymentsAsync(string modelName, int number, CancellationToken ct)

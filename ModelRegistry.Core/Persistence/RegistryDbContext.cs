@@ -42,6 +42,7 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     public DbSet<CardRevision> CardRevisions => Set<CardRevision>();
     public DbSet<EvaluationResult> EvaluationResults => Set<EvaluationResult>();
     public DbSet<Signing.Attestation> Attestations => Set<Signing.Attestation>();
+    public DbSet<Aliases.ModelAlias> Aliases => Set<Aliases.ModelAlias>();
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction

@@ -18,6 +18,10 @@ public static class WebhookEvents
     public const string StageChanged = "stage.changed";
     public const string DeploymentRecorded = "deployment.recorded";
 
+    /// <summary>An alias was set or moved (<c>alias.set</c>) or removed (<c>alias.removed</c>).</summary>
+    public const string AliasSet = "alias.set";
+    public const string AliasRemoved = "alias.removed";
+
     /// <summary>
     /// The audit chain's head (sequence and hash), sent every <c>Registry:Audit:HeadPublishMinutes</c> when it moved, so a
     /// system outside the registry holds a copy to verify against (<see cref="AuditHeadPublisher"/>). Not an audit action.
@@ -30,7 +34,7 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> All =
     [
         ModelCreated, VersionCreated, ArtifactUploaded, CardRevised, TransitionRequested, TransitionApproved,
-        TransitionRejected, TransitionVersionChanged, StageChanged, DeploymentRecorded, AuditHead,
+        TransitionRejected, TransitionVersionChanged, StageChanged, DeploymentRecorded, AliasSet, AliasRemoved, AuditHead,
     ];
 
     /// <summary>The webhook event an audit action raises, if any (stage changes are audited as <c>version.stage_changed</c>).</summary>

@@ -58,6 +58,7 @@ public sealed partial class AuditorReadOnlyApiTests
                 "number" => "1",
                 "path" => "config.json",
                 "deliveryId" => "1",
+                "alias" => "champion",
                 "id" when pattern.Contains("/transitions/", StringComparison.Ordinal) => pending.Id.ToString(),
                 "id" when pattern.Contains("/webhooks/", StringComparison.Ordinal) => webhook.Id.ToString(),
                 var other => throw new InvalidOperationException($"No sample value for {{{other}}} in {pattern}: add one."),
@@ -84,7 +85,7 @@ public sealed partial class AuditorReadOnlyApiTests
         _ when pattern.Contains("/metrics", StringComparison.Ordinal) =>
             new StringContent("""[{"name":"accuracy","value":0.5}]""", System.Text.Encoding.UTF8, "application/json"),
         _ when pattern.Contains("/files/", StringComparison.Ordinal) => new ByteArrayContent("{}"u8.ToArray()),
-        _ => new StringContent("""{"name":"new-model","toStage":"Production","comment":"c","text":"t","environment":"prod","status":"Deployed","url":"http://127.0.0.1:9/h","events":["model.created"],"secret":"a-secret-of-some-length"}""",
+        _ => new StringContent("""{"name":"new-model","toStage":"Production","comment":"c","text":"t","environment":"prod","status":"Deployed","url":"http://127.0.0.1:9/h","events":["model.created"],"secret":"a-secret-of-some-length","version":1}""",
             System.Text.Encoding.UTF8, "application/json"),
     };
 

@@ -42,6 +42,7 @@ public static class ApiExtensions
         api.MapMetrics();
         api.MapEvidence();
         api.MapAttestations();
+        api.MapAliases();
         return app;
     }
 
@@ -109,17 +110,20 @@ public static class ApiExtensions
             return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(name)}/versions/{created.Number}", created);
         });
 
-        versions.MapGet("/{number:int}", (string name, int number, VersionService service, CancellationToken ct) =>
-            service.GetAsync(name, number, ct));
+        // Reads take a version reference (a number, latest, production, staging, an alias, a commit); writes a number.
+        versions.MapGet("/{number}", async (string name, string number, VersionReferences references, VersionService service,
+                CancellationToken ct) => await service.GetAsync(name, await references.ResolveAsync(name, number, ct), ct))
+            .WithSummary("One version; {number} is a number or a reference: latest, production, staging, an alias, or a commit or digest prefix (12+ hex digits).");
 
         versions.MapPatch("/{number:int}", (string name, int number, VersionInput body, VersionService service,
                 ClaimsPrincipal user, CancellationToken ct) =>
             service.UpdateAsync(user.ToActor(), name, number, body, ct));
 
         // Exactly the bytes the digest is the SHA-256 of: a client recomputes the digest from them.
-        versions.MapGet("/{number:int}/manifest", async (string name, int number, VersionService service, CancellationToken ct) =>
+        versions.MapGet("/{number}/manifest", async (string name, string number, VersionReferences references, VersionService service,
+            CancellationToken ct) =>
         {
-            var manifest = await service.ManifestAsync(name, number, ct);
+            var manifest = await service.ManifestAsync(name, await references.ResolveAsync(name, number, ct), ct);
             return TypedResults.Bytes(manifest.Bytes, "application/json", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{manifest.Digest}\""));
         });
     }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using ModelRegistry.Core.Artifacts;
+using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Api;
@@ -17,13 +18,15 @@ internal static class ArtifactsApi
     public static void MapArtifacts(this RouteGroupBuilder api)
     {
         var files = api.MapGroup("/models/{name}/versions/{number:int}/files").WithTags("Files");
-
-        files.MapGet("/", (string name, int number, ArtifactService service, CancellationToken ct) =>
-            service.ListAsync(name, number, ct));
-
         files.MapPut("/{**path}", UploadAsync);
 
-        files.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Head], DownloadAsync);
+        // Reads take a version reference (an alias, latest, a commit …): a download serves the version it names now.
+        var read = api.MapGroup("/models/{name}/versions/{number}/files").WithTags("Files");
+
+        read.MapGet("/", async (string name, string number, VersionReferences references, ArtifactService service, CancellationToken ct) =>
+            await service.ListAsync(name, await references.ResolveAsync(name, number, ct), ct));
+
+        read.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Head], DownloadAsync);
     }
 
     /// <summary>
@@ -57,11 +60,11 @@ internal static class ArtifactsApi
     /// file is verified against its SHA-256 as it streams (a damaged one breaks off before its last bytes); a range is
     /// served only from a blob verified whole since it last changed (decision 0008).
     /// </summary>
-    private static async Task<IResult> DownloadAsync(string name, int number, string? path, HttpContext http,
-        ArtifactService service, CancellationToken ct)
+    private static async Task<IResult> DownloadAsync(string name, string number, string? path, HttpContext http,
+        VersionReferences references, ArtifactService service, CancellationToken ct)
     {
         var partial = HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Range.Count > 0;
-        var content = await service.OpenAsync(name, number, path ?? "", partial, ct);
+        var content = await service.OpenAsync(name, await references.ResolveAsync(name, number, ct), path ?? "", partial, ct);
         http.Response.RegisterForDisposeAsync(content);
         // Uploaded bytes are never rendered by the browser on our origin.
         http.Response.Headers.XContentTypeOptions = "nosniff";

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ModelRegistry.Core.Signing;
+using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Web.Api;
 
@@ -22,9 +23,10 @@ internal static class AttestationsApi
 
     public static void MapAttestations(this RouteGroupBuilder api)
     {
-        api.MapGet("/models/{name}/versions/{number:int}/attestations", async Task<Ok<IReadOnlyList<DsseEnvelope>>> (string name, int number,
-                AttestationService service, CancellationToken ct) =>
-                TypedResults.Ok(await service.ListEnvelopesAsync(name, number, ct)))
+        // A read: it takes a version reference (an alias, production, a commit …) like the other version reads.
+        api.MapGet("/models/{name}/versions/{number}/attestations", async Task<Ok<IReadOnlyList<DsseEnvelope>>> (string name, string number,
+                VersionReferences references, AttestationService service, CancellationToken ct) =>
+                TypedResults.Ok(await service.ListEnvelopesAsync(name, await references.ResolveAsync(name, number, ct), ct)))
             .WithTags("Attestations")
             .WithSummary("The version's approval attestations: DSSE envelopes of in-toto statements, oldest first.");
 

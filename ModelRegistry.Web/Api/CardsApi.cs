@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Mvc;
 using ModelRegistry.Core.Cards;
 using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Api;
@@ -34,11 +35,15 @@ internal static class CardsApi
     public static void MapCards(this RouteGroupBuilder api)
     {
         var card = api.MapGroup("/models/{name}/versions/{number:int}/card").WithTags("Model cards");
+        // Reads take a version reference (an alias, latest, a commit …); the save takes a number.
+        var read = api.MapGroup("/models/{name}/versions/{number}/card").WithTags("Model cards");
 
-        card.MapGet("/", async (string name, int number, int? revision, CardService cards, HttpResponse response, CancellationToken ct) =>
+        read.MapGet("/", async (string name, string number, int? revision, VersionReferences references, CardService cards,
+            HttpResponse response, CancellationToken ct) =>
         {
-            var found = await cards.GetAsync(name, number, revision, ct)
-                ?? throw new NotFoundException($"Version {number} of '{name}' has no model card yet.");
+            var resolved = await references.ResolveAsync(name, number, ct);
+            var found = await cards.GetAsync(name, resolved, revision, ct)
+                ?? throw new NotFoundException($"Version {resolved} of '{name}' has no model card yet.");
             response.Headers["X-Card-Revision"] = found.Revision.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
             response.Headers.ETag = $"\"{found.Revision.Sha256}\"";
             return TypedResults.Text(found.Markdown, MarkdownType, Encoding.UTF8);
@@ -56,11 +61,11 @@ internal static class CardsApi
             .WithMetadata(new RequestSizeLimitAttribute(MaxCardRequestBytes))
             .Accepts<string>("text/markdown");
 
-        card.MapGet("/revisions", (string name, int number, CardService cards, CancellationToken ct) =>
-            cards.ListRevisionsAsync(name, number, ct));
+        read.MapGet("/revisions", async (string name, string number, VersionReferences references, CardService cards, CancellationToken ct) =>
+            await cards.ListRevisionsAsync(name, await references.ResolveAsync(name, number, ct), ct));
 
-        card.MapGet("/diff", (string name, int number, int from, int to, CardService cards, CancellationToken ct) =>
-            cards.DiffAsync(name, number, from, to, ct));
+        read.MapGet("/diff", async (string name, string number, int from, int to, VersionReferences references, CardService cards,
+            CancellationToken ct) => await cards.DiffAsync(name, await references.ResolveAsync(name, number, ct), from, to, ct));
     }
 
     /// <summary>

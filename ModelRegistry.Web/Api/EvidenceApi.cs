@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text;
 using ModelRegistry.Core.Compliance;
+using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Api;
@@ -10,11 +11,11 @@ internal static class EvidenceApi
 {
     public static void MapEvidence(this RouteGroupBuilder api)
     {
-        api.MapGet("/models/{name}/versions/{number:int}/evidence", async (string name, int number, string? format,
-                EvidencePackService service, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapGet("/models/{name}/versions/{number}/evidence", async (string name, string number, string? format,
+                VersionReferences references, EvidencePackService service, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 var kind = EvidencePackService.ParseFormat(format);
-                var pack = await service.ExportAsync(user.ToActor(), name, number, kind, ct);
+                var pack = await service.ExportAsync(user.ToActor(), name, await references.ResolveAsync(name, number, ct), kind, ct);
                 var (text, contentType) = kind == EvidenceFormat.Html
                     ? (EvidenceHtmlRenderer.Render(pack), "text/html; charset=utf-8")
                     : (EvidenceMarkdownRenderer.Render(pack), "text/markdown; charset=utf-8");

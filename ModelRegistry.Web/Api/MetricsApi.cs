@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using ModelRegistry.Core.Evaluation;
+using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Api;
@@ -11,8 +12,11 @@ internal static class MetricsApi
     {
         var metrics = api.MapGroup("/models/{name}/versions/{number:int}/metrics").WithTags("Evaluation");
 
-        metrics.MapGet("/", (string name, int number, EvaluationService evaluations, CancellationToken ct) =>
-            evaluations.ListAsync(name, number, ct));
+        // Reads take a version reference (an alias, latest, a commit …); recording takes a number.
+        api.MapGet("/models/{name}/versions/{number}/metrics", async (string name, string number, VersionReferences references,
+                EvaluationService evaluations, CancellationToken ct) =>
+            await evaluations.ListAsync(name, await references.ResolveAsync(name, number, ct), ct))
+            .WithTags("Evaluation");
 
         metrics.MapPost("/", async (string name, int number, List<MetricInput>? body, EvaluationService evaluations,
             ClaimsPrincipal user, CancellationToken ct) =>

@@ -129,7 +129,7 @@ public static class WebRegistration
             return Task.CompletedTask;
         }));
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Api.WriteByReference.Explain);
         services.AddExceptionHandler<RegistryExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
