@@ -22,6 +22,9 @@ public static class WebhookEvents
     public const string AliasSet = "alias.set";
     public const string AliasRemoved = "alias.removed";
 
+    /// <summary>The final approval into Staging or Production was signed (docs/attestations.md).</summary>
+    public const string AttestationSigned = "attestation.signed";
+
     /// <summary>
     /// The audit chain's head (sequence and hash), sent every <c>Registry:Audit:HeadPublishMinutes</c> when it moved, so a
     /// system outside the registry holds a copy to verify against (<see cref="AuditHeadPublisher"/>). Not an audit action.
@@ -34,7 +37,7 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> All =
     [
         ModelCreated, VersionCreated, ArtifactUploaded, CardRevised, TransitionRequested, TransitionApproved,
-        TransitionRejected, TransitionVersionChanged, StageChanged, DeploymentRecorded, AliasSet, AliasRemoved, AuditHead,
+        TransitionRejected, TransitionVersionChanged, StageChanged, DeploymentRecorded, AliasSet, AliasRemoved, AttestationSigned, AuditHead,
     ];
 
     /// <summary>The webhook event an audit action raises, if any (stage changes are audited as <c>version.stage_changed</c>).</summary>

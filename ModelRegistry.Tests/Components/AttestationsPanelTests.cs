@@ -24,6 +24,7 @@ public sealed class AttestationsPanelTests(RegistryApp app) : IClassFixture<Regi
     {
         _ctx.Services.AddSingleton(app.Get<LifecycleService>());
         _ctx.Services.AddSingleton(app.Get<AttestationService>());
+        _ctx.Services.AddSingleton(app.Get<ModelRegistry.Core.Versions.VersionService>());
         _ctx.Services.AddSingleton(TimeProvider.System);
         _ctx.Services.AddScoped<CurrentActor>();
         _ctx.SignInAs(userId, roles);

@@ -20,6 +20,7 @@ public sealed class LifecycleTabTests(RegistryApp app) : IClassFixture<RegistryA
     {
         _ctx.Services.AddSingleton(app.Get<LifecycleService>());
         _ctx.Services.AddSingleton(app.Get<ModelRegistry.Core.Signing.AttestationService>());
+        _ctx.Services.AddSingleton(app.Get<ModelRegistry.Core.Versions.VersionService>());
         _ctx.Services.AddSingleton(TimeProvider.System);
         _ctx.Services.AddScoped<CurrentActor>();
         _ctx.SignInAs(userId, roles);
