@@ -236,10 +236,10 @@ public sealed class DemoSeeder(
             "$name", "$display", "$description", "$task", "$owner", "$tags", "$by", "$at", "$last");
         await using var insertVersion = Prepare(connection, tx.GetDbTransaction(),
             "INSERT INTO Versions (ModelId, Number, Stage, CreatedByUserId, CreatedBy, CreatedAt, UpdatedAt, Source, Architecture, BaseModel, " +
-            "ParameterCount, ContextLength, Quantization, Format, License, MetadataTags, ParentVersionNumber, Datasets) " +
+            "ParameterCount, ContextLength, Quantization, Format, License, MetadataTags, ParentVersionNumber, Datasets, Digest) " +
             "VALUES ($model, $number, 'None', $by, $byName, $at, $at, $source, 'LlamaForCausalLM', 'meta-llama/Llama-3.1-8B', " +
-            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', '[]', $parent, '[]')",
-            "$model", "$number", "$by", "$byName", "$at", "$source", "$parent");
+            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', '[]', $parent, '[]', $digest)",
+            "$model", "$number", "$by", "$byName", "$at", "$source", "$parent", "$digest");
         await using var insertAudit = Prepare(connection, tx.GetDbTransaction(),
             "INSERT INTO AuditEvents (Sequence, Time, ActorId, ActorName, Action, EntityType, EntityId, ModelName, Data, PreviousHash, Hash) " +
             "VALUES ($seq, $time, $actorId, $actorName, $action, $entityType, $entityId, $modelName, $data, $prev, $hash)",
@@ -257,10 +257,11 @@ public sealed class DemoSeeder(
             var modelId = (long)(await insertModel.ExecuteScalarAsync(ct))!;
             await audit.WriteAsync(insertAudit, now, actor, AuditActions.ModelCreated, AuditEntities.Model, name, name,
                 new { name, task, bulk = true }, ct);
+            var template = new RegisteredModel(name, actor.UserId, "seed-demo", now); // only its name is read
             for (var v = 1; v <= versionsPerModel; v++)
             {
                 Set(insertVersion, modelId, v, actor.UserId, actor.DisplayName, Ticks(now), $"seed-demo run {run}",
-                    v > 1 ? v - 1 : DBNull.Value);
+                    v > 1 ? v - 1 : DBNull.Value, SeededDigest(template, v, $"seed-demo run {run}", now));
                 await insertVersion.ExecuteNonQueryAsync(ct);
                 await audit.WriteAsync(insertAudit, now, actor, AuditActions.VersionCreated, AuditEntities.Version,
                     $"{name}/{v}", name, new { number = v, bulk = true }, ct);
@@ -268,7 +269,6 @@ public sealed class DemoSeeder(
         }
 
         await tx.CommitAsync(ct);
-        await DigestBackfill.FillMissingAsync(db, ct); // Inserted without one: computed from the stored fields, in batches.
         return new SeedSummary(modelCount, modelCount * versionsPerModel);
     }
 
@@ -332,10 +332,11 @@ public sealed class DemoSeeder(
         await using (var versions = await connection.BeginBinaryImportAsync(
             "COPY \"Versions\" (\"ModelId\", \"Number\", \"Stage\", \"ContentRevision\", \"CreatedByUserId\", \"CreatedBy\", \"CreatedAt\", " +
             "\"UpdatedAt\", \"Source\", \"Architecture\", \"BaseModel\", \"ParameterCount\", \"ContextLength\", \"Quantization\", \"Format\", " +
-            "\"License\", \"MetadataTags\", \"ParentVersionNumber\", \"Datasets\") FROM STDIN (FORMAT BINARY)", ct))
+            "\"License\", \"MetadataTags\", \"ParentVersionNumber\", \"Datasets\", \"Digest\") FROM STDIN (FORMAT BINARY)", ct))
         {
             for (var i = 0; i < modelCount; i++)
             {
+                var template = new RegisteredModel(ModelName(i), actor.UserId, "seed-demo", times[i]); // only its name is read
                 for (var v = 1; v <= versionsPerModel; v++)
                 {
                     await versions.StartRowAsync(ct);
@@ -366,6 +367,7 @@ public sealed class DemoSeeder(
                     }
 
                     await versions.WriteAsync("[]", NpgsqlTypes.NpgsqlDbType.Jsonb, ct);
+                    await versions.WriteAsync(SeededDigest(template, v, $"seed-demo run {run}", times[i]), NpgsqlTypes.NpgsqlDbType.Varchar, ct);
                 }
             }
 
@@ -392,7 +394,6 @@ public sealed class DemoSeeder(
         }
 
         await tx.CommitAsync(ct);
-        await DigestBackfill.FillMissingAsync(db, ct); // Copied in without one: computed from the stored fields, in batches.
         // Statistics and the visibility map now, while seeding: the planner pages the new rows by index at once, and
         // autovacuum does not descend on 100k fresh rows while the registry serves its first requests.
         await db.Database.ExecuteSqlRawAsync("VACUUM (ANALYZE) \"Models\", \"Versions\", \"AuditEvents\"", ct);
@@ -436,6 +437,27 @@ public sealed class DemoSeeder(
 
         command.Prepare();
         return command;
+    }
+
+    /// <summary>
+    /// The digest of a bulk-seeded version, computed as it is inserted (no files, no card; the fields both bulk paths
+    /// write), so seeding does not pay for a second pass over 100k rows.
+    /// </summary>
+    private static string SeededDigest(RegisteredModel model, int number, string source, DateTimeOffset now)
+    {
+        var modelName = model.Name;
+        var version = new ModelVersion(model, number,
+            Actor.CommandLine.UserId, Actor.CommandLine.DisplayName, now)
+        {
+            Source = source,
+            ParentVersionNumber = number > 1 ? number - 1 : null,
+            Metadata = new LlmMetadata
+            {
+                Architecture = "LlamaForCausalLM", BaseModel = "meta-llama/Llama-3.1-8B", ParameterCount = 8030261248L,
+                ContextLength = 131072, Quantization = "bf16", Format = WeightFormat.Safetensors, License = "llama3.1",
+            },
+        };
+        return VersionManifest.Of(modelName, version, [], null).Digest;
     }
 
     private static void Set(DbCommand command, params object?[] values)

