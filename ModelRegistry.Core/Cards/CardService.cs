@@ -126,12 +126,25 @@ public sealed class CardService(
     /// version copied from, or null when no earlier version has a card.
     /// </summary>
     /// <summary>Starts <paramref name="version"/>'s card as a copy of <paramref name="origin"/>'s current card, if it has one.</summary>
-    internal static async Task<int?> CopyCardOfAsync(RegistryDbContext db, ModelVersion origin, ModelVersion version, Actor actor,
-        DateTimeOffset now, CancellationToken ct)
+    internal static Task<int?> CopyCardOfAsync(RegistryDbContext db, ModelVersion origin, ModelVersion version, Actor actor,
+        DateTimeOffset now, CancellationToken ct) =>
+        CopyFirstAsync(db.CardRevisions.AsNoTracking().Where(r => r.VersionId == origin.Id).OrderByDescending(r => r.Number),
+            db, version, actor, now, ct);
+
+    /// <summary>Starts <paramref name="version"/>'s card as a copy of the newest card of an earlier version, if any has one.</summary>
+    internal static Task<int?> CopyPreviousCardAsync(RegistryDbContext db, ModelVersion version, Actor actor, DateTimeOffset now,
+        CancellationToken ct) =>
+        CopyFirstAsync(db.CardRevisions.AsNoTracking()
+                .Where(r => r.Version.ModelId == version.ModelId && r.Version.Number < version.Number)
+                .OrderByDescending(r => r.Version.Number).ThenByDescending(r => r.Number),
+            db, version, actor, now, ct);
+
+    /// <summary>Adds the first revision of <paramref name="candidates"/> as revision 1 of <paramref name="version"/>'s card.</summary>
+    private static async Task<int?> CopyFirstAsync(IQueryable<CardRevision> candidates, RegistryDbContext db, ModelVersion version,
+        Actor actor, DateTimeOffset now, CancellationToken ct)
     {
-        var card = await db.CardRevisions.AsNoTracking().Where(r => r.VersionId == origin.Id)
-            .OrderByDescending(r => r.Number)
-            .Select(r => new { Revision = r.Number, r.Markdown, r.Sha256, r.SizeBytes })
+        var card = await candidates
+            .Select(r => new { r.Version.Number, Revision = r.Number, r.Markdown, r.Sha256, r.SizeBytes })
             .FirstOrDefaultAsync(ct);
         if (card is null)
         {
@@ -139,26 +152,8 @@ public sealed class CardService(
         }
 
         db.CardRevisions.Add(new CardRevision(version, 1, card.Markdown, card.Sha256, card.SizeBytes, actor.UserId,
-            actor.DisplayName, now, $"Copied from the card of v{origin.Number} (revision {card.Revision})"));
-        return origin.Number;
-    }
-
-    internal static async Task<int?> CopyPreviousCardAsync(RegistryDbContext db, ModelVersion version, Actor actor, DateTimeOffset now,
-        CancellationToken ct)
-    {
-        var previous = await db.CardRevisions.AsNoTracking()
-            .Where(r => r.Version.ModelId == version.ModelId && r.Version.Number < version.Number)
-            .OrderByDescending(r => r.Version.Number).ThenByDescending(r => r.Number)
-            .Select(r => new { r.Version.Number, Revision = r.Number, r.Markdown, r.Sha256, r.SizeBytes })
-            .FirstOrDefaultAsync(ct);
-        if (previous is null)
-        {
-            return null;
-        }
-
-        db.CardRevisions.Add(new CardRevision(version, 1, previous.Markdown, previous.Sha256, previous.SizeBytes, actor.UserId,
-            actor.DisplayName, now, $"Copied from the card of v{previous.Number} (revision {previous.Revision})"));
-        return previous.Number;
+            actor.DisplayName, now, $"Copied from the card of v{card.Number} (revision {card.Revision})"));
+        return card.Number;
     }
 
     /// <summary>Line breaks as <c>\n</c>, so diffs and hashes do not depend on the author's operating system.</summary>
