@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ModelRegistry.Core;
 
-/// <summary>The <c>Registry</c> section of appsettings.json (see DESIGN.md, Configuration).</summary>
+/// <summary>The <c>Registry</c> section of appsettings.json (docs/design.md, "Configuration").</summary>
 public sealed class RegistryOptions
 {
     public const string Section = "Registry";

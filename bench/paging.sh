@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Paging benchmark (DESIGN.md: the database pages; nothing loads a whole table).
+# Paging benchmark (docs/design.md, "Reads": the database pages; nothing loads a whole table).
 #
 # For each shape it seeds a 1k-version and a 100k-version registry with `seed-demo` in fresh temporary
 # data directories, starts one server on each (loopback, free port), and measures the latency of the

@@ -5,7 +5,7 @@ using ModelRegistry.Core.Common;
 namespace ModelRegistry.Core.Artifacts;
 
 /// <summary>
-/// The rule for a file's path inside a version (DESIGN.md, Storage rules). The path is only a name shown to
+/// The rule for a file's path inside a version (docs/design.md, "Storage rules"). The path is only a name shown to
 /// people and used as a key: bytes are stored under their hash, so no path ever reaches the file system.
 /// The rule still refuses anything that could mean "somewhere else" to a client that later writes the files
 /// out (a download script, <c>huggingface-cli</c>, a Windows checkout), or that hides what it is.

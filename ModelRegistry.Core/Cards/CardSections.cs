@@ -6,7 +6,7 @@ namespace ModelRegistry.Core.Cards;
 /// <summary>The sections the lifecycle policy requires of a card before Production, and which of them a card lacks.</summary>
 public static class CardSections
 {
-    /// <summary>Headings a card needs (DESIGN.md, Lifecycle policy), in the order the template writes them.</summary>
+    /// <summary>Headings a card needs (docs/design.md, "Lifecycle policy"), in the order the template writes them.</summary>
     public static IReadOnlyList<string> Required { get; } = ["Intended use", "Limitations", "Training data", "Evaluation"];
 
     /// <summary>The headings of <paramref name="markdown"/>, as plain text (none when the card is too costly to parse).</summary>

@@ -5,7 +5,7 @@ using ModelRegistry.Core.Versions;
 namespace ModelRegistry.Core.Lifecycle;
 
 /// <summary>
-/// A policy gate: one condition a version must meet before it may move to a stage (DESIGN.md, Lifecycle policy),
+/// A policy gate: one condition a version must meet before it may move to a stage (docs/design.md, "Lifecycle policy"),
 /// e.g. "has at least one artifact". Gates are registered in DI (<c>services.AddSingleton&lt;ILifecycleGate, …&gt;()</c>)
 /// and read their settings from <see cref="LifecyclePolicyOptions"/>. The workflow evaluates every applicable gate
 /// when a request is made and again when it is approved; a request is refused with the list of all unmet gates.

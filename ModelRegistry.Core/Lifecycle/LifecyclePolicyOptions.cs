@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ModelRegistry.Core.Lifecycle;
 
 /// <summary>
-/// The lifecycle policy, <c>Registry:Policy</c> in appsettings.json (DESIGN.md, Lifecycle policy). The approvals
+/// The lifecycle policy, <c>Registry:Policy</c> in appsettings.json (docs/design.md, "Lifecycle policy"). The approvals
 /// count is applied by <see cref="LifecycleService"/>; the other settings are read by the <see cref="ILifecycleGate"/>s.
 /// </summary>
 public sealed class LifecyclePolicyOptions

@@ -1,6 +1,6 @@
 namespace ModelRegistry.Core.Security;
 
-/// <summary>What an actor may do. The roles matrix of DESIGN.md lives in <see cref="Permissions"/>.</summary>
+/// <summary>What an actor may do. The roles matrix of docs/design.md ("Roles") lives in <see cref="Permissions"/>.</summary>
 public enum Permission
 {
     Browse,

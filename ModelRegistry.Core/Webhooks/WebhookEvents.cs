@@ -2,7 +2,7 @@ using ModelRegistry.Core.Audit;
 
 namespace ModelRegistry.Core.Webhooks;
 
-/// <summary>The event types a webhook can subscribe to (DESIGN.md, Webhook), and the audit actions behind them.</summary>
+/// <summary>The event types a webhook can subscribe to (docs/design.md, "Webhooks"), and the audit actions behind them.</summary>
 public static class WebhookEvents
 {
     public const string ModelCreated = "model.created";

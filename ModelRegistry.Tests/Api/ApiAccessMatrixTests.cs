@@ -41,7 +41,7 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
     }
 }
 
-/// <summary>DESIGN.md's roles matrix for the model and version endpoints, as an API caller meets it.</summary>
+/// <summary>The roles matrix of docs/design.md ("Roles") for the model and version endpoints, as an API caller meets it.</summary>
 public sealed class ApiAccessMatrixTests(AccessMatrixFixture fixture) : IClassFixture<AccessMatrixFixture>
 {
     public static readonly string[] AllRoles = [Roles.Viewer, Roles.DataScientist, Roles.Reviewer, Roles.Auditor, Roles.Admin];

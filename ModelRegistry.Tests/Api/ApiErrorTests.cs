@@ -36,7 +36,7 @@ public sealed class ApiErrorFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Bad input gets the status code DESIGN.md fixes, as RFC 9457 problem details, and changes nothing.</summary>
+/// <summary>Bad input gets the status code docs/design.md ("REST API") fixes, as RFC 9457 problem details, and changes nothing.</summary>
 public sealed class ApiErrorTests(ApiErrorFixture fixture) : IClassFixture<ApiErrorFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -18,7 +18,7 @@ public sealed partial class AuditorReadOnlyApiTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>
-    /// What DESIGN.md's roles matrix lets every signed-in user change: their own API tokens; and the POSTs that only
+    /// What the roles matrix of docs/design.md ("Roles") lets every signed-in user change: their own API tokens; and the POSTs that only
     /// read, open to every role (checking an attestation's signature, AttestationApiTests).
     /// </summary>
     private static readonly string[] OwnedByEveryone = ["/api/v1/tokens", "/api/v1/attestations/verify"];

@@ -61,7 +61,7 @@ public sealed class LifecycleMatrixFixture : IAsyncLifetime
     }
 }
 
-/// <summary>DESIGN.md's roles matrix for every lifecycle and deployment endpoint, as an API caller meets it.</summary>
+/// <summary>The roles matrix of docs/design.md ("Roles") for every lifecycle and deployment endpoint, as an API caller meets it.</summary>
 public sealed class LifecycleApiMatrixTests(LifecycleMatrixFixture fixture) : IClassFixture<LifecycleMatrixFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

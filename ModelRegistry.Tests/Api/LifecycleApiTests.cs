@@ -56,7 +56,7 @@ public class LifecycleApiFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The lifecycle API's behaviour and every bad input of issue 5, with the status codes DESIGN.md fixes.</summary>
+/// <summary>The lifecycle API's behaviour and every bad input of issue 5, with the status codes docs/design.md ("REST API") fixes.</summary>
 public sealed class LifecycleApiTests(LifecycleApiFixture fixture) : LifecycleApiTestsCases<LifecycleApiFixture>(fixture);
 
 /// <summary>The same cases on PostgreSQL.</summary>

@@ -8,7 +8,7 @@ using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Api;
 
-/// <summary>The REST API under /api/v1 (DESIGN.md, REST API). Rules live in Core; these endpoints translate.</summary>
+/// <summary>The REST API under /api/v1 (docs/design.md, "REST API"). Rules live in Core; these endpoints translate.</summary>
 public static class ApiExtensions
 {
     /// <summary>JSON request bodies of the API; file uploads have their own limit.</summary>

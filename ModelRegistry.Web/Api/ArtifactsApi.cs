@@ -8,7 +8,7 @@ using ModelRegistry.Web.Security;
 namespace ModelRegistry.Web.Api;
 
 /// <summary>
-/// A version's files (DESIGN.md, REST API): raw-body streaming upload, listing, and download with ranges and
+/// A version's files (docs/design.md, "REST API"): raw-body streaming upload, listing, and download with ranges and
 /// an ETag that is the file's SHA-256.
 /// </summary>
 internal static class ArtifactsApi

@@ -5,7 +5,7 @@ using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Api;
 
-/// <summary>Deployment records, usually posted by CI/CD with a token (DESIGN.md, REST API).</summary>
+/// <summary>Deployment records, usually posted by CI/CD with a token (docs/design.md, "REST API").</summary>
 internal static class DeploymentsApi
 {
     /// <summary>What a pipeline reports about a version in an environment.</summary>

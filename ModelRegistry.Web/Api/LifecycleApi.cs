@@ -5,7 +5,7 @@ using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Api;
 
-/// <summary>Transition requests, their decisions and discussion, and "which version is in this stage" (DESIGN.md, REST API).</summary>
+/// <summary>Transition requests, their decisions and discussion, and "which version is in this stage" (docs/design.md, "REST API").</summary>
 internal static class LifecycleApi
 {
     /// <summary>A request to move a version: the target stage and a justification.</summary>

@@ -11,9 +11,10 @@ namespace ModelRegistry.Web.Api;
 
 /// <summary>
 /// Turns Core's typed failures and malformed requests into RFC 9457 problem details with the status codes
-/// DESIGN.md fixes. Anything else is a 500 whose body says nothing about the internals. Every 5xx answered here is
-/// logged once, at Error with the exception, under the trace id the body carries, so an operator handed the body
-/// finds the stack trace (since .NET 10 the middleware itself stays silent about exceptions a handler answered).
+/// docs/design.md fixes ("REST API", "Errors"). Anything else is a 500 whose body says nothing about the internals.
+/// Every 5xx answered here is logged once, at Error with the exception, under the trace id the body carries, so an
+/// operator handed the body finds the stack trace (since .NET 10 the middleware itself stays silent about exceptions
+/// a handler answered).
 /// </summary>
 internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, IHostEnvironment environment,
     ILogger<RegistryExceptionHandler> logger) : IExceptionHandler

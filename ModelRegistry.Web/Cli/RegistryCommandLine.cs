@@ -9,7 +9,7 @@ using ModelRegistry.Web.Hosting;
 namespace ModelRegistry.Web.Cli;
 
 /// <summary>
-/// The operator's verbs (DESIGN.md, Command line). They run in the same executable with the same
+/// The operator's verbs (docs/design.md, "Command line"). They run in the same executable with the same
 /// configuration as the server, so they work on the same data directory, even while it serves.
 /// Results go to standard output, messages to standard error.
 /// </summary>

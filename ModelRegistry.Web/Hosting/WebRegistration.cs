@@ -152,7 +152,7 @@ public static class WebRegistration
         return builder;
     }
 
-    /// <summary>The API's JSON: camelCase, enums as names (weight formats in lowercase, as DESIGN.md spells them).</summary>
+    /// <summary>The API's JSON: camelCase, enums as names (weight formats in lowercase, as docs/design.md spells them in "Domain").</summary>
     public static void ConfigureJson(JsonSerializerOptions json)
     {
         json.Converters.Add(new JsonStringEnumConverter<WeightFormat>(JsonNamingPolicy.CamelCase, allowIntegerValues: false));

@@ -8,7 +8,7 @@ using ModelRegistry.Core.Persistence;
 namespace ModelRegistry.Core.Artifacts.Storage;
 
 /// <summary>
-/// Content-addressed blobs under the data directory (DESIGN.md, Storage rules):
+/// Content-addressed blobs under the data directory (docs/design.md, "Storage rules"):
 /// <c>artifacts/blobs/ab/cd/abcd…</c> named by the SHA-256 of the bytes, so identical files are stored once and
 /// no user-supplied name ever becomes a file-system path. An upload streams into <c>artifacts/tmp/</c> while it
 /// is hashed, is flushed to disk, and is renamed to <c>&lt;sha256&gt;.&lt;id&gt;.ready</c> once complete; after

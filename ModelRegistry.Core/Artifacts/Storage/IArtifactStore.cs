@@ -1,7 +1,7 @@
 namespace ModelRegistry.Core.Artifacts.Storage;
 
 /// <summary>
-/// Where a registry keeps file bytes, content-addressed by their SHA-256 (DESIGN.md, Storage rules;
+/// Where a registry keeps file bytes, content-addressed by their SHA-256 (docs/design.md, "Storage rules";
 /// docs/decisions/0004 and 0008). <c>Registry:Artifacts:Store</c> picks the implementation:
 /// <see cref="FileSystemArtifactStore"/> (default) or <see cref="S3.S3ArtifactStore"/>. Every implementation
 /// stages an upload while hashing it, publishes it under its hash only when asked to after the caller has
