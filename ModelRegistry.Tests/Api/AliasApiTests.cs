@@ -200,7 +200,8 @@ public sealed class AliasApiTests(AliasApiFixture fixture) : IClassFixture<Alias
             using var evidence = await DataScientist.GetAsync($"{Versions}/{reference}/evidence?format=md", Ct);
             Assert.Equal(HttpStatusCode.OK, evidence.StatusCode);
             Assert.StartsWith($"evidence-{Model}-v2-", evidence.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
-            Assert.Contains("| Aliases | reader |", await evidence.Content.ReadAsStringAsync(Ct));
+            // Other tests of this class may name version 2 too (they share the fixture): "reader" is one of its aliases.
+            Assert.Matches(@"\| Aliases \| ([a-z0-9-]+, )*reader(, [a-z0-9-]+)* \|", await evidence.Content.ReadAsStringAsync(Ct));
             Assert.Equal(AliasApiFixture.WeightsOf(2), await BytesAsync($"{Versions}/{reference}/files/weights.bin"));
         }
 
