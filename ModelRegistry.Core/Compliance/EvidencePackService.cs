@@ -30,7 +30,7 @@ public sealed class EvidencePackService(
     CardRenderer renderer,
     ArtifactService artifacts,
     EvaluationService evaluations,
-    LifecycleService lifecycle,
+    LifecycleQueries lifecycle,
     DeploymentService deployments,
     AttestationService attestations,
     Aliases.AliasService aliases)

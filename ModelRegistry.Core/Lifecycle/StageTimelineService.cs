@@ -25,7 +25,7 @@ public sealed record StageTimeline(string ModelName, IReadOnlyList<StageInterval
 
 /// <summary>
 /// "Which version held each stage, over time" for a model: the stage changes recorded by the workflow, turned into
-/// intervals. It reads the same stage history as <see cref="LifecycleService.FindInStageAtAsync"/>, so the timeline
+/// intervals. It reads the same stage history as <see cref="LifecycleQueries.FindInStageAtAsync"/>, so the timeline
 /// and a point-in-time question cannot disagree.
 /// </summary>
 public sealed class StageTimelineService(IDbContextFactory<RegistryDbContext> dbFactory)
