@@ -59,7 +59,7 @@ public sealed class EvidencePackService(
             await guard.DemandAsync(db, actor, Permission.Browse, ct);
             recorded = await db.InTransactionAsync(async () =>
             {
-                var exists = await db.Versions.AnyAsync(v => v.Model.Name == modelName && v.Number == number, ct);
+                var exists = await db.Versions.Numbered(modelName, number).AnyAsync(ct);
                 if (!exists)
                 {
                     throw VersionService.VersionNotFound(modelName, number);

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Common;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Versions;
 
@@ -72,8 +71,7 @@ public sealed class LifecycleQueries(
     public async Task<VersionLifecycle> GetVersionLifecycleAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var version = await db.Versions.AsNoTracking().Include(v => v.Model)
-            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
+        var version = await db.FindVersionAsync(modelName, number, track: false, ct)
             ?? throw VersionService.VersionNotFound(modelName, number);
         var history = await db.StageChanges.AsNoTracking().Where(c => c.VersionId == version.Id)
             .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
@@ -90,8 +88,7 @@ public sealed class LifecycleQueries(
     public async Task<IReadOnlyList<TransitionRequestInfo>> ListForVersionAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var version = await db.Versions.AsNoTracking().Include(v => v.Model)
-            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
+        var version = await db.FindVersionAsync(modelName, number, track: false, ct)
             ?? throw VersionService.VersionNotFound(modelName, number);
         var requests = await WithDetails(db.TransitionRequests.AsNoTracking().Where(r => r.VersionId == version.Id))
             .OrderBy(r => r.Id).ToListAsync(ct);
@@ -110,8 +107,7 @@ public sealed class LifecycleQueries(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
+        var modelId = await db.RequireModelIdAsync(modelName, ct);
         var version = await db.Versions.AsNoTracking().Where(v => v.ModelId == modelId && v.Stage == stage)
             .OrderByDescending(v => v.Number).FirstOrDefaultAsync(ct)
             ?? throw new NotFoundException($"No version of '{modelName}' is in {stage}.");
@@ -131,8 +127,7 @@ public sealed class LifecycleQueries(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
+        var modelId = await db.RequireModelIdAsync(modelName, ct);
         var existing = await db.Versions.AsNoTracking().Where(v => v.ModelId == modelId && v.CreatedAt <= at)
             .Select(v => new { v.Id, v.Number }).ToListAsync(ct);
         var changes = await db.StageChanges.AsNoTracking().Where(c => c.Version.ModelId == modelId && c.At <= at)
@@ -149,8 +144,7 @@ public sealed class LifecycleQueries(
     {
         LifecycleService.ValidateTarget(target, "toStage");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var version = await db.Versions.AsNoTracking().Include(v => v.Model)
-            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
+        var version = await db.FindVersionAsync(modelName, number, track: false, ct)
             ?? throw VersionService.VersionNotFound(modelName, number);
         return await gates.EvaluateAsync(db, version, target, ct);
     }

@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
@@ -47,7 +46,7 @@ public sealed class LifecycleService(
         await guard.DemandAsync(db, actor, Permission.RequestTransition, ct);
         var id = await RunAsync(db, async () =>
         {
-            var version = await FindVersionAsync(db, modelName, number, ct);
+            var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
             if (version.Stage == toStage)
             {
                 throw new ConflictException($"Version {number} of '{modelName}' is already in {toStage}.");
@@ -338,14 +337,6 @@ public sealed class LifecycleService(
             .Include(r => r.Approvals)
             .SingleOrDefaultAsync(r => r.Id == requestId, ct)
         ?? throw RequestNotFound(requestId);
-
-    private static async Task<ModelVersion> FindVersionAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
-    {
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
-        return await db.Versions.Include(v => v.Model).SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
-            ?? throw VersionService.VersionNotFound(modelName, number);
-    }
 
     private async Task<bool> IsAdminAsync(RegistryDbContext db, Actor actor, CancellationToken ct) =>
         actor.IsSystem || (await guard.CurrentRolesAsync(db, actor.UserId, ct))?.Contains(Roles.Admin) == true;

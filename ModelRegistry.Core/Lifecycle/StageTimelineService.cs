@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Lifecycle;
 
@@ -36,8 +36,7 @@ public sealed class StageTimelineService(IDbContextFactory<RegistryDbContext> db
     public async Task<StageTimeline> GetAsync(string modelName, int take = 200, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
+        var modelId = await db.RequireModelIdAsync(modelName, ct);
         var changes = await db.StageChanges.AsNoTracking().Where(c => c.Version.ModelId == modelId)
             .OrderBy(c => c.At).ThenBy(c => c.Id)
             .Select(c => new { c.VersionId, c.Version.Number, c.ToStage, c.At, c.By, c.RequestId, c.Reason })
