@@ -44,7 +44,7 @@ public sealed class LifecycleService(
         var text = Optional(Input.Text("comment", justification, MaxJustification));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.RequestTransition, ct);
-        var id = await RunAsync(db, async () =>
+        var id = await db.InTransactionAsync(async () =>
         {
             var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
             if (version.Stage == toStage)
@@ -111,7 +111,7 @@ public sealed class LifecycleService(
         var text = Optional(Input.Text("comment", comment, MaxComment));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.DecideTransition, ct);
-        await RunAsync(db, async () =>
+        await db.InTransactionAsync(async () =>
         {
             var request = await LoadForChangeAsync(db, requestId, ct);
             var version = request.Version;
@@ -178,7 +178,7 @@ public sealed class LifecycleService(
             ?? throw ValidationFailedException.For("comment", "A rejection needs a comment saying why.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.DecideTransition, ct);
-        await RunAsync(db, async () =>
+        await db.InTransactionAsync(async () =>
         {
             var request = await LoadForChangeAsync(db, requestId, ct);
             var version = request.Version;
@@ -207,7 +207,7 @@ public sealed class LifecycleService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.RequestTransition, ct);
-        await RunAsync(db, async () =>
+        await db.InTransactionAsync(async () =>
         {
             var request = await LoadForChangeAsync(db, requestId, ct);
             if (request.RequestedByUserId != actor.UserId && !await IsAdminAsync(db, actor, ct))
@@ -266,7 +266,7 @@ public sealed class LifecycleService(
             ?? throw ValidationFailedException.For("text", "A comment needs some text.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await DemandCanDiscussAsync(db, actor, ct);
-        var comment = await RunAsync(db, async () =>
+        var comment = await db.InTransactionAsync(async () =>
         {
             var request = await LoadForChangeAsync(db, requestId, ct);
             var version = request.Version;
@@ -355,19 +355,6 @@ public sealed class LifecycleService(
         {
             throw new ForbiddenException(
                 $"Commenting on a request needs one of the roles {Roles.DataScientist}, {Roles.Reviewer}, {Roles.Admin}.");
-        }
-    }
-
-    /// <summary>Runs a change in a transaction; a decision that lost a race on the request's revision is a 409.</summary>
-    private static async Task<T> RunAsync<T>(RegistryDbContext db, Func<Task<T>> work, CancellationToken ct)
-    {
-        try
-        {
-            return await db.InTransactionAsync(work, ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            throw new ConflictException("Someone else changed this request at the same moment. Reload it and try again.");
         }
     }
 
