@@ -91,6 +91,7 @@ public static class DependencyInjection
         services.AddSingleton<LifecycleGates>();
         services.AddSingleton<Signing.SigningKeys>();
         services.AddSingleton<Signing.AttestationService>();
+        services.AddSingleton<LifecycleQueries>();
         services.AddSingleton<LifecycleService>();
         services.AddSingleton<StageTimelineService>();
         services.AddSingleton<DeploymentService>();

@@ -23,8 +23,7 @@ public sealed class AliasService(
     public async Task<IReadOnlyList<AliasInfo>> ListAsync(string modelName, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
+        var modelId = await db.RequireModelIdAsync(modelName, ct);
         var aliases = await db.Aliases.AsNoTracking().Where(a => a.ModelId == modelId)
             .Select(a => new AliasInfo(a.Name, a.Version.Number, a.Version.Digest, a.UpdatedBy, a.UpdatedAt))
             .ToListAsync(ct);
@@ -51,8 +50,7 @@ public sealed class AliasService(
         {
             var model = await db.Models.SingleOrDefaultAsync(m => m.Name == modelName, ct)
                 ?? throw ModelService.NotFound(modelName);
-            var target = await db.Versions.SingleOrDefaultAsync(v => v.ModelId == model.Id && v.Number == number, ct)
-                ?? throw VersionService.VersionNotFound(modelName, number);
+            var target = await db.RequireVersionAsync(modelName, number, track: true, ct);
             var existing = await db.Aliases.Include(a => a.Version).SingleOrDefaultAsync(a => a.ModelId == model.Id && a.Name == name, ct);
             if (existing?.VersionId == target.Id)
             {
@@ -90,8 +88,7 @@ public sealed class AliasService(
         await guard.DemandAsync(db, actor, Permission.EditModels, ct);
         await db.InTransactionAsync(async () =>
         {
-            var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-                ?? throw ModelService.NotFound(modelName);
+            var modelId = await db.RequireModelIdAsync(modelName, ct);
             var existing = alias is null ? null
                 : await db.Aliases.Include(a => a.Version).SingleOrDefaultAsync(a => a.ModelId == modelId && a.Name == alias, ct);
             if (existing is null)

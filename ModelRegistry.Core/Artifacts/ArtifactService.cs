@@ -37,7 +37,7 @@ public sealed partial class ArtifactService(
     public async Task<IReadOnlyList<ArtifactInfo>> ListAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
         var rows = await db.Artifacts.AsNoTracking().Where(a => a.VersionId == versionId).OrderBy(a => a.Path).ToListAsync(ct);
         return rows.Select(ToInfo).ToList();
     }
@@ -57,10 +57,10 @@ public sealed partial class ArtifactService(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             await guard.DemandAsync(db, actor, Permission.EditModels, ct);
-            await VersionIdAsync(db, modelName, number, ct);
+            await db.RequireVersionIdAsync(modelName, number, ct);
             // Before a single byte is read: a frozen version refuses it anyway, and the upload may be hundreds of GB.
             // (Checked again where the row is written, in the write transaction.)
-            if (await db.Versions.AsNoTracking().Where(v => v.Model.Name == modelName && v.Number == number && v.FrozenAt != null)
+            if (await db.Versions.AsNoTracking().Numbered(modelName, number).Where(v => v.FrozenAt != null)
                     .Select(v => new { v.FrozenAt, v.FrozenByRequestId }).SingleOrDefaultAsync(ct) is { } frozen)
             {
                 throw new VersionFrozenException(modelName, number, frozen.FrozenAt!.Value, frozen.FrozenByRequestId);
@@ -156,7 +156,7 @@ public sealed partial class ArtifactService(
     {
         var normalized = ArtifactPath.Normalize(path);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
         var row = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.VersionId == versionId && a.Path == normalized, ct)
             ?? throw new NotFoundException($"Version {number} of '{modelName}' has no file '{normalized}'.");
         if (integrity.IsKnownDamaged(row.Sha256))
@@ -243,7 +243,7 @@ public sealed partial class ArtifactService(
     public async Task<MetadataOrigins> MetadataOriginsAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
         var version = await db.Versions.AsNoTracking().SingleAsync(v => v.Id == versionId, ct);
         var fills = await db.MetadataFills.AsNoTracking().Where(f => f.VersionId == versionId).ToListAsync(ct);
         var files = await FileFactsAsync(db, versionId, exceptPath: null, ct);
@@ -414,20 +414,6 @@ public sealed partial class ArtifactService(
             .Select(a => new { a.Path, a.Kind, a.Header, a.HeaderProblem })
             .ToListAsync(ct);
         return rows.Select(r => new MetadataMerge.FileFacts(r.Path, r.Kind, r.Header, r.HeaderProblem)).ToList();
-    }
-
-    private static async Task<long> VersionIdAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
-    {
-        var id = await db.Versions.Where(v => v.Model.Name == modelName && v.Number == number)
-            .Select(v => (long?)v.Id).SingleOrDefaultAsync(ct);
-        if (id is not null)
-        {
-            return id.Value;
-        }
-
-        return await db.Models.AnyAsync(m => m.Name == modelName, ct)
-            ? throw VersionService.VersionNotFound(modelName, number)
-            : throw Models.ModelService.NotFound(modelName);
     }
 
     private static string ParseChecksum(string value)

@@ -28,7 +28,7 @@ public sealed class CardService(
     public async Task<ModelCard?> GetAsync(string modelName, int number, int? revision = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var versionId = await EvaluationService.VersionIdAsync(db, modelName, number, ct);
+        var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
         var revisions = db.CardRevisions.AsNoTracking().Where(r => r.VersionId == versionId);
         var row = revision is { } wanted
             ? await revisions.SingleOrDefaultAsync(r => r.Number == wanted, ct)
@@ -41,7 +41,7 @@ public sealed class CardService(
     public async Task<IReadOnlyList<CardRevisionInfo>> ListRevisionsAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var versionId = await EvaluationService.VersionIdAsync(db, modelName, number, ct);
+        var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
         return await db.CardRevisions.AsNoTracking().Where(r => r.VersionId == versionId).OrderByDescending(r => r.Number)
             .Select(r => new CardRevisionInfo(r.Number, r.Author, r.CreatedAt, r.Comment, r.SizeBytes, r.Sha256))
             .ToListAsync(ct);
@@ -110,7 +110,7 @@ public sealed class CardService(
     public async Task<CardDiff> DiffAsync(string modelName, int number, int fromRevision, int toRevision, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var versionId = await EvaluationService.VersionIdAsync(db, modelName, number, ct);
+        var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
         var texts = await db.CardRevisions.AsNoTracking()
             .Where(r => r.VersionId == versionId && (r.Number == fromRevision || r.Number == toRevision))
             .Select(r => new { r.Number, r.Markdown }).ToListAsync(ct);

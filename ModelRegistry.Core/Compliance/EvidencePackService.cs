@@ -30,7 +30,7 @@ public sealed class EvidencePackService(
     CardRenderer renderer,
     ArtifactService artifacts,
     EvaluationService evaluations,
-    LifecycleService lifecycle,
+    LifecycleQueries lifecycle,
     DeploymentService deployments,
     AttestationService attestations,
     Aliases.AliasService aliases)
@@ -59,7 +59,7 @@ public sealed class EvidencePackService(
             await guard.DemandAsync(db, actor, Permission.Browse, ct);
             recorded = await db.InTransactionAsync(async () =>
             {
-                var exists = await db.Versions.AnyAsync(v => v.Model.Name == modelName && v.Number == number, ct);
+                var exists = await db.Versions.Numbered(modelName, number).AnyAsync(ct);
                 if (!exists)
                 {
                     throw VersionService.VersionNotFound(modelName, number);

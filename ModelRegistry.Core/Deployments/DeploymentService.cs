@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
@@ -44,10 +43,7 @@ public sealed class DeploymentService(
         await guard.DemandAsync(db, actor, Permission.RecordDeployment, ct);
         var id = await db.InTransactionAsync(async () =>
         {
-            var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-                ?? throw ModelService.NotFound(modelName);
-            var version = await db.Versions.SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
-                ?? throw VersionService.VersionNotFound(modelName, number);
+            var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
             if (input.Status is DeploymentStatus.Deployed && version.Stage is not (Stage.Staging or Stage.Production))
             {
                 throw new ConflictException(

@@ -3,7 +3,6 @@ using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Cards;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
@@ -30,7 +29,7 @@ public sealed class EvaluationService(
     public async Task<IReadOnlyList<EvaluationResultInfo>> ListAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var versionId = await VersionIdAsync(db, modelName, number, ct);
+        var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
         var rows = await db.EvaluationResults.AsNoTracking().Where(r => r.VersionId == versionId).ToListAsync(ct);
         return rows.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Dataset).ThenBy(r => r.Split)
             .ThenByDescending(r => r.RecordedAt).ThenByDescending(r => r.Id).Select(ToInfo).ToList();
@@ -101,8 +100,7 @@ public sealed class EvaluationService(
     public async Task<ModelMetrics> ModelMetricsAsync(string modelName, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
+        var modelId = await db.RequireModelIdAsync(modelName, ct);
         var production = await db.Versions.Where(v => v.ModelId == modelId && v.Stage == Stage.Production)
             .Select(v => (int?)v.Number).FirstOrDefaultAsync(ct);
         var results = db.EvaluationResults.AsNoTracking().Where(r => r.Version.ModelId == modelId);
@@ -223,12 +221,4 @@ public sealed class EvaluationService(
 
     internal static EvaluationResultInfo ToInfo(EvaluationResult r) =>
         new(r.Id, r.Name, r.Value, r.Dataset, r.Split, r.HigherIsBetter, r.Unit, r.Source, r.RecordedBy, r.RecordedAt, r.AfterApproval);
-
-    internal static async Task<long> VersionIdAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
-    {
-        var model = await db.Models.Where(m => m.Name == modelName).Select(m => new { m.Id }).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
-        return await db.Versions.Where(v => v.ModelId == model.Id && v.Number == number).Select(v => (long?)v.Id).SingleOrDefaultAsync(ct)
-            ?? throw VersionService.VersionNotFound(modelName, number);
-    }
 }

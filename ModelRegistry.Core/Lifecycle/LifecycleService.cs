@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
@@ -15,6 +14,7 @@ namespace ModelRegistry.Core.Lifecycle;
 /// The stage workflow: a data scientist requests a move, reviewers other than the requester discuss and decide it,
 /// and an approval moves the version — archiving the model's previous Production version in the same transaction.
 /// Policy gates are checked when a request is made and again when it is approved. Every step is audited.
+/// This is the write side; reads are <see cref="LifecycleQueries"/>.
 /// </summary>
 public sealed class LifecycleService(
     IDbContextFactory<RegistryDbContext> dbFactory,
@@ -23,6 +23,7 @@ public sealed class LifecycleService(
     LifecycleGates gates,
     IOptionsMonitor<LifecyclePolicyOptions> policy,
     AttestationService attestations,
+    LifecycleQueries queries,
     TimeProvider clock)
 {
     public const int MaxJustification = 4000;
@@ -43,9 +44,9 @@ public sealed class LifecycleService(
         var text = Optional(Input.Text("comment", justification, MaxJustification));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.RequestTransition, ct);
-        var id = await RunAsync(db, async () =>
+        var id = await db.InTransactionAsync(async () =>
         {
-            var version = await FindVersionAsync(db, modelName, number, ct);
+            var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
             if (version.Stage == toStage)
             {
                 throw new ConflictException($"Version {number} of '{modelName}' is already in {toStage}.");
@@ -83,7 +84,7 @@ public sealed class LifecycleService(
             return request.Id;
         }, ct);
 
-        return await GetAsync(id, ct);
+        return await queries.GetAsync(id, ct);
     }
 
     /// <summary>
@@ -110,7 +111,7 @@ public sealed class LifecycleService(
         var text = Optional(Input.Text("comment", comment, MaxComment));
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.DecideTransition, ct);
-        await RunAsync(db, async () =>
+        await db.InTransactionAsync(async () =>
         {
             var request = await LoadForChangeAsync(db, requestId, ct);
             var version = request.Version;
@@ -167,7 +168,7 @@ public sealed class LifecycleService(
             return true;
         }, ct);
 
-        return await GetAsync(requestId, ct);
+        return await queries.GetAsync(requestId, ct);
     }
 
     /// <summary>Rejects a request with a comment saying why (400 without). Reviewer or Admin, never the requester.</summary>
@@ -177,7 +178,7 @@ public sealed class LifecycleService(
             ?? throw ValidationFailedException.For("comment", "A rejection needs a comment saying why.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.DecideTransition, ct);
-        await RunAsync(db, async () =>
+        await db.InTransactionAsync(async () =>
         {
             var request = await LoadForChangeAsync(db, requestId, ct);
             var version = request.Version;
@@ -198,7 +199,7 @@ public sealed class LifecycleService(
             return true;
         }, ct);
 
-        return await GetAsync(requestId, ct);
+        return await queries.GetAsync(requestId, ct);
     }
 
     /// <summary>Withdraws a pending request. Only its requester or an Admin (403 otherwise).</summary>
@@ -206,7 +207,7 @@ public sealed class LifecycleService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.RequestTransition, ct);
-        await RunAsync(db, async () =>
+        await db.InTransactionAsync(async () =>
         {
             var request = await LoadForChangeAsync(db, requestId, ct);
             if (request.RequestedByUserId != actor.UserId && !await IsAdminAsync(db, actor, ct))
@@ -218,7 +219,7 @@ public sealed class LifecycleService(
             return true;
         }, ct);
 
-        return await GetAsync(requestId, ct);
+        return await queries.GetAsync(requestId, ct);
     }
 
     /// <summary>
@@ -265,7 +266,7 @@ public sealed class LifecycleService(
             ?? throw ValidationFailedException.For("text", "A comment needs some text.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await DemandCanDiscussAsync(db, actor, ct);
-        var comment = await RunAsync(db, async () =>
+        var comment = await db.InTransactionAsync(async () =>
         {
             var request = await LoadForChangeAsync(db, requestId, ct);
             var version = request.Version;
@@ -283,147 +284,6 @@ public sealed class LifecycleService(
 
         return new TransitionCommentInfo(comment.Id, requestId, comment.AuthorUserId, comment.Author, comment.At, comment.Text);
     }
-
-    /// <summary>One request with its approvals, discussion and (while pending) gate status; 404 when unknown.</summary>
-    public async Task<TransitionRequestInfo> GetAsync(long requestId, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var request = await WithDetails(db.TransitionRequests.AsNoTracking()).SingleOrDefaultAsync(r => r.Id == requestId, ct)
-            ?? throw RequestNotFound(requestId);
-        return (await ToInfoAsync(db, [request], ct))[0];
-    }
-
-    /// <summary>A page of requests, newest first.</summary>
-    public async Task<PagedResult<TransitionRequestInfo>> ListAsync(TransitionQuery query, CancellationToken ct = default)
-    {
-        var paging = PageRequest.From(query.Page, query.PageSize);
-        if (query.Status is { } s && !Enum.IsDefined(s))
-        {
-            throw ValidationFailedException.For("status", "status must be one of Pending, Approved, Rejected, Cancelled.");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var requests = db.TransitionRequests.AsNoTracking();
-        if (query.Status is { } status)
-        {
-            requests = requests.Where(r => r.Status == status);
-        }
-
-        if (query.DecidedOnly)
-        {
-            requests = requests.Where(r => r.Status != TransitionStatus.Pending);
-        }
-
-        if (Input.Line("model", query.Model, 100) is { } model)
-        {
-            requests = requests.Where(r => r.Version.Model.Name == model);
-        }
-
-        if (query.RequestedBy is { } requester)
-        {
-            requests = requests.Where(r => r.RequestedByUserId == requester);
-        }
-
-        if (query.AwaitingReviewBy is { } reviewer)
-        {
-            requests = requests.Where(r => r.Status == TransitionStatus.Pending && r.RequestedByUserId != reviewer
-                && !r.Approvals.Any(a => a.UserId == reviewer && a.VoidedAt == null));
-        }
-
-        var total = await requests.CountAsync(ct);
-        var page = await WithDetails(requests.OrderByDescending(r => r.Id).Skip(paging.Skip).Take(paging.PageSize)).ToListAsync(ct);
-        return new PagedResult<TransitionRequestInfo>(await ToInfoAsync(db, page, ct), total);
-    }
-
-    /// <summary>A version's stage, stage history and requests, for its Lifecycle tab; 404 when unknown.</summary>
-    public async Task<VersionLifecycle> GetVersionLifecycleAsync(string modelName, int number, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var version = await db.Versions.AsNoTracking().Include(v => v.Model)
-            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
-            ?? throw VersionService.VersionNotFound(modelName, number);
-        var history = await db.StageChanges.AsNoTracking().Where(c => c.VersionId == version.Id)
-            .OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
-            .Select(c => new StageChangeInfo(c.FromStage, c.ToStage, c.At, c.By, c.RequestId, c.Reason))
-            .ToListAsync(ct);
-        var requests = await WithDetails(db.TransitionRequests.AsNoTracking().Where(r => r.VersionId == version.Id))
-            .OrderByDescending(r => r.Id).Take(50).ToListAsync(ct);
-        var infos = await ToInfoAsync(db, requests, ct);
-        return new VersionLifecycle(modelName, number, version.Stage, history,
-            infos.FirstOrDefault(r => r.IsPending), infos.Where(r => !r.IsPending).ToList());
-    }
-
-    /// <summary>Every transition request of a version, oldest first, with approvals and discussion (the evidence pack's record); 404 when unknown.</summary>
-    public async Task<IReadOnlyList<TransitionRequestInfo>> ListForVersionAsync(string modelName, int number, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var version = await db.Versions.AsNoTracking().Include(v => v.Model)
-            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
-            ?? throw VersionService.VersionNotFound(modelName, number);
-        var requests = await WithDetails(db.TransitionRequests.AsNoTracking().Where(r => r.VersionId == version.Id))
-            .OrderBy(r => r.Id).ToListAsync(ct);
-        return await ToInfoAsync(db, requests, ct);
-    }
-
-    /// <summary>
-    /// The version now in <paramref name="stage"/> — what a deployment pipeline asks. Production holds at most one;
-    /// for other stages the newest. 404 when no version of the model is in that stage.
-    /// </summary>
-    public async Task<VersionInfo> FindInStageAsync(string modelName, Stage stage, CancellationToken ct = default)
-    {
-        if (!Enum.IsDefined(stage))
-        {
-            throw ValidationFailedException.For("stage", "stage must be one of None, Staging, Production, Archived.");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
-        var version = await db.Versions.AsNoTracking().Where(v => v.ModelId == modelId && v.Stage == stage)
-            .OrderByDescending(v => v.Number).FirstOrDefaultAsync(ct)
-            ?? throw new NotFoundException($"No version of '{modelName}' is in {stage}.");
-        return VersionService.ToInfo(modelName, version);
-    }
-
-    /// <summary>
-    /// The version that was in <paramref name="stage"/> at <paramref name="at"/> ("which version was in Production on
-    /// 1 March"), from the stage history: each version's stage then is the target of its last stage change at or
-    /// before that moment (None before any). 404 when no version held the stage then.
-    /// </summary>
-    public async Task<VersionInfo> FindInStageAtAsync(string modelName, Stage stage, DateTimeOffset at, CancellationToken ct = default)
-    {
-        if (!Enum.IsDefined(stage))
-        {
-            throw ValidationFailedException.For("stage", "stage must be one of None, Staging, Production, Archived.");
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
-        var existing = await db.Versions.AsNoTracking().Where(v => v.ModelId == modelId && v.CreatedAt <= at)
-            .Select(v => new { v.Id, v.Number }).ToListAsync(ct);
-        var changes = await db.StageChanges.AsNoTracking().Where(c => c.Version.ModelId == modelId && c.At <= at)
-            .OrderBy(c => c.At).ThenBy(c => c.Id).Select(c => new { c.VersionId, c.ToStage }).ToListAsync(ct);
-        var stageThen = changes.GroupBy(c => c.VersionId).ToDictionary(g => g.Key, g => g.Last().ToStage);
-        var holder = existing.Where(v => (stageThen.TryGetValue(v.Id, out var s) ? s : Stage.None) == stage).MaxBy(v => v.Number)
-            ?? throw new NotFoundException($"No version of '{modelName}' was in {stage} at {at:u}.");
-        var version = await db.Versions.AsNoTracking().SingleAsync(v => v.Id == holder.Id, ct);
-        return VersionService.ToInfo(modelName, version);
-    }
-
-    /// <summary>What every applicable gate says now about moving a version to <paramref name="target"/> (the request dialog shows it).</summary>
-    public async Task<IReadOnlyList<GateResult>> CheckGatesAsync(string modelName, int number, Stage target, CancellationToken ct = default)
-    {
-        ValidateTarget(target, "toStage");
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var version = await db.Versions.AsNoTracking().Include(v => v.Model)
-            .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct)
-            ?? throw VersionService.VersionNotFound(modelName, number);
-        return await gates.EvaluateAsync(db, version, target, ct);
-    }
-
-    /// <summary>The policy's required number of approvals now.</summary>
-    public int RequiredApprovals => policy.CurrentValue.RequiredApprovals;
 
     private async Task MoveVersionAsync(RegistryDbContext db, Actor actor, TransitionRequest request, DateTimeOffset now,
         CancellationToken ct)
@@ -471,67 +331,12 @@ public sealed class LifecycleService(
             }, ct);
     }
 
-    private async Task<IReadOnlyList<TransitionRequestInfo>> ToInfoAsync(RegistryDbContext db, IReadOnlyList<TransitionRequest> requests,
-        CancellationToken ct)
-    {
-        var modelIds = requests.Select(r => r.Version.ModelId).Distinct().ToList();
-        var production = await db.Versions.AsNoTracking()
-            .Where(v => modelIds.Contains(v.ModelId) && v.Stage == Stage.Production)
-            .Select(v => new { v.ModelId, v.Number })
-            .ToDictionaryAsync(v => v.ModelId, v => v.Number, ct);
-        var required = policy.CurrentValue.RequiredApprovals;
-        var infos = new List<TransitionRequestInfo>(requests.Count);
-        foreach (var r in requests)
-        {
-            var pending = r.Status == TransitionStatus.Pending;
-            var gateResults = pending ? await gates.EvaluateAsync(db, r.Version, r.ToStage, ct) : null;
-            IReadOnlyList<ManifestChange>? changes = null;
-            if (pending && r.RequestedManifest is { } requested && !string.Equals(r.RequestedDigest, r.Version.Digest, StringComparison.Ordinal))
-            {
-                var current = await VersionManifest.LoadAsync(db, r.Version, r.Version.Model.Name, ct);
-                changes = current.ChangesSince(VersionManifest.Parse(requested));
-            }
-
-            infos.Add(new TransitionRequestInfo(
-                r.Id, r.Version.Model.Name, r.Version.Number, r.FromStage, r.ToStage, r.Status,
-                r.RequestedByUserId, r.RequestedBy, r.RequestedAt, r.Justification,
-                r.DecidedBy, r.DecidedAt, r.DecisionComment, required,
-                r.ValidApprovals.OrderBy(a => a.At).ThenBy(a => a.Id).Select(ToInfo).ToList(),
-                r.Comments.OrderBy(c => c.At).ThenBy(c => c.Id)
-                    .Select(c => new TransitionCommentInfo(c.Id, r.Id, c.AuthorUserId, c.Author, c.At, c.Text)).ToList(),
-                pending ? r.StaleReason(r.Version) : null,
-                gateResults,
-                production.TryGetValue(r.Version.ModelId, out var p) ? p : null,
-                r.RequestedDigest,
-                r.Version.Digest,
-                r.ChangedAt,
-                r.Approvals.Where(a => a.VoidedAt is not null).OrderBy(a => a.At).ThenBy(a => a.Id).Select(ToInfo).ToList(),
-                changes));
-        }
-
-        return infos;
-    }
-
-    private static IQueryable<TransitionRequest> WithDetails(IQueryable<TransitionRequest> requests) =>
-        requests.Include(r => r.Version).ThenInclude(v => v.Model)
-            .Include(r => r.Approvals)
-            .Include(r => r.Comments)
-            .AsSplitQuery();
-
     private static async Task<TransitionRequest> LoadForChangeAsync(RegistryDbContext db, long requestId, CancellationToken ct) =>
         await db.TransitionRequests
             .Include(r => r.Version).ThenInclude(v => v.Model)
             .Include(r => r.Approvals)
             .SingleOrDefaultAsync(r => r.Id == requestId, ct)
         ?? throw RequestNotFound(requestId);
-
-    private static async Task<ModelVersion> FindVersionAsync(RegistryDbContext db, string modelName, int number, CancellationToken ct)
-    {
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
-        return await db.Versions.Include(v => v.Model).SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
-            ?? throw VersionService.VersionNotFound(modelName, number);
-    }
 
     private async Task<bool> IsAdminAsync(RegistryDbContext db, Actor actor, CancellationToken ct) =>
         actor.IsSystem || (await guard.CurrentRolesAsync(db, actor.UserId, ct))?.Contains(Roles.Admin) == true;
@@ -553,19 +358,6 @@ public sealed class LifecycleService(
         }
     }
 
-    /// <summary>Runs a change in a transaction; a decision that lost a race on the request's revision is a 409.</summary>
-    private static async Task<T> RunAsync<T>(RegistryDbContext db, Func<Task<T>> work, CancellationToken ct)
-    {
-        try
-        {
-            return await db.InTransactionAsync(work, ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            throw new ConflictException("Someone else changed this request at the same moment. Reload it and try again.");
-        }
-    }
-
     internal static void ValidateTarget(Stage stage, string field)
     {
         if (!Targets.Contains(stage))
@@ -578,7 +370,6 @@ public sealed class LifecycleService(
 
     private static string Excerpt(string text) => text.Length <= 140 ? text : text[..140].TrimEnd() + "…";
 
-    private static ApprovalInfo ToInfo(TransitionApproval a) => new(a.UserId, a.ReviewerName, a.At, a.Comment, a.Digest, a.VoidedAt);
 
     private static string VersionKey(string modelName, int number) => $"{modelName}/{number}";
 

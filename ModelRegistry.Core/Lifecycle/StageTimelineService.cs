@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
+using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Lifecycle;
 
@@ -25,7 +25,7 @@ public sealed record StageTimeline(string ModelName, IReadOnlyList<StageInterval
 
 /// <summary>
 /// "Which version held each stage, over time" for a model: the stage changes recorded by the workflow, turned into
-/// intervals. It reads the same stage history as <see cref="LifecycleService.FindInStageAtAsync"/>, so the timeline
+/// intervals. It reads the same stage history as <see cref="LifecycleQueries.FindInStageAtAsync"/>, so the timeline
 /// and a point-in-time question cannot disagree.
 /// </summary>
 public sealed class StageTimelineService(IDbContextFactory<RegistryDbContext> dbFactory)
@@ -36,8 +36,7 @@ public sealed class StageTimelineService(IDbContextFactory<RegistryDbContext> db
     public async Task<StageTimeline> GetAsync(string modelName, int take = 200, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
+        var modelId = await db.RequireModelIdAsync(modelName, ct);
         var changes = await db.StageChanges.AsNoTracking().Where(c => c.Version.ModelId == modelId)
             .OrderBy(c => c.At).ThenBy(c => c.Id)
             .Select(c => new { c.VersionId, c.Version.Number, c.ToStage, c.At, c.By, c.RequestId, c.Reason })

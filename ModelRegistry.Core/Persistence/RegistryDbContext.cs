@@ -47,16 +47,25 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction
     /// takes the write lock at the start (BEGIN IMMEDIATE), so reads made inside it — the next version
-    /// number, the audit chain's head — cannot race another writer. Must not be nested.
+    /// number, the audit chain's head — cannot race another writer. Must not be nested. A lost update (a concurrency
+    /// token that moved, a row changed or deleted under a tracked entity) rolls back and is a 409
+    /// <see cref="Common.ConflictException"/> (<see cref="ConcurrencyConflicts"/>).
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
         using var turn = await WaitForWriterTurnAsync(ct);
         await using var tx = await BeginWriteTransactionAsync(ct);
-        var result = await work();
-        await SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return result;
+        try
+        {
+            var result = await work();
+            await SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return result;
+        }
+        catch (DbUpdateConcurrencyException lost)
+        {
+            throw ConcurrencyConflicts.ToConflict(lost);
+        }
     }
 
     /// <summary>

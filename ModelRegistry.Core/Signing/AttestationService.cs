@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Versions;
@@ -101,11 +100,7 @@ public sealed class AttestationService(IDbContextFactory<RegistryDbContext> dbFa
     public async Task<IReadOnlyList<AttestationInfo>> ListAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
-        var versionId = await db.Versions.Where(v => v.ModelId == modelId && v.Number == number).Select(v => (long?)v.Id)
-                .SingleOrDefaultAsync(ct)
-            ?? throw VersionService.VersionNotFound(modelName, number);
+        var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
         var rows = await db.Attestations.AsNoTracking().Where(a => a.VersionId == versionId).OrderBy(a => a.Id)
             .Select(a => new { a.Id, a.RequestId, a.KeyId, a.CreatedAt, a.Envelope })
             .ToListAsync(ct);

@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Aliases;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
 
 namespace ModelRegistry.Core.Versions;
@@ -38,8 +37,7 @@ public static class VersionReference
     /// </summary>
     public static async Task<int> ResolveAsync(RegistryDbContext db, string modelName, string? reference, CancellationToken ct)
     {
-        var modelId = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct)
-            ?? throw ModelService.NotFound(modelName);
+        var modelId = await db.RequireModelIdAsync(modelName, ct);
         var text = reference ?? "";
         if (text.Length == 0)
         {
@@ -52,7 +50,7 @@ public static class VersionReference
             // int holds, are too short for a prefix and too long for a number.
             if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
             {
-                return await db.Versions.AnyAsync(v => v.ModelId == modelId && v.Number == number, ct)
+                return await db.Versions.Numbered(modelId, number).AnyAsync(ct)
                     ? number
                     : throw VersionService.VersionNotFound(modelName, number);
             }

@@ -59,9 +59,7 @@ public sealed partial class VersionService(
     public async Task<VersionInfo> GetAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await ModelIdAsync(db, modelName, ct);
-        var version = await db.Versions.AsNoTracking().SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
-            ?? throw VersionNotFound(modelName, number);
+        var version = await db.RequireVersionAsync(modelName, number, track: false, ct);
         return ToInfo(modelName, version);
     }
 
@@ -69,10 +67,10 @@ public sealed partial class VersionService(
     public async Task<VersionManifest> ManifestAsync(string modelName, int number, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var modelId = await ModelIdAsync(db, modelName, ct);
+        var modelId = await db.RequireModelIdAsync(modelName, ct);
         for (var attempt = 1; ; attempt++)
         {
-            var version = await db.Versions.AsNoTracking().SingleOrDefaultAsync(v => v.ModelId == modelId && v.Number == number, ct)
+            var version = await db.Versions.AsNoTracking().Numbered(modelId, number).SingleOrDefaultAsync(ct)
                 ?? throw VersionNotFound(modelName, number);
             var manifest = await VersionManifest.LoadAsync(db, version, modelName, ct);
             // The files and the card are read by separate queries: a write committed between them would mix two states.
@@ -112,12 +110,12 @@ public sealed partial class VersionService(
             ModelVersion? origin = null;
             if (valid.CopyFrom is { } from)
             {
-                origin = await db.Versions.AsNoTracking().SingleOrDefaultAsync(v => v.ModelId == model.Id && v.Number == from, ct)
+                origin = await db.Versions.AsNoTracking().Numbered(model.Id, from).SingleOrDefaultAsync(ct)
                     ?? throw ValidationFailedException.For("copyFrom", $"Model '{modelName}' has no version {from} to copy.");
             }
 
             if (valid.ParentVersion is { } parent
-                && !await db.Versions.AnyAsync(v => v.ModelId == model.Id && v.Number == parent, ct))
+                && !await db.Versions.Numbered(model.Id, parent).AnyAsync(ct))
             {
                 throw ValidationFailedException.For("parentVersion", $"Model '{modelName}' has no version {parent} to derive from.");
             }
@@ -174,7 +172,7 @@ public sealed partial class VersionService(
             var version = change.Version;
             var modelId = version.ModelId;
             if (valid.ParentVersion is { } parent
-                && (parent >= number || !await db.Versions.AnyAsync(v => v.ModelId == modelId && v.Number == parent, ct)))
+                && (parent >= number || !await db.Versions.Numbered(modelId, parent).AnyAsync(ct)))
             {
                 throw ValidationFailedException.For("parentVersion", $"The parent of version {number} must be an earlier version of '{modelName}'.");
             }
@@ -201,12 +199,6 @@ public sealed partial class VersionService(
 
     internal static NotFoundException VersionNotFound(string modelName, int number) =>
         new($"Model '{modelName}' has no version {number}.");
-
-    private static async Task<long> ModelIdAsync(RegistryDbContext db, string modelName, CancellationToken ct)
-    {
-        var id = await db.Models.Where(m => m.Name == modelName).Select(m => (long?)m.Id).SingleOrDefaultAsync(ct);
-        return id ?? throw ModelService.NotFound(modelName);
-    }
 
     private static VersionInput Validate(VersionInput input)
     {

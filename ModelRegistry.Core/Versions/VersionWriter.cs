@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
@@ -75,14 +74,7 @@ public sealed class VersionWriter(AccessGuard guard, AuditTrail audit, TimeProvi
         await guard.DemandAsync(db, actor, Permission.EditModels, ct);
         return await db.InTransactionAsync(async () =>
         {
-            var version = await db.Versions.Include(v => v.Model)
-                .SingleOrDefaultAsync(v => v.Model.Name == modelName && v.Number == number, ct);
-            if (version is null)
-            {
-                throw await db.Models.AnyAsync(m => m.Name == modelName, ct)
-                    ? VersionService.VersionNotFound(modelName, number)
-                    : ModelService.NotFound(modelName);
-            }
+            var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
 
             if (kind == VersionWriteKind.Content && version.IsFrozen)
             {

@@ -288,7 +288,7 @@ public sealed class AccountPagesTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, signIn.StatusCode); // the form again, with "Wrong e-mail or password"
         }
 
-        Assert.Equal(TransitionStatus.Cancelled, (await _app.Lifecycle().GetAsync(request.Id, Ct)).Status);
+        Assert.Equal(TransitionStatus.Cancelled, (await _app.LifecycleQueries().GetAsync(request.Id, Ct)).Status);
         var events = await _app.AuditEventsAsync(before);
         Assert.Contains(events, e => e.Action == AuditActions.TokenRevoked);
         Assert.Contains(events, e => e.Action == AuditActions.TransitionCancelled && e.EntityId == request.Id.ToString());

@@ -32,7 +32,7 @@ public sealed class CiPipelineTests
         {
             while (!stop.IsCancellationRequested)
             {
-                var pending = await app.Get<LifecycleService>().ListAsync(new TransitionQuery(TransitionStatus.Pending), stop.Token);
+                var pending = await app.Get<LifecycleQueries>().ListAsync(new TransitionQuery(TransitionStatus.Pending), stop.Token);
                 foreach (var request in pending.Items)
                 {
                     await app.Get<LifecycleService>().ApproveAsync(reviewer.Actor, request.Id, "Numbers look right.", stop.Token);

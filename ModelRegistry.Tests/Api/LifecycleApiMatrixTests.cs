@@ -78,7 +78,7 @@ public sealed class LifecycleApiMatrixTests(LifecycleMatrixFixture fixture) : IC
     }
 
     private async Task<TransitionStatus> StatusOfAsync(long id) =>
-        (await fixture.App.Get<LifecycleService>().GetAsync(id, Ct)).Status;
+        (await fixture.App.Get<LifecycleQueries>().GetAsync(id, Ct)).Status;
 
     [Theory]
     [MemberData(nameof(EveryRole))]

@@ -23,6 +23,7 @@ public sealed class AttestationsPanelTests(RegistryApp app) : IClassFixture<Regi
     private IRenderedComponent<LifecycleTab> Render(string userId, string model, int number, params string[] roles)
     {
         _ctx.Services.AddSingleton(app.Get<LifecycleService>());
+        _ctx.Services.AddSingleton(app.Get<LifecycleQueries>());
         _ctx.Services.AddSingleton(app.Get<AttestationService>());
         _ctx.Services.AddSingleton(app.Get<ModelRegistry.Core.Versions.VersionService>());
         _ctx.Services.AddSingleton(TimeProvider.System);

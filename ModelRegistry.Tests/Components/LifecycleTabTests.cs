@@ -19,6 +19,7 @@ public sealed class LifecycleTabTests(RegistryApp app) : IClassFixture<RegistryA
     private IRenderedComponent<LifecycleTab> Render(string userId, string model, int number, params string[] roles)
     {
         _ctx.Services.AddSingleton(app.Get<LifecycleService>());
+        _ctx.Services.AddSingleton(app.Get<LifecycleQueries>());
         _ctx.Services.AddSingleton(app.Get<ModelRegistry.Core.Signing.AttestationService>());
         _ctx.Services.AddSingleton(app.Get<ModelRegistry.Core.Versions.VersionService>());
         _ctx.Services.AddSingleton(TimeProvider.System);
@@ -116,7 +117,7 @@ public sealed class LifecycleTabTests(RegistryApp app) : IClassFixture<RegistryA
         tab.FindAll("button").Single(b => b.TextContent.Trim() == "Reject").Click();
 
         tab.WaitForAssertion(() => Assert.Contains("a rejection needs one", tab.Markup));
-        Assert.Equal(TransitionStatus.Pending, (await app.Lifecycle().GetAsync(request.Id, Xunit.TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(TransitionStatus.Pending, (await app.LifecycleQueries().GetAsync(request.Id, Xunit.TestContext.Current.CancellationToken)).Status);
     }
 
     public ValueTask DisposeAsync() => _ctx.DisposeAsync();

@@ -192,8 +192,8 @@ public sealed class AccountServiceTests : IAsyncLifetime
 
         // Tokens, own pending requests: gone or cancelled, each audited; someone else's request is untouched.
         Assert.Null(await _app.Get<TokenService>().AuthenticateAsync(token.Token, Ct));
-        Assert.Equal(TransitionStatus.Cancelled, (await _app.Lifecycle().GetAsync(own.Id, Ct)).Status);
-        Assert.Equal(TransitionStatus.Pending, (await _app.Lifecycle().GetAsync(theirs.Id, Ct)).Status);
+        Assert.Equal(TransitionStatus.Cancelled, (await _app.LifecycleQueries().GetAsync(own.Id, Ct)).Status);
+        Assert.Equal(TransitionStatus.Pending, (await _app.LifecycleQueries().GetAsync(theirs.Id, Ct)).Status);
         var events = await _app.AuditEventsAsync(before);
         Assert.Equal([AuditActions.TokenRevoked, AuditActions.TransitionCancelled, AuditActions.UserClosed], events.Select(e => e.Action));
         Assert.All(events, e => Assert.Equal((scientist.Id, scientist.Email), (e.ActorId, e.ActorName)));
@@ -215,7 +215,7 @@ public sealed class AccountServiceTests : IAsyncLifetime
         // What they did stays theirs: the model they registered, the comment they wrote, the audit trail.
         var history = await _app.AuditEventsAsync();
         Assert.Contains(history, e => e.Action == AuditActions.ModelCreated && e.ActorName == scientist.Email);
-        Assert.Contains((await _app.Lifecycle().GetAsync(theirs.Id, Ct)).Comments, c => c.Author == scientist.Email);
+        Assert.Contains((await _app.LifecycleQueries().GetAsync(theirs.Id, Ct)).Comments, c => c.Author == scientist.Email);
 
         // Closed for good: no action, no unlocking or new roles; the address is free for a new account.
         await Assert.ThrowsAsync<ForbiddenException>(() => _app.Get<TokenService>().CreateAsync(scientist.Actor, scientist.Id, "again", null, Ct));

@@ -23,6 +23,7 @@ public sealed class ApprovalVoidingTests(TwoApprovalsApp app) : IClassFixture<Tw
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private LifecycleService Lifecycle => app.Lifecycle();
+    private LifecycleQueries Queries => app.LifecycleQueries();
 
     private async Task<(TestUser Ds, TestUser First, TestUser Second, string Model, TransitionRequestInfo Request)> UnderReviewAsync(string prefix)
     {
@@ -47,7 +48,7 @@ public sealed class ApprovalVoidingTests(TwoApprovalsApp app) : IClassFixture<Tw
 
         await app.UploadAsync(colleague, model, 1, "weights.bin", [9, 9, 9]);
 
-        var changed = await Lifecycle.GetAsync(request.Id, Ct);
+        var changed = await Queries.GetAsync(request.Id, Ct);
         Assert.Equal(TransitionStatus.Pending, changed.Status);
         Assert.Empty(changed.Approvals);
         var voided = Assert.Single(changed.VoidedApprovals!);
@@ -86,7 +87,7 @@ public sealed class ApprovalVoidingTests(TwoApprovalsApp app) : IClassFixture<Tw
 
         await app.UploadAsync(colleague, model, 1, "weights.bin", [1, 2, 3]);
 
-        var unchanged = await Lifecycle.GetAsync(request.Id, Ct);
+        var unchanged = await Queries.GetAsync(request.Id, Ct);
         Assert.Single(unchanged.Approvals);
         Assert.False(unchanged.ChangedSinceRequest);
     }
@@ -120,7 +121,7 @@ public sealed class ApprovalVoidingTests(TwoApprovalsApp app) : IClassFixture<Tw
                 Assert.IsType<DigestMismatchException>(outcomes[1]);
                 Assert.False(version.Frozen);
                 Assert.Equal(Stage.None, version.Stage);
-                Assert.Equal(TransitionStatus.Pending, (await Lifecycle.GetAsync(request.Id, Ct)).Status);
+                Assert.Equal(TransitionStatus.Pending, (await Queries.GetAsync(request.Id, Ct)).Status);
             }
         }
 

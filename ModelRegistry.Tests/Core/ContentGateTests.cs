@@ -75,7 +75,7 @@ public sealed class ContentGateTests
 
         await app.UploadAsync(ds, "stale-by-upload", 1, "weights.gguf", [4, 5, 6]);
 
-        var changed = await app.Lifecycle().GetAsync(request.Id, Ct);
+        var changed = await app.LifecycleQueries().GetAsync(request.Id, Ct);
         Assert.Contains(changed.ChangesSinceRequest!, c => c.Part == "file" && c.Name == "weights.gguf");
         await Assert.ThrowsAsync<ModelRegistry.Core.Common.DigestMismatchException>(() =>
             app.Lifecycle().ApproveAsync(reviewer.Actor, request.Id, "looks fine", request.Digest, Ct));

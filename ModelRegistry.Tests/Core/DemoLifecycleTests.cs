@@ -16,7 +16,7 @@ public sealed class DemoLifecycleTests(RegistryApp app) : IClassFixture<Registry
         await app.InitializeAsync();
         var summary = await app.Get<DemoSeeder>().SeedShowcaseAsync(Ct);
         Assert.Equal(5, summary.Models);
-        var lifecycle = app.Get<LifecycleService>();
+        var lifecycle = app.Get<LifecycleQueries>();
 
         Assert.Equal(2, (await lifecycle.FindInStageAsync("support-assistant", Stage.Production, Ct)).Number);
         Assert.Equal(Stage.Archived, await app.StageOfAsync("support-assistant", 1));

@@ -25,6 +25,7 @@ public sealed class LifecycleGateTests(GatedRegistry registry) : IClassFixture<G
 
     private RegistryApp App => registry.App;
     private LifecycleService Lifecycle => App.Get<LifecycleService>();
+    private LifecycleQueries Queries => App.Get<LifecycleQueries>();
 
     private async Task<(TestUser Ds, TestUser Reviewer, string Model)> SetupAsync(string prefix, VersionInput? version = null)
     {
@@ -53,7 +54,7 @@ public sealed class LifecycleGateTests(GatedRegistry registry) : IClassFixture<G
         Assert.Contains("no description", e.Message);
         Assert.Contains("no owner", e.Message);
         Assert.Equal(before, await App.StateAsync());
-        Assert.Equal(0, (await Lifecycle.ListAsync(new TransitionQuery(Model: model), Ct)).Total);
+        Assert.Equal(0, (await Queries.ListAsync(new TransitionQuery(Model: model), Ct)).Total);
     }
 
     [Fact]
@@ -61,9 +62,9 @@ public sealed class LifecycleGateTests(GatedRegistry registry) : IClassFixture<G
     {
         var (ds, _, model) = await SetupAsync("gate-staging", new VersionInput(Tags: ["reviewed"]));
 
-        var staging = await Lifecycle.CheckGatesAsync(model, 1, Stage.Staging, Ct);
-        var production = await Lifecycle.CheckGatesAsync(model, 1, Stage.Production, Ct);
-        var archived = await Lifecycle.CheckGatesAsync(model, 1, Stage.Archived, Ct);
+        var staging = await Queries.CheckGatesAsync(model, 1, Stage.Staging, Ct);
+        var production = await Queries.CheckGatesAsync(model, 1, Stage.Production, Ct);
+        var archived = await Queries.CheckGatesAsync(model, 1, Stage.Archived, Ct);
 
         Assert.Equal([TestGates.ReviewedTagGate.GateName], staging.Select(g => g.Gate));
         Assert.True(staging[0].Passed);
@@ -85,7 +86,7 @@ public sealed class LifecycleGateTests(GatedRegistry registry) : IClassFixture<G
 
         // The version loses its description after the request was made.
         await App.Get<VersionService>().UpdateAsync(ds.Actor, model, 1, new VersionInput(Description: ""), Ct);
-        var pending = await Lifecycle.GetAsync(request.Id, Ct);
+        var pending = await Queries.GetAsync(request.Id, Ct);
         Assert.False(pending.GatesPassed);
         var before = await App.LastAuditSequenceAsync();
 
@@ -93,7 +94,7 @@ public sealed class LifecycleGateTests(GatedRegistry registry) : IClassFixture<G
 
         Assert.Equal(TestGates.DescriptionGate.GateName, Assert.Single(e.UnmetGates).Gate);
         Assert.Empty(await App.AuditEventsAsync(before));
-        var after = await Lifecycle.GetAsync(request.Id, Ct);
+        var after = await Queries.GetAsync(request.Id, Ct);
         Assert.Equal(TransitionStatus.Pending, after.Status);
         Assert.Empty(after.Approvals);
         Assert.Equal(Stage.None, await App.StageOfAsync(model, 1));

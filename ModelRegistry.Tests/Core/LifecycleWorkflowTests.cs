@@ -16,6 +16,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private LifecycleService Lifecycle => app.Get<LifecycleService>();
+    private LifecycleQueries Queries => app.Get<LifecycleQueries>();
 
     private async Task<(TestUser Ds, TestUser Reviewer, string Model)> SetupAsync(string prefix, int versions = 1)
     {
@@ -49,7 +50,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         Assert.Equal(reviewer.Id, Assert.Single(approved.Approvals).ReviewerId);
         Assert.Equal(Stage.Staging, await app.StageOfAsync(model, 1));
 
-        var lifecycle = await Lifecycle.GetVersionLifecycleAsync(model, 1, Ct);
+        var lifecycle = await Queries.GetVersionLifecycleAsync(model, 1, Ct);
         Assert.Equal(Stage.Staging, lifecycle.Stage);
         Assert.Null(lifecycle.OpenRequest);
         var change = Assert.Single(lifecycle.History);
@@ -78,8 +79,8 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
 
         Assert.Equal(Stage.Production, await app.StageOfAsync(model, 2));
         Assert.Equal(Stage.Archived, await app.StageOfAsync(model, 1));
-        Assert.Equal(2, (await Lifecycle.FindInStageAsync(model, Stage.Production, Ct)).Number);
-        var archived = (await Lifecycle.GetVersionLifecycleAsync(model, 1, Ct)).History[0];
+        Assert.Equal(2, (await Queries.FindInStageAsync(model, Stage.Production, Ct)).Number);
+        var archived = (await Queries.GetVersionLifecycleAsync(model, 1, Ct)).History[0];
         Assert.Equal((Stage.Production, Stage.Archived, second.Id), (archived.FromStage, archived.ToStage, archived.RequestId));
         Assert.Equal("Superseded by version 2", archived.Reason);
 
@@ -128,7 +129,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         await Assert.ThrowsAsync<ForbiddenException>(() => Lifecycle.ApproveAsync(user.Actor, request.Id, "mine", Ct));
         await Assert.ThrowsAsync<ForbiddenException>(() => Lifecycle.RejectAsync(user.Actor, request.Id, "mine", Ct));
 
-        var after = await Lifecycle.GetAsync(request.Id, Ct);
+        var after = await Queries.GetAsync(request.Id, Ct);
         Assert.Equal(TransitionStatus.Pending, after.Status);
         Assert.Empty(after.Approvals);
         Assert.Equal(Stage.None, await app.StageOfAsync(model, 1));
@@ -148,7 +149,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         await Assert.ThrowsAsync<ForbiddenException>(() => Lifecycle.ApproveAsync(user.Actor, request.Id, null, Ct));
         await Assert.ThrowsAsync<ForbiddenException>(() => Lifecycle.RejectAsync(user.Actor, request.Id, "no", Ct));
 
-        Assert.Equal(TransitionStatus.Pending, (await Lifecycle.GetAsync(request.Id, Ct)).Status);
+        Assert.Equal(TransitionStatus.Pending, (await Queries.GetAsync(request.Id, Ct)).Status);
         Assert.Empty(await app.AuditEventsAsync(before));
     }
 
@@ -199,7 +200,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         var e = await Assert.ThrowsAsync<ValidationFailedException>(() => Lifecycle.RejectAsync(reviewer.Actor, request.Id, comment, Ct));
 
         Assert.Contains("comment", e.Errors.Keys);
-        Assert.Equal(TransitionStatus.Pending, (await Lifecycle.GetAsync(request.Id, Ct)).Status);
+        Assert.Equal(TransitionStatus.Pending, (await Queries.GetAsync(request.Id, Ct)).Status);
     }
 
     [Fact]
@@ -214,7 +215,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         Assert.Equal(TransitionStatus.Rejected, rejected.Status);
         Assert.Equal("Toxicity score regressed.", rejected.DecisionComment);
         Assert.Equal(Stage.None, await app.StageOfAsync(model, 1));
-        Assert.Empty((await Lifecycle.GetVersionLifecycleAsync(model, 1, Ct)).History);
+        Assert.Empty((await Queries.GetVersionLifecycleAsync(model, 1, Ct)).History);
         var e = Assert.Single(await app.AuditEventsAsync(before));
         Assert.Equal(AuditActions.TransitionRejected, e.Action);
     }
@@ -248,7 +249,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         await Assert.ThrowsAsync<NotFoundException>(() => app.RequestAsync(ds, "no-such-model", 1, Stage.Staging));
         var (owner, _, model) = await SetupAsync("wf-404");
         await Assert.ThrowsAsync<NotFoundException>(() => app.RequestAsync(owner, model, 9, Stage.Staging));
-        await Assert.ThrowsAsync<NotFoundException>(() => Lifecycle.GetAsync(987_654, Ct));
+        await Assert.ThrowsAsync<NotFoundException>(() => Queries.GetAsync(987_654, Ct));
         await Assert.ThrowsAsync<NotFoundException>(() => Lifecycle.ApproveAsync(Actor.CommandLine, 987_654, null, Ct));
     }
 
@@ -289,7 +290,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
 
         await Assert.ThrowsAsync<ForbiddenException>(() => Lifecycle.CancelAsync(otherDs.Actor, first.Id, Ct));
         await Assert.ThrowsAsync<ForbiddenException>(() => Lifecycle.CancelAsync(reviewer.Actor, first.Id, Ct));
-        Assert.Equal(TransitionStatus.Pending, (await Lifecycle.GetAsync(first.Id, Ct)).Status);
+        Assert.Equal(TransitionStatus.Pending, (await Queries.GetAsync(first.Id, Ct)).Status);
 
         var before = await app.LastAuditSequenceAsync();
         var cancelled = await Lifecycle.CancelAsync(ds.Actor, first.Id, Ct);
@@ -311,7 +312,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         await Lifecycle.CommentAsync(reviewer.Actor, request.Id, "Which eval set did you use?", Ct);
         await Lifecycle.CommentAsync(ds.Actor, request.Id, "The 2026-11 hold-out.", Ct);
 
-        var thread = (await Lifecycle.GetAsync(request.Id, Ct)).Comments;
+        var thread = (await Queries.GetAsync(request.Id, Ct)).Comments;
         Assert.Equal(["Which eval set did you use?", "The 2026-11 hold-out."], thread.Select(c => c.Text));
         Assert.Equal([reviewer.Email, ds.Email], thread.Select(c => c.Author));
         Assert.All(await app.AuditEventsAsync(before), e => Assert.Equal(AuditActions.TransitionCommented, e.Action));
@@ -335,13 +336,13 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
 
         await app.ChangeContentAsync(ds, model, 1);
 
-        var pending = await Lifecycle.GetAsync(request.Id, Ct);
+        var pending = await Queries.GetAsync(request.Id, Ct);
         Assert.True(pending.ChangedSinceRequest);
         Assert.NotEqual(seen, pending.Digest);
         Assert.Contains(pending.ChangesSinceRequest!, c => c.Name == "description" && c.After == "Changed after the request.");
         var e = await Assert.ThrowsAsync<DigestMismatchException>(() => Lifecycle.ApproveAsync(reviewer.Actor, request.Id, null, seen, Ct));
         Assert.Equal("digest_mismatch", e.Code);
-        Assert.Equal(TransitionStatus.Pending, (await Lifecycle.GetAsync(request.Id, Ct)).Status);
+        Assert.Equal(TransitionStatus.Pending, (await Queries.GetAsync(request.Id, Ct)).Status);
         Assert.Equal(Stage.None, await app.StageOfAsync(model, 1));
 
         // Approving what is there now works, and records that digest.
@@ -360,7 +361,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         // v2 taking Production archives v1 under the open request.
         await app.PromoteAsync(ds, reviewer, model, 2, Stage.Production);
 
-        Assert.Contains("moved from Production to Archived", (await Lifecycle.GetAsync(retire.Id, Ct)).StaleReason);
+        Assert.Contains("moved from Production to Archived", (await Queries.GetAsync(retire.Id, Ct)).StaleReason);
         await Assert.ThrowsAsync<ConflictException>(() => Lifecycle.ApproveAsync(reviewer.Actor, retire.Id, null, Ct));
         var rejected = await Lifecycle.RejectAsync(reviewer.Actor, retire.Id, "Already archived.", Ct);
         Assert.Equal(TransitionStatus.Rejected, rejected.Status);
@@ -410,13 +411,13 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         await Lifecycle.ApproveAsync(otherReviewer.Actor, a.Id, null, Ct);
         await Lifecycle.CancelAsync(ds.Actor, c.Id, Ct);
 
-        var awaiting = await Lifecycle.ListAsync(new TransitionQuery(AwaitingReviewBy: reviewer.Id, Model: model), Ct);
+        var awaiting = await Queries.ListAsync(new TransitionQuery(AwaitingReviewBy: reviewer.Id, Model: model), Ct);
         Assert.Equal([b.Id], awaiting.Items.Select(r => r.Id));
-        var mine = await Lifecycle.ListAsync(new TransitionQuery(TransitionStatus.Pending, RequestedBy: ds.Id, Model: model), Ct);
+        var mine = await Queries.ListAsync(new TransitionQuery(TransitionStatus.Pending, RequestedBy: ds.Id, Model: model), Ct);
         Assert.Equal([b.Id], mine.Items.Select(r => r.Id));
-        var decided = await Lifecycle.ListAsync(new TransitionQuery(DecidedOnly: true, Model: model), Ct);
+        var decided = await Queries.ListAsync(new TransitionQuery(DecidedOnly: true, Model: model), Ct);
         Assert.Equal([c.Id, a.Id], decided.Items.Select(r => r.Id));
-        var page = await Lifecycle.ListAsync(new TransitionQuery(Model: model, Page: 2, PageSize: 2), Ct);
+        var page = await Queries.ListAsync(new TransitionQuery(Model: model, Page: 2, PageSize: 2), Ct);
         Assert.Equal(3, page.Total);
         Assert.Equal([a.Id], page.Items.Select(r => r.Id));
     }
@@ -426,7 +427,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
     {
         var (ds, _, model) = await SetupAsync("wf-no-gates");
 
-        Assert.Empty(await Lifecycle.CheckGatesAsync(model, 1, Stage.Production, Ct));
+        Assert.Empty(await Queries.CheckGatesAsync(model, 1, Stage.Production, Ct));
         var request = await app.RequestAsync(ds, model, 1, Stage.Production);
         Assert.NotNull(request.Gates);
         Assert.Empty(request.Gates);
@@ -437,16 +438,16 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
     public async Task Finding_the_version_in_a_stage()
     {
         var (ds, reviewer, model) = await SetupAsync("wf-find", versions: 3);
-        await Assert.ThrowsAsync<NotFoundException>(() => Lifecycle.FindInStageAsync(model, Stage.Production, Ct));
+        await Assert.ThrowsAsync<NotFoundException>(() => Queries.FindInStageAsync(model, Stage.Production, Ct));
         await app.PromoteAsync(ds, reviewer, model, 1, Stage.Staging);
         await app.PromoteAsync(ds, reviewer, model, 2, Stage.Staging);
         await app.PromoteAsync(ds, reviewer, model, 1, Stage.Production);
 
-        Assert.Equal(1, (await Lifecycle.FindInStageAsync(model, Stage.Production, Ct)).Number);
-        Assert.Equal(2, (await Lifecycle.FindInStageAsync(model, Stage.Staging, Ct)).Number);
-        Assert.Equal(3, (await Lifecycle.FindInStageAsync(model, Stage.None, Ct)).Number);
-        await Assert.ThrowsAsync<NotFoundException>(() => Lifecycle.FindInStageAsync(model, Stage.Archived, Ct));
-        await Assert.ThrowsAsync<NotFoundException>(() => Lifecycle.FindInStageAsync("no-such-model", Stage.Production, Ct));
+        Assert.Equal(1, (await Queries.FindInStageAsync(model, Stage.Production, Ct)).Number);
+        Assert.Equal(2, (await Queries.FindInStageAsync(model, Stage.Staging, Ct)).Number);
+        Assert.Equal(3, (await Queries.FindInStageAsync(model, Stage.None, Ct)).Number);
+        await Assert.ThrowsAsync<NotFoundException>(() => Queries.FindInStageAsync(model, Stage.Archived, Ct));
+        await Assert.ThrowsAsync<NotFoundException>(() => Queries.FindInStageAsync("no-such-model", Stage.Production, Ct));
     }
 
     [Fact]

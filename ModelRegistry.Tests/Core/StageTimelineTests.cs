@@ -38,7 +38,7 @@ public sealed class StageTimelineTests
         // The timeline and "which version was in <stage> at <time>" read the same history.
         foreach (var interval in timeline.Intervals)
         {
-            var held = await app.Lifecycle().FindInStageAtAsync("timeline", interval.Stage, interval.From, Ct);
+            var held = await app.LifecycleQueries().FindInStageAtAsync("timeline", interval.Stage, interval.From, Ct);
             Assert.Equal(interval.Version, held.Number);
         }
     }

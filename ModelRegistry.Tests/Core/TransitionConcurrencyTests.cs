@@ -50,7 +50,7 @@ public abstract class TransitionConcurrencyTestsCases<TApp>(TApp app) : IClassFi
         }));
 
         var winner = Assert.Single(outcomes, o => o != "409");
-        var final = await lifecycle.GetAsync(request.Id, Ct);
+        var final = await app.LifecycleQueries().GetAsync(request.Id, Ct);
         Assert.Equal(winner, final.Status.ToString());
         var decisions = (await app.AuditEventsAsync(before))
             .Where(e => e.Action is AuditActions.TransitionApproved or AuditActions.TransitionRejected).ToList();
@@ -80,7 +80,7 @@ public abstract class TransitionConcurrencyTestsCases<TApp>(TApp app) : IClassFi
         await a.SaveChangesAsync(Ct);
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => b.SaveChangesAsync(Ct));
 
-        var stored = await app.Get<LifecycleService>().GetAsync(request.Id, Ct);
+        var stored = await app.Get<LifecycleQueries>().GetAsync(request.Id, Ct);
         Assert.Equal(("First.", first.Email), (stored.DecisionComment, stored.DecidedBy));
     }
 

@@ -12,6 +12,8 @@ public static class LifecycleAppExtensions
 
     public static LifecycleService Lifecycle(this RegistryApp app) => app.Get<LifecycleService>();
 
+    public static LifecycleQueries LifecycleQueries(this RegistryApp app) => app.Get<LifecycleQueries>();
+
     /// <summary>Makes a request through Core as <paramref name="by"/>.</summary>
     public static Task<TransitionRequestInfo> RequestAsync(this RegistryApp app, TestUser by, string model, int number, Stage to,
         string? justification = "Evaluated on the hold-out set.") =>

@@ -30,7 +30,7 @@ internal static class LifecycleApi
             .WithTags("Transitions");
 
         // ?at=2026-03-01T00:00:00Z answers from the stage history: which version held the stage then.
-        api.MapGet("/models/{name}/stages/{stage}", (string name, string stage, string? at, LifecycleService service, CancellationToken ct) =>
+        api.MapGet("/models/{name}/stages/{stage}", (string name, string stage, string? at, LifecycleQueries service, CancellationToken ct) =>
                 ModelRegistry.Core.Common.Input.Time("at", at) is { } moment
                     ? service.FindInStageAtAsync(name, ParseStage(stage, "stage", required: true)!.Value, moment, ct)
                     : service.FindInStageAsync(name, ParseStage(stage, "stage", required: true)!.Value, ct))
@@ -38,10 +38,10 @@ internal static class LifecycleApi
 
         var transitions = api.MapGroup("/transitions").WithTags("Transitions");
 
-        transitions.MapGet("/", (string? status, string? model, int? page, int? pageSize, LifecycleService service, CancellationToken ct) =>
+        transitions.MapGet("/", (string? status, string? model, int? page, int? pageSize, LifecycleQueries service, CancellationToken ct) =>
             service.ListAsync(new TransitionQuery(ParseStatus(status), Model: model, Page: page, PageSize: pageSize), ct));
 
-        transitions.MapGet("/{id:long}", (long id, LifecycleService service, CancellationToken ct) => service.GetAsync(id, ct));
+        transitions.MapGet("/{id:long}", (long id, LifecycleQueries service, CancellationToken ct) => service.GetAsync(id, ct));
 
         transitions.MapPost("/{id:long}/approve", (long id, DecisionBody? body, LifecycleService service, ClaimsPrincipal user,
             CancellationToken ct) => service.ApproveAsync(user.ToActor(), id, body?.Comment, body?.Digest, ct));

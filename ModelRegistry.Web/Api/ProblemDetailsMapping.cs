@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Persistence;
@@ -28,6 +29,7 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
             ValidationFailedException v => (StatusCodes.Status400BadRequest, v.Title, v.Message, v.Errors),
             NotFoundException n => (StatusCodes.Status404NotFound, n.Title, n.Message, null),
             ConflictException c => (StatusCodes.Status409Conflict, c.Title, c.Message, null),
+            DbUpdateConcurrencyException lost => (StatusCodes.Status409Conflict, "Conflict", ConcurrencyConflicts.Message(lost), null),
             GatesNotMetException g => (StatusCodes.Status409Conflict, g.Title, g.Message, null),
             VersionFrozenException f => (StatusCodes.Status409Conflict, f.Title, f.Message, null),
             DigestMismatchException d => (StatusCodes.Status409Conflict, d.Title, d.Message, null),
