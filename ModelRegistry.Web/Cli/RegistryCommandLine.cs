@@ -84,8 +84,10 @@ public static class RegistryCommandLine
         var parsed = root.Parse(args);
 
         // A usage error prints the command's help with it; both go to standard error, so a script that
-        // captures standard output (tokens create) never takes a help page for a token. Asked-for --help stays on stdout.
-        return await parsed.InvokeAsync(parsed.Errors.Count > 0 ? new InvocationConfiguration { Output = Console.Error } : null);
+        // captures standard output (tokens create) never takes a help page for a token. Asked-for --help stays on stdout,
+        // even for a verb whose required options it leaves out (the parser reports those as errors too).
+        var usageError = parsed.Errors.Count > 0 && parsed.Action is not HelpWithExamples;
+        return await parsed.InvokeAsync(usageError ? new InvocationConfiguration { Output = Console.Error } : null);
     }
 
     private static bool IsHelpWord(string arg) => HelpWords.Contains(arg, StringComparer.Ordinal);
