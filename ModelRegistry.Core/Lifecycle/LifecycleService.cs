@@ -560,9 +560,9 @@ public sealed class LifecycleService(
         {
             return await db.InTransactionAsync(work, ct);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateConcurrencyException e)
         {
-            throw new ConflictException("Someone else changed this request at the same moment. Reload it and try again.");
+            throw new ConflictException("Someone else changed this request at the same moment. Reload it and try again.", e);
         }
     }
 
