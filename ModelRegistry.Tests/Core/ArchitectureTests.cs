@@ -245,7 +245,7 @@ public sealed partial class ArchitectureTests
         return methods;
     }
 
-    [GeneratedRegex(@"^(?<indent>\s*)(?<access>public|internal|private|protected)\s(?:[\w<>\[\],.?()\s]+\s)?(?<name>\w+)(?:<[^>(]+>)?\((?!.*\)\s*;\s*$)")]
+    [GeneratedRegex(@"^(?<indent>\s*)(?<access>public|internal|private|protected)\s(?:[\w<>\[\],.?()\s]+\s)?(?<name>\w+)(?:<[^>(]+>)?\((?!(?!.*=>).*\)\s*;\s*$)")]
     private static partial Regex MethodHeader();
 
     [GeneratedRegex(@"\b(class|record|struct|interface)\s")]
