@@ -31,7 +31,7 @@ public sealed class NotFoundException(string message) : RegistryException(messag
 }
 
 /// <summary>The request clashes with the current state, e.g. a duplicate name (HTTP 409).</summary>
-public sealed class ConflictException(string message) : RegistryException(message)
+public sealed class ConflictException(string message, Exception? inner = null) : RegistryException(message, inner)
 {
     public override string Title => "Conflict";
 }
@@ -108,7 +108,7 @@ public sealed class ChecksumMismatchException(string expected, string actual)
 /// A stored file's bytes are missing from the artifact store or no longer match their SHA-256 (HTTP 500): the
 /// registry refuses to serve them rather than deliver wrong bytes. An operator should run <c>verify-artifacts</c>.
 /// </summary>
-public sealed class ArtifactIntegrityException(string message) : RegistryException(message)
+public sealed class ArtifactIntegrityException(string message, Exception? inner = null) : RegistryException(message, inner)
 {
     public override string Title => "Stored file is damaged";
 }
@@ -117,11 +117,9 @@ public sealed class ArtifactIntegrityException(string message) : RegistryExcepti
 /// The artifact store cannot be reached or refuses the registry's credentials (HTTP 503); nothing was changed.
 /// At start-up it stops the server with the message, which names the setting to check.
 /// </summary>
-public sealed class ArtifactStoreUnavailableException(string message, Exception? inner = null) : RegistryException(message)
+public sealed class ArtifactStoreUnavailableException(string message, Exception? inner = null) : RegistryException(message, inner)
 {
     public override string Title => "Artifact store unavailable";
-
-    public Exception? Cause { get; } = inner;
 }
 
 /// <summary>

@@ -17,7 +17,7 @@ public static class ConcurrencyConflicts
     public static string Message(DbUpdateConcurrencyException exception) =>
         $"Someone else changed this {What(exception)} at the same moment. Reload it and try again.";
 
-    public static ConflictException ToConflict(DbUpdateConcurrencyException exception) => new(Message(exception));
+    public static ConflictException ToConflict(DbUpdateConcurrencyException exception) => new(Message(exception), exception);
 
     private static string What(DbUpdateConcurrencyException exception) =>
         exception.Entries.FirstOrDefault()?.Entity switch

@@ -5,7 +5,7 @@ using Npgsql;
 namespace ModelRegistry.Core.Persistence;
 
 /// <summary>The database is configured wrongly (e.g. Postgres without a connection string).</summary>
-public sealed class DatabaseConfigurationException(string message) : InvalidOperationException(message);
+public sealed class DatabaseConfigurationException(string message, Exception? inner = null) : InvalidOperationException(message, inner);
 
 /// <summary>Tells a database that cannot be reached (or is briefly unavailable) from a request that is wrong.</summary>
 public static class DatabaseFailures

@@ -66,7 +66,7 @@ public sealed class DatabaseInitializer(
         catch (Exception e) when (DatabaseFailures.FindDatabaseError(e) is not null)
         {
             throw new DatabaseConfigurationException(
-                DatabaseFailures.StartupMessage(options.Value.Database, db.Database.GetConnectionString(), e));
+                DatabaseFailures.StartupMessage(options.Value.Database, db.Database.GetConnectionString(), e), e);
         }
         finally
         {

@@ -20,7 +20,7 @@ internal static class AuditApi
             service.ListAsync(user.ToActor(), Query(actor, action, entity, model, from, to, q, page, pageSize) with { CountAll = CountAll(count) }, ct));
 
         audit.MapGet("/export", async (string? format, string? actor, string? action, string? entity, string? model, string? from,
-            string? to, string? q, AuditLogService service, ClaimsPrincipal user, HttpContext context, CancellationToken ct) =>
+            string? to, string? q, AuditLogService service, ClaimsPrincipal user, HttpContext context, TimeProvider clock, CancellationToken ct) =>
         {
             var kind = (format ?? "json").ToLowerInvariant();
             if (kind is not ("csv" or "json"))
@@ -31,7 +31,7 @@ internal static class AuditApi
             var query = Query(actor, action, entity, model, from, to, q, null, null);
             var who = user.ToActor();
             await service.DemandReadAsync(who, ct);
-            var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
+            var stamp = clock.GetUtcNow().ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
             context.Response.ContentType = kind == "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{stamp}.{kind}\"";
             var events = service.ExportAsync(who, query, ct);

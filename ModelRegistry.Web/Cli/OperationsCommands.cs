@@ -33,7 +33,7 @@ internal static class OperationsCommands
             var (manifest, audit) = await services.GetRequiredService<BackupService>().RestoreAsync(result.GetValue(from)!, ct);
             var data = services.GetRequiredService<DataDirectory>();
             await Console.Error.WriteLineAsync($"Restored the backup of {manifest.CreatedAt:u} into {data.Root}.");
-            return Report(audit, manifest.AuditHeadHash);
+            return Report(audit, manifest.AuditHeadHash, services.GetRequiredService<TimeProvider>().GetUtcNow());
         }));
         return command;
     }
@@ -50,14 +50,15 @@ internal static class OperationsCommands
             var expected = result.GetValue(head) is { } text ? AuditHead.Parse("--head", text) : null;
             await using var db = await services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<RegistryDbContext>>()
                 .CreateDbContextAsync(ct);
-            return Report(await AuditVerifier.VerifyAsync(db, expected, ct), manifestHeadHash: null);
+            return Report(await AuditVerifier.VerifyAsync(db, expected, ct), manifestHeadHash: null,
+                services.GetRequiredService<TimeProvider>().GetUtcNow());
         }));
         return command;
     }
 
-    private static int Report(AuditVerification audit, string? manifestHeadHash)
+    private static int Report(AuditVerification audit, string? manifestHeadHash, DateTimeOffset checkedAt)
     {
-        Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(Api.AuditVerifyReport.From(audit, DateTimeOffset.UtcNow),
+        Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(Api.AuditVerifyReport.From(audit, checkedAt),
             new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
         if (audit.FirstBrokenSequence is { } broken)
         {

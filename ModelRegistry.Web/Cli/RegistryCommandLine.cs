@@ -1,4 +1,9 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core;
 using ModelRegistry.Core.Common;
@@ -15,26 +20,157 @@ namespace ModelRegistry.Web.Cli;
 /// </summary>
 public static class RegistryCommandLine
 {
-    private static readonly string[] Verbs = ["users", "tokens", "seed-demo", "backup", "restore", "verify-audit", "verify-artifacts", "migrate-database"];
+    private static readonly string[] HelpWords = ["--help", "-h", "-?", "help"];
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
+    /// <summary>
+    /// Every verb, with what <c>--help</c> shows of it: the command (its one-line description, arguments and options)
+    /// and an example for each thing it does. A verb exists only as a row here, so it cannot come without its help;
+    /// <c>CommandLineHelpTests</c> checks every row.
+    /// </summary>
+    internal static IReadOnlyList<Verb> Verbs() =>
+    [
+        new(UsersCommand(),
+            "users create --email ada@example.com --password 'a-long-password' --role Admin",
+            "users grant --email ada@example.com --role Reviewer"),
+        new(TokensCommand(), "tokens create --email ci@example.com --name ci-training --expires-days 90"),
+        new(SeedDemoCommand.Create(work => WithServicesAsync(work)), "seed-demo", "seed-demo --models 1000 --versions-per-model 10"),
+        new(OperationsCommands.Backup(work => WithServicesAsync(work)), "backup --to /backups/registry-2026-01-31"),
+        new(OperationsCommands.Restore(work => WithServicesAsync(work, initialize: false)), "restore --from /backups/registry-2026-01-31"),
+        new(OperationsCommands.VerifyAudit(work => WithServicesAsync(work)), "verify-audit", "verify-audit --head 1234:9f86d081884c7d65…"),
+        new(VerifyArtifactsCommand.Create(work => WithServicesAsync(work)), "verify-artifacts --verbose"),
+        new(MigrateDatabaseCommand.Create(work => WithServicesAsync(work)),
+            "migrate-database --to-postgres \"Host=db;Database=registry;Username=registry;Password=…\" --artifacts-to s3"),
+    ];
+
+    /// <summary>
+    /// True when <paramref name="args"/> ask for a verb, for help, or name a verb that does not exist; false when they
+    /// are empty or start with a server option (<c>--urls …</c>, <c>--Registry:DataDirectory …</c>, <c>Key=value</c>).
+    /// </summary>
+    public static bool IsCommand(string[] args) =>
+        args.Length > 0 && (args.Any(IsHelpWord) || !(args[0].StartsWith('-') || args[0].StartsWith('/') || args[0].Contains('=')));
 
     public static async Task<int> RunAsync(string[] args)
     {
+        var verbs = Verbs();
+        if (!verbs.Any(v => v.Name == args[0]))
+        {
+            // "help VERB" is "VERB --help"; "help", "--help" (also after server options) list everything.
+            if (IsHelpWord(args[0]) && args.Length > 1 && verbs.Any(v => v.Name == args[1]))
+            {
+                args = [args[1], "--help"];
+            }
+            else if (args.Any(IsHelpWord))
+            {
+                Console.Out.Write(Overview(verbs));
+                return 0;
+            }
+            else
+            {
+                await Console.Error.WriteLineAsync(
+                    $"error: '{args[0]}' is not a command. The commands are: {string.Join(", ", verbs.Select(v => v.Name))}. " +
+                    "Run with --help for what each does and for the server's options.");
+                return 1;
+            }
+        }
+
         var root = new RootCommand("Model Registry for LLMs");
-        root.Subcommands.Add(UsersCommand());
-        root.Subcommands.Add(TokensCommand());
-        root.Subcommands.Add(SeedDemoCommand.Create(work => WithServicesAsync(work)));
-        root.Subcommands.Add(OperationsCommands.Backup(work => WithServicesAsync(work)));
-        root.Subcommands.Add(OperationsCommands.Restore(work => WithServicesAsync(work, initialize: false)));
-        root.Subcommands.Add(OperationsCommands.VerifyAudit(work => WithServicesAsync(work)));
-        root.Subcommands.Add(VerifyArtifactsCommand.Create(work => WithServicesAsync(work)));
-        root.Subcommands.Add(MigrateDatabaseCommand.Create(work => WithServicesAsync(work)));
+        foreach (var verb in verbs)
+        {
+            root.Subcommands.Add(verb.Command);
+        }
+
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithExamples((SynchronousCommandLineAction)help.Action!, verbs);
         var parsed = root.Parse(args);
 
         // A usage error prints the command's help with it; both go to standard error, so a script that
-        // captures standard output (tokens create) never takes a help page for a token. Asked-for --help stays on stdout.
-        return await parsed.InvokeAsync(parsed.Errors.Count > 0 ? new InvocationConfiguration { Output = Console.Error } : null);
+        // captures standard output (tokens create) never takes a help page for a token. Asked-for --help stays on stdout,
+        // even for a verb whose required options it leaves out (the parser reports those as errors too).
+        var usageError = parsed.Errors.Count > 0 && parsed.Action is not HelpWithExamples;
+        return await parsed.InvokeAsync(usageError ? new InvocationConfiguration { Output = Console.Error } : null);
+    }
+
+    private static bool IsHelpWord(string arg) => HelpWords.Contains(arg, StringComparer.Ordinal);
+
+    /// <summary>What <c>--help</c> prints: how to run the server or a verb, every verb in one line, the server's options.</summary>
+    internal static string Overview(IReadOnlyList<Verb> verbs)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("Model Registry for LLMs: the dashboard, the REST API and the operator's commands, in one executable.");
+        text.AppendLine();
+        text.AppendLine("Usage (from the repository: dotnet run --project ModelRegistry.Web -- ARGUMENTS):");
+        text.AppendLine("  ModelRegistry.Web [server options]      serve the dashboard and the API until stopped");
+        text.AppendLine("  ModelRegistry.Web COMMAND [options]     run a command on the same data directory and exit (also while serving)");
+        text.AppendLine("  ModelRegistry.Web COMMAND --help        what the command does, its options and an example");
+        text.AppendLine();
+        text.AppendLine("Commands:");
+        foreach (var verb in verbs)
+        {
+            var name = verb.Command.Subcommands.Count == 0
+                ? verb.Name
+                : $"{verb.Name} {string.Join("|", verb.Command.Subcommands.Select(c => c.Name))}";
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {name,-26}{verb.Command.Description}");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Server options (any setting of appsettings.json can be given as --Section:Key value; environment");
+        text.AppendLine("variables such as Registry__DataDirectory work too; see docs/design.md, \"Configuration\"):");
+        foreach (var (option, description) in ServerOptions)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {option,-42}{description}");
+        }
+        return text.ToString();
+    }
+
+    private static readonly (string Option, string Description)[] ServerOptions =
+    [
+        ("-h, --help, help", "show this help and exit, starting nothing"),
+        ("--urls URL[;URL]", "where to listen (default http://localhost:5080)"),
+        ("--environment NAME", "Production (default) or Development"),
+        ("--Registry:DataDirectory DIR", "the SQLite database and the artifact store (default ./data)"),
+        ("--Registry:Database Sqlite|Postgres", "the database (default Sqlite)"),
+        ("--ConnectionStrings:Registry TEXT", "the database's connection string (PostgreSQL, or another SQLite file)"),
+        ("--Registry:Artifacts:Store FileSystem|S3", "where files are stored (default FileSystem)"),
+        ("--Registry:Admin:Email E", "the first Admin, created on first start ..."),
+        ("--Registry:Admin:Password P", "... with this password"),
+    ];
+
+    /// <summary>One verb: its command and the examples its help ends with.</summary>
+    internal sealed record Verb(Command Command, params string[] Examples)
+    {
+        public string Name => Command.Name;
+    }
+
+    /// <summary>The standard help of a command, then the examples of it (for <c>users --help</c>: of create and grant).</summary>
+    private sealed class HelpWithExamples(SynchronousCommandLineAction standard, IReadOnlyList<Verb> verbs) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var result = standard.Invoke(parseResult);
+            var path = new List<string>();
+            for (var command = parseResult.CommandResult; command is not null; command = command.Parent as CommandResult)
+            {
+                path.Insert(0, command.Command.Name);
+            }
+
+            var examples = verbs.Where(v => path.Count > 1 && v.Name == path[1])
+                .SelectMany(v => v.Examples)
+                .Where(e => e == string.Join(' ', path.Skip(1)) || e.StartsWith(string.Join(' ', path.Skip(1)) + " ", StringComparison.Ordinal))
+                .ToList();
+            if (examples.Count > 0)
+            {
+                var output = parseResult.InvocationConfiguration.Output;
+                output.WriteLine("Examples:");
+                foreach (var example in examples)
+                {
+                    output.WriteLine($"  ModelRegistry.Web {example}");
+                }
+
+                output.WriteLine();
+            }
+
+            return result;
+        }
     }
 
     private static Command UsersCommand()
@@ -52,8 +188,8 @@ public static class RegistryCommandLine
             return 0;
         }));
 
-        var grantEmail = new Option<string>("--email") { Required = true };
-        var grantRole = new Option<string>("--role") { Required = true };
+        var grantEmail = new Option<string>("--email") { Description = "The user's e-mail address", Required = true };
+        var grantRole = new Option<string>("--role") { Description = "Admin, DataScientist, Reviewer or Auditor", Required = true };
         var grant = new Command("grant", "Grant a role to a user") { grantEmail, grantRole };
         grant.SetAction((result, ct) => WithServicesAsync(async services =>
         {

@@ -50,9 +50,9 @@ internal sealed class BinaryCursor
         {
             return StrictUtf8.GetString(Take(count, what));
         }
-        catch (DecoderFallbackException)
+        catch (DecoderFallbackException e)
         {
-            throw new HeaderFormatException($"{what} is not valid UTF-8.");
+            throw new HeaderFormatException($"{what} is not valid UTF-8.", e);
         }
     }
 

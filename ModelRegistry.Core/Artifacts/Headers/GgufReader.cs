@@ -35,9 +35,9 @@ public static class GgufReader
         {
             return ReadHeader(stream, length);
         }
-        catch (OverflowException)
+        catch (OverflowException e)
         {
-            throw new HeaderFormatException("A size or count in the header overflows 64 bits.");
+            throw new HeaderFormatException("A size or count in the header overflows 64 bits.", e);
         }
     }
 

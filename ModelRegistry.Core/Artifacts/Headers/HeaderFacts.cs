@@ -63,4 +63,4 @@ public sealed record FileInspection(ArtifactKind Kind, WeightFormat Format, bool
 }
 
 /// <summary>A header that breaks its format's rules or the registry's limits. Caught by <see cref="FileInspector"/>.</summary>
-public sealed class HeaderFormatException(string message) : Exception(message);
+public sealed class HeaderFormatException(string message, Exception? inner = null) : Exception(message, inner);

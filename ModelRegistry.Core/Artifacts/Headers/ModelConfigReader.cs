@@ -42,7 +42,7 @@ public static class ModelConfigReader
         }
         catch (JsonException e)
         {
-            throw new HeaderFormatException($"config.json is not valid JSON: {e.Message}");
+            throw new HeaderFormatException($"config.json is not valid JSON: {e.Message}", e);
         }
 
         using (document)

@@ -40,13 +40,13 @@ public static class SafetensorsReader
         {
             return ReadHeader(stream, length);
         }
-        catch (OverflowException)
+        catch (OverflowException e)
         {
-            throw new HeaderFormatException("A size or count in the header overflows 64 bits.");
+            throw new HeaderFormatException("A size or count in the header overflows 64 bits.", e);
         }
         catch (JsonException e)
         {
-            throw new HeaderFormatException($"The header is not valid JSON: {e.Message}");
+            throw new HeaderFormatException($"The header is not valid JSON: {e.Message}", e);
         }
     }
 

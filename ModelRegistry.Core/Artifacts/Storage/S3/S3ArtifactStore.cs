@@ -383,7 +383,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         }
         catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.RequestedRangeNotSatisfiable)
         {
-            throw new ArtifactIntegrityException($"The stored object {key} vanished or shrank while it was read; an operator should run verify-artifacts.");
+            throw new ArtifactIntegrityException($"The stored object {key} vanished or shrank while it was read; an operator should run verify-artifacts.", e);
         }
     }
 
