@@ -101,6 +101,8 @@ public static class DependencyInjection
         services.AddSingleton<EvaluationService>();
         services.AddSingleton<ComparisonService>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<Hub.HubService>();
+        services.AddOptions<Hub.HubCompatOptions>().BindConfiguration(Hub.HubCompatOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UserAdminService>();
         // Scoped: it shares the request's UserManager with the server-rendered account pages (see its remarks).
         services.AddScoped<AccountService>();

@@ -4,6 +4,7 @@ using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Versions;
+using ModelRegistry.Web.Hub;
 using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Api;
@@ -43,6 +44,7 @@ public static class ApiExtensions
         api.MapEvidence();
         api.MapAttestations();
         api.MapAliases();
+        app.MapHubCompat(); // the Hub-compatible read API under /hf: its own contract, not in the OpenAPI document
         return app;
     }
 
