@@ -209,6 +209,24 @@ public sealed class HubHeadersTests(HubFixture hub) : IClassFixture<HubFixture>
         Assert.Equal(400, status);
     }
 
+    [Fact]
+    public async Task The_configured_namespace_names_the_repos()
+    {
+        await using var app = new RegistryApp();
+        app.Settings["Registry:HubCompat:Namespace"] = "acme";
+        var owner = await app.CreateUserAsync(ModelRegistry.Core.Security.Roles.DataScientist);
+        await app.RegisterModelAsync(owner, "bot");
+        await app.CreateVersionAsync(owner, "bot");
+        var http = await app.ClientForAsync(await app.CreateUserAsync());
+
+        var info = JsonNode.Parse(await http.GetStringAsync("/hf/api/models/acme/bot/revision/latest", Ct))!;
+        using var old = await http.GetAsync("/hf/api/models/registry/bot/revision/latest", Ct);
+
+        Assert.Equal("acme/bot", info["id"]!.GetValue<string>());
+        Assert.Equal("acme", info["author"]!.GetValue<string>());
+        Assert.Equal((HttpStatusCode.NotFound, "RepoNotFound"), (old.StatusCode, Header(old, "X-Error-Code")));
+    }
+
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
 
