@@ -21,6 +21,9 @@ namespace ModelRegistry.Core.Hub;
 /// repo goes through <see cref="FindModelAsync"/>, the one place a visibility rule for models applies to this API.
 /// </summary>
 /// <remarks>
+/// Access is checked where a request starts, in <see cref="ResolveAsync"/> (and the list, refs and whoami): a
+/// <see cref="HubRevision"/> is made only there, after the check, and lives for the one request that asked for it, so
+/// the reads that take one do not repeat it.
 /// Absence is a <see cref="NotFoundException"/> with a <see cref="Code"/> the wire layer turns into the Hub's
 /// <c>X-Error-Code</c>: an unknown (or invisible) repo, an unknown revision, a missing file.
 /// </remarks>
@@ -114,9 +117,9 @@ public sealed class HubService(
     }
 
     /// <summary>What the Hub's model info says about a revision: files, card data, tags, task and library.</summary>
-    public async Task<HubRepo> GetRepoAsync(Actor actor, HubRevision revision, CancellationToken ct = default)
+    public async Task<HubRepo> GetRepoAsync(HubRevision revision, CancellationToken ct = default)
     {
-        var model = await FindModelAsync(actor, Namespace, revision.ModelName, ct);
+        var model = await models.GetAsync(revision.ModelName, ct);
         var version = await versions.GetAsync(revision.ModelName, revision.Number, ct);
         var files = await artifacts.ListAsync(revision.ModelName, revision.Number, ct);
         var card = await CardOfAsync(revision, ct);
@@ -139,19 +142,17 @@ public sealed class HubService(
     }
 
     /// <summary>The tree under <paramref name="path"/> ("" for the root); 404 <see cref="Code.EntryNotFound"/> when it is no directory.</summary>
-    public async Task<IReadOnlyList<HubEntry>> TreeAsync(Actor actor, HubRevision revision, string path, bool recursive,
-        CancellationToken ct = default)
+    public async Task<IReadOnlyList<HubEntry>> TreeAsync(HubRevision revision, string path, bool recursive, CancellationToken ct = default)
     {
-        var tree = await TreeOfAsync(actor, revision, ct);
+        var tree = await TreeOfAsync(revision, ct);
         return tree.List(path, recursive)
             ?? throw new NotFoundException($"'{Printable(path)}' is not a directory of {revision.RepoId} at {revision.Commit}.", Code.EntryNotFound);
     }
 
     /// <summary>The entries at <paramref name="paths"/> that exist (files or directories), in the order asked.</summary>
-    public async Task<IReadOnlyList<HubEntry>> PathsInfoAsync(Actor actor, HubRevision revision, IEnumerable<string> paths,
-        CancellationToken ct = default)
+    public async Task<IReadOnlyList<HubEntry>> PathsInfoAsync(HubRevision revision, IEnumerable<string> paths, CancellationToken ct = default)
     {
-        var tree = await TreeOfAsync(actor, revision, ct);
+        var tree = await TreeOfAsync(revision, ct);
         return paths.Select(tree.Find).OfType<HubEntry>().DistinctBy(e => e.Path).ToList();
     }
 
@@ -197,9 +198,8 @@ public sealed class HubService(
     /// integrity checked, a range only from a verified blob); <c>README.md</c> is the model card when the version has
     /// one. 404 <see cref="Code.EntryNotFound"/> for a path the revision does not have.
     /// </summary>
-    public async Task<HubFile> OpenAsync(Actor actor, HubRevision revision, string path, bool partial, CancellationToken ct = default)
+    public async Task<HubFile> OpenAsync(HubRevision revision, string path, bool partial, CancellationToken ct = default)
     {
-        await FindModelAsync(actor, Namespace, revision.ModelName, ct);
         if (path == HubTree.CardPath && await CardOfAsync(revision, ct) is { } card)
         {
             var bytes = Encoding.UTF8.GetBytes(card.Markdown);
@@ -253,9 +253,8 @@ public sealed class HubService(
         await guard.DemandAsync(db, actor, Permission.Browse, ct);
     }
 
-    private async Task<HubTree> TreeOfAsync(Actor actor, HubRevision revision, CancellationToken ct)
+    private async Task<HubTree> TreeOfAsync(HubRevision revision, CancellationToken ct)
     {
-        await FindModelAsync(actor, Namespace, revision.ModelName, ct);
         var files = await artifacts.ListAsync(revision.ModelName, revision.Number, ct);
         var card = await CardOfAsync(revision, ct);
         return HubTree.Build(files, card is null ? null : new CardFile(card.Revision.SizeBytes, card.Revision.Sha256));

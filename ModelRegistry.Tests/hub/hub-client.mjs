@@ -1,7 +1,8 @@
 // Drives the real @huggingface/hub client (package.json pins it) against a registry's /hf routes for the Hub
 // compatibility tests. Reads {hubUrl, accessToken, steps: [{op, ...}]} as JSON on standard input and prints one JSON
-// array on standard output: for each step {ok: true, value} or {ok: false, error: {name, statusCode, message}}.
-// Bytes are reported as sizes and SHA-256 digests so the test can compare every byte with what it uploaded.
+// array on standard output: for each step {ok: true, value, ms} or {ok: false, error: {name, statusCode, message}, ms}.
+// Bytes are reported as sizes and SHA-256 digests so the test can compare every byte with what it uploaded
+// (snapshotDownload with hash: false lists sizes only: bench/hub.sh times the download alone).
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
@@ -31,7 +32,7 @@ async function sha256OfFile(path) {
 	return hash.digest("hex");
 }
 
-async function filesUnder(root) {
+async function filesUnder(root, hash) {
 	const found = [];
 	async function walk(dir) {
 		for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -42,7 +43,7 @@ async function filesUnder(root) {
 				// Snapshot files are symlinks into blobs/: follow them, as a loader would.
 				const target = await realpath(path);
 				const info = await stat(target);
-				found.push({ path: relative(root, path).split("\\").join("/"), size: info.size, sha256: await sha256OfFile(target), symlink: entry.isSymbolicLink() });
+				found.push({ path: relative(root, path).split("\\").join("/"), size: info.size, sha256: hash ? await sha256OfFile(target) : null, symlink: entry.isSymbolicLink() });
 			}
 		}
 	}
@@ -75,20 +76,25 @@ const ops = {
 	},
 	snapshotDownload: async (s) => {
 		const folder = await hub.snapshotDownload({ ...common(), repo: s.repo, revision: s.revision, cacheDir: s.cacheDir });
-		return { folder: relative(s.cacheDir, folder).split("\\").join("/"), files: await filesUnder(folder) };
+		const downloaded = performance.now();
+		const files = await filesUnder(folder, s.hash !== false);
+		return { folder: relative(s.cacheDir, folder).split("\\").join("/"), files, downloadMs: downloaded - started };
 	},
 };
 
 const results = [];
+let started = 0;
 for (const step of input.steps) {
+	started = performance.now();
 	try {
 		const op = ops[step.op];
 		if (!op) {
 			throw new Error(`unknown op ${step.op}`);
 		}
-		results.push({ ok: true, value: await op(step) });
+		const value = await op(step);
+		results.push({ ok: true, value, ms: performance.now() - started });
 	} catch (e) {
-		results.push({ ok: false, error: { name: e?.constructor?.name ?? "Error", statusCode: e?.statusCode ?? null, message: String(e?.message ?? e) } });
+		results.push({ ok: false, ms: performance.now() - started, error: { name: e?.constructor?.name ?? "Error", statusCode: e?.statusCode ?? null, message: String(e?.message ?? e) } });
 	}
 }
 

@@ -39,7 +39,7 @@ internal static class HubFilesApi
         // Also on a missing file's 404: huggingface_hub then remembers the file as absent from that commit.
         http.Response.Headers[RepoCommitHeader] = resolved.Commit;
         var partial = HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Range.Count > 0;
-        var file = await service.OpenAsync(actor, resolved, path, partial, ct);
+        var file = await service.OpenAsync(resolved, path, partial, ct);
         return Respond(http, file);
     }
 

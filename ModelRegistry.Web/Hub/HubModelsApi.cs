@@ -41,7 +41,7 @@ internal static class HubModelsApi
     {
         var actor = user.ToActor();
         var resolved = await service.ResolveAsync(actor, owner, model, revision, ct);
-        var repo = await service.GetRepoAsync(actor, resolved, ct);
+        var repo = await service.GetRepoAsync(resolved, ct);
         request.HttpContext.Response.Headers["X-Repo-Commit"] = resolved.Commit;
         return TypedResults.Json(HubJson.Model(repo, Expand(request.Query)));
     }
@@ -78,7 +78,7 @@ internal static class HubModelsApi
         foreach (var model in result.Items)
         {
             var repo = needsRepo && model.Commit is not null
-                ? await service.GetRepoAsync(actor, await service.ResolveAsync(actor, service.Namespace, model.ModelName, HubRevisionNames.Main, ct), ct)
+                ? await service.GetRepoAsync(await service.ResolveAsync(actor, service.Namespace, model.ModelName, HubRevisionNames.Main, ct), ct)
                 : null;
             items.Add(HubJson.ListItem(model, repo, expand));
         }

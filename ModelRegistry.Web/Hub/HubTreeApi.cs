@@ -35,7 +35,7 @@ internal static class HubTreeApi
     {
         var actor = user.ToActor();
         var resolved = await service.ResolveAsync(actor, owner, model, revision, ct);
-        var entries = await service.TreeAsync(actor, resolved, path, IsTrue(http.Request.Query["recursive"]), ct);
+        var entries = await service.TreeAsync(resolved, path, IsTrue(http.Request.Query["recursive"]), ct);
         var cursor = HubPaging.Cursor(http.Request);
         var expand = IsTrue(http.Request.Query["expand"]);
         var page = entries.Skip((cursor - 1) * TreePageSize).Take(TreePageSize).Select(e => (JsonNode)HubJson.Entry(e, expand ? resolved : null));
@@ -58,7 +58,7 @@ internal static class HubTreeApi
         var paths = await ReadPathsAsync(http.Request, ct);
         var actor = user.ToActor();
         var resolved = await service.ResolveAsync(actor, owner, model, revision, ct);
-        var entries = await service.PathsInfoAsync(actor, resolved, paths, ct);
+        var entries = await service.PathsInfoAsync(resolved, paths, ct);
         http.Response.Headers["X-Repo-Commit"] = resolved.Commit;
         return TypedResults.Json(new JsonArray([.. entries.Select(e => (JsonNode)HubJson.Entry(e, resolved))]));
     }
