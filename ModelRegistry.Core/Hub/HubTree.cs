@@ -65,7 +65,10 @@ public sealed class HubTree
         }
 
         var directories = new Dictionary<string, HubEntry>(StringComparer.Ordinal);
-        foreach (var dir in children.Keys.Where(d => d.Length > 0).OrderByDescending(d => d.Count(c => c == '/')).ThenBy(d => d, StringComparer.Ordinal))
+        // A path that is a file and also a directory (files "a" and "a/b" can both be uploaded; git could not hold
+        // them) stays a file: the files below it are still in the recursive listing.
+        foreach (var dir in children.Keys.Where(d => d.Length > 0 && !fileEntries.ContainsKey(d))
+                     .OrderByDescending(d => d.Count(c => c == '/')).ThenBy(d => d, StringComparer.Ordinal))
         {
             var entry = new HubEntry(dir, IsDirectory: true, 0, DirectoryOid(children[dir]), null);
             directories[dir] = entry;

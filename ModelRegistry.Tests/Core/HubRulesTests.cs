@@ -74,6 +74,16 @@ public sealed class HubRulesTests
     }
 
     [Fact]
+    public void A_file_and_a_directory_of_the_same_name_make_a_tree_that_keeps_the_file()
+    {
+        var tree = HubTree.Build([File("a", 1), File("a/b", 2), File("README.md/x", 3)], new CardFile(4, new string('c', 64)));
+
+        Assert.Equal(["README.md", "README.md/x", "a", "a/b"], tree.Entries.Select(e => e.Path));
+        Assert.All(tree.Entries, e => Assert.False(e.IsDirectory));
+        Assert.Equal(4, tree.Find("README.md")!.Size);
+    }
+
+    [Fact]
     public void A_directory_oid_changes_when_anything_below_it_changes()
     {
         var before = HubTree.Build([File("onnx/int8/model.onnx", 10)], null).Find("onnx")!.Oid;
