@@ -7,6 +7,8 @@
 #   2. a 4-file model (config.json, tokenizer.json, two safetensors shards) is downloaded with the real
 #      @huggingface/hub client's snapshotDownload into a fresh cache directory, and with one `curl` process
 #      fetching the same four /hf URLs to files; target: client ÷ curl ≤ 1.2 (medians);
+#      for reference, node's own fetch of the four URLs piped to files as the client pipes them (bench/hub_fetch.mjs):
+#      what any node client pays on this machine before the Hub client's own calls;
 #   3. the server's resident memory (VmRSS, sampled every 25 ms) during the /hf downloads and the snapshots is
 #      reported as growth over its value just before (target: flat, ≤ 64 MiB as for uploads).
 # Both download paths verify every byte against its SHA-256 as they stream (decision 9); the blobs are verified
@@ -87,7 +89,11 @@ rm -rf "$work/model"
 rest_url="$base/api/v1/models/$MODEL/versions/1/files/big.bin"
 hf_url="$hf/registry/$MODEL/resolve/v1/big.bin"
 curl_args=()
-for f in "${names[@]}"; do curl_args+=(-o "$work/curl/$f" "$hf/registry/$SNAPSHOT_MODEL/resolve/v1/$f"); done
+node_urls=()
+for f in "${names[@]}"; do
+  curl_args+=(-o "$work/curl/$f" "$hf/registry/$SNAPSHOT_MODEL/resolve/v1/$f")
+  node_urls+=("$hf/registry/$SNAPSHOT_MODEL/resolve/v1/$f")
+done
 
 # download URL: prints the seconds; fails unless the whole file arrived with 200.
 download() {
@@ -113,6 +119,14 @@ assert sum(f["size"] for f in v["files"]) == int(sys.argv[2]) and len(v["files"]
 print("%.3f" % (v["downloadMs"] / 1000))' "$out" "$snapshot_bytes"
 }
 
+snapshot_node() {
+  rm -rf "$work/node"; mkdir -p "$work/node"
+  local secs
+  secs=$(timeout 600 node "$repo/bench/hub_fetch.mjs" "$work/node" "$token" "${node_urls[@]}")
+  [ "$(cat "$work/node/"* | wc -c)" = "$snapshot_bytes" ] || { say "node fetched the wrong number of bytes"; exit 2; }
+  echo "$secs"
+}
+
 snapshot_curl() {
   rm -rf "$work/curl"; mkdir -p "$work/curl"
   local s e
@@ -126,9 +140,9 @@ snapshot_curl() {
 say "Warm-up: the 1 GiB file both ways (verifies its blob), two snapshots each way (JIT, page cache) …"
 download "$rest_url" >/dev/null
 download "$hf_url" >/dev/null
-for i in 1 2; do snapshot_js >/dev/null; snapshot_curl >/dev/null; done
+for i in 1 2; do snapshot_js >/dev/null; snapshot_curl >/dev/null; snapshot_node >/dev/null; done
 
-declare -a t_rest t_hf t_js t_curl rss_hf rss_js
+declare -a t_rest t_hf t_js t_curl t_node rss_hf rss_js
 rss_start=$(rss_kib)
 for round in $(seq 1 "$ROUNDS"); do
   say "Round $round/$ROUNDS: REST and /hf downloads, JS snapshot and curl …"
@@ -144,6 +158,7 @@ for round in $(seq 1 "$ROUNDS"); do
   t_js+=("$(snapshot_js)")
   touch "$work/stop"; wait "$sampler"; rss_js+=("$(growth "$before" "$(cat "$work/rss")")")
   if [ $((round % 2)) = 1 ]; then t_curl+=("$(snapshot_curl)"); fi
+  t_node+=("$(snapshot_node)")
 done
 rss_end=$(rss_kib)
 
@@ -156,6 +171,7 @@ hf_etag=$(curl -sS -I -H "Authorization: Bearer hf_$token" "$hf_url" | tr -d '\r
 stop_server
 
 rest=$(median "${t_rest[@]}"); hf_t=$(median "${t_hf[@]}"); js=$(median "${t_js[@]}"); cu=$(median "${t_curl[@]}")
+nf=$(median "${t_node[@]}")
 hf_ratio=$(ratio "$hf_t" "$rest"); js_ratio=$(ratio "$js" "$cu")
 rss_max=$(printf '%s\n' "${rss_hf[@]}" "${rss_js[@]}" | sort -g | tail -n 1)
 ok() { awk -v v="$1" -v lim="$2" 'BEGIN { if (v <= lim) print "yes"; else print "**no**" }'; }
@@ -177,6 +193,8 @@ snapshot_mib=$(awk -v b="$snapshot_bytes" 'BEGIN { printf "%.0f", b / 1048576 }'
   echo "| @huggingface/hub \`snapshotDownload\` (4 files, ${snapshot_mib} MiB, fresh cache) | $js s ($(mbps "$snapshot_mib" "$js") MB/s) | ${t_js[*]} | | |"
   echo "| one \`curl\` fetching the same 4 /hf URLs to files | $cu s ($(mbps "$snapshot_mib" "$cu") MB/s) | ${t_curl[*]} | | |"
   echo "| client ÷ curl | **$js_ratio** | | ≤ 1.2 | ${verdicts[1]} |"
+  echo "| baseline: node's own \`fetch\` of the same 4 URLs, piped to files as the client does | $nf s ($(mbps "$snapshot_mib" "$nf") MB/s) | ${t_node[*]} | | |"
+  echo "| client ÷ node fetch (what the Hub client's calls add) · node fetch ÷ curl (what node costs) | $(ratio "$js" "$nf") · $(ratio "$nf" "$cu") | | | |"
   echo "| server RSS growth during a /hf download / a snapshot | **$rss_max MiB** (largest) | ${rss_hf[*]} / ${rss_js[*]} MiB | ≤ 64 MiB | ${verdicts[2]} |"
   echo "| server RSS before → after all rounds | $((rss_start / 1024)) → $((rss_end / 1024)) MiB | | | |"
 } | tee -a "${REPORT:-/dev/null}"
