@@ -110,6 +110,7 @@ public sealed class HubHeadersTests(HubFixture hub) : IClassFixture<HubFixture>
         anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "hf_mr_not-a-real-token");
         using var bad = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/hf/{Repo}/resolve/main/config.json"), Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        Assert.Equal("Invalid credentials in Authorization header", Header(bad, "X-Error-Message"));
     }
 
     [Fact]
