@@ -32,7 +32,11 @@ public static class DependencyInjection
     public static IHostApplicationBuilder AddModelRegistryCore(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations()
+            // Nested sections are not annotated-validated; an out-of-range lifetime would fail every presigned download.
+            .Validate(o => o.Artifacts.S3.PresignMinutes is >= 1 and <= S3ArtifactOptions.MaxPresignMinutes,
+                $"Registry:Artifacts:S3:PresignMinutes must be between 1 and {S3ArtifactOptions.MaxPresignMinutes} (7 days, the longest a presigned URL may live).")
+            .ValidateOnStart();
         services.AddOptions<LifecyclePolicyOptions>().BindConfiguration(LifecyclePolicyOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddTimeProvider();
@@ -128,9 +132,20 @@ public static class DependencyInjection
         services.AddSingleton<FileSystemArtifactStore>();
         // Registry:Artifacts:Store picks where blobs live; everything else sees only IArtifactStore.
         services.AddSingleton<IArtifactStore>(sp =>
-            sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Artifacts.Store == ArtifactStoreKind.S3
+        {
+            var artifacts = sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Artifacts;
+            IArtifactStore store = artifacts.Store == ArtifactStoreKind.S3
                 ? ActivatorUtilities.CreateInstance<Artifacts.Storage.S3.S3ArtifactStore>(sp)
-                : sp.GetRequiredService<FileSystemArtifactStore>());
+                : sp.GetRequiredService<FileSystemArtifactStore>();
+            if (artifacts.S3.PresignDownloads && !store.CanPresignReads)
+            {
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ArtifactService>().LogWarning(
+                    "Registry:Artifacts:S3:PresignDownloads is on, but the {Store} artifact store cannot presign downloads " +
+                    "(only the S3 store, with an access key, can): the registry streams every download itself.", artifacts.Store);
+            }
+
+            return store;
+        });
         services.AddSingleton<ArtifactService>();
         return builder;
     }
