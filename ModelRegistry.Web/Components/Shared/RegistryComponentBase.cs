@@ -79,7 +79,9 @@ public abstract class RegistryComponentBase : ComponentBase, IAsyncDisposable
         previous?.Cancel();
         try
         {
-            return await RunCoreAsync(work, null, onError, source.Token);
+            var result = await RunCoreAsync(work, null, onError, source.Token);
+            // Superseded (or disposed) after the work had already answered: the answer is stale all the same.
+            return source.IsCancellationRequested ? default : result;
         }
         finally
         {
