@@ -35,12 +35,12 @@ public abstract class RegistryComponentBase : ComponentBase, IAsyncDisposable
 
     [Inject] protected ISnackbar Snackbar { get; set; } = default!;
 
-    /// <summary>True while any run of this component is in flight: bind buttons' <c>Disabled</c> to it.</summary>
+    /// <summary>True while any run of this component is in flight, reads included: bind buttons' <c>Disabled</c> to it.</summary>
     protected bool Busy => _running > 0;
 
     /// <summary>
-    /// Cancelled when the component is disposed: for a Core call made outside a run (a follow-up read whose failure
-    /// nothing handles today). Blazor ignores the cancellation of a handler or lifecycle method.
+    /// Cancelled when the component is disposed: for a Core call made outside a run (a follow-up read that has no
+    /// message of its own). Blazor ignores the cancellation of a handler or lifecycle method.
     /// </summary>
     protected CancellationToken DisposalToken => _lifetime.Token;
 
@@ -69,7 +69,8 @@ public abstract class RegistryComponentBase : ComponentBase, IAsyncDisposable
     /// <summary>
     /// A read whose answer replaces the previous one's (a list following the address as filters and pages change): it
     /// cancels the earlier <c>RunLatestAsync</c> still in flight, whose answer or error is then dropped, so a slow old
-    /// read never overwrites a newer one. Assign what it returns only when <see cref="RunResult{T}.Succeeded"/>.
+    /// read never overwrites a newer one. Assign what it returns only when <see cref="RunResult{T}.Succeeded"/>. A
+    /// component has one such stream: each <c>RunLatestAsync</c> supersedes the one before, whatever it read.
     /// </summary>
     protected async Task<RunResult<T>> RunLatestAsync<T>(Func<CancellationToken, Task<T>> work, Action<RegistryException>? onError = null)
     {

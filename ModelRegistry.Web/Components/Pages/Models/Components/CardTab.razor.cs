@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Components;
 using ModelRegistry.Core.Cards;
-using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
 using MudBlazor;

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Artifacts.Headers;
-using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Web.Components.Shared;
 using MudBlazor;
