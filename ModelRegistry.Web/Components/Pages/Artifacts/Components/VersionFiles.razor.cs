@@ -8,7 +8,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Artifacts.Headers;
-using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Web.Components.Shared;
 using MudBlazor;
@@ -19,7 +18,7 @@ namespace ModelRegistry.Web.Components.Pages.Artifacts.Components;
 /// A version's Files tab: the file table, and for people who may upload, a drop zone whose uploads the
 /// browser sends straight to the API (see wwwroot/js/uploads.js); this component only shows their progress.
 /// </summary>
-public sealed partial class VersionFiles : IAsyncDisposable
+public sealed partial class VersionFiles
 {
     [Parameter, EditorRequired] public string ModelName { get; set; } = "";
     [Parameter, EditorRequired] public int Number { get; set; }
@@ -37,7 +36,6 @@ public sealed partial class VersionFiles : IAsyncDisposable
     [Inject] private IAuthorizationService Authorization { get; set; } = default!;
     [Inject] private AuthenticationStateProvider AuthState { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     private readonly List<Upload> _uploads = [];
     private readonly string _filesInputId = $"files-{Guid.NewGuid():N}";
@@ -117,23 +115,16 @@ public sealed partial class VersionFiles : IAsyncDisposable
         }
     }
 
-    private async Task LoadAsync()
+    private Task LoadAsync()
     {
-        try
-        {
-            _error = null;
-            _files = await Artifacts.ListAsync(ModelName, Number);
-        }
-        catch (RegistryException e)
-        {
-            _error = e.Message;
-        }
+        _error = null;
+        return RunAsync(async ct => _files = await Artifacts.ListAsync(ModelName, Number, ct), onError: e => _error = e.Message);
     }
 
     [JSInvokable]
     public Task OnQueued(QueuedFile[] files)
     {
-        if (!Busy)
+        if (!Uploading)
         {
             // A new batch: finished rows of the last one make room.
             _uploads.RemoveAll(u => u.State is not (UploadState.Queued or UploadState.Uploading));
@@ -208,12 +199,13 @@ public sealed partial class VersionFiles : IAsyncDisposable
 
     private void ClearFinished() => _uploads.RemoveAll(u => u.State is not (UploadState.Queued or UploadState.Uploading));
 
-    private bool Busy => _uploads.Any(u => u.State is UploadState.Queued or UploadState.Uploading);
+    /// <summary>Files of the current batch are still queued or on their way (the browser sends them, not a run of this component).</summary>
+    private bool Uploading => _uploads.Any(u => u.State is UploadState.Queued or UploadState.Uploading);
     private int Finished => _uploads.Count(u => u.State == UploadState.Done);
     private int Failed => _uploads.Count(u => u.State == UploadState.Failed);
     private long TotalBytes => _uploads.Where(u => u.State != UploadState.Cancelled).Sum(u => u.Size);
     private long SentBytes => _uploads.Where(u => u.State != UploadState.Cancelled).Sum(u => u.State == UploadState.Done ? u.Size : u.Sent);
-    private double OverallPercent => TotalBytes == 0 ? (Busy ? 0 : 100) : 100.0 * SentBytes / TotalBytes;
+    private double OverallPercent => TotalBytes == 0 ? (Uploading ? 0 : 100) : 100.0 * SentBytes / TotalBytes;
 
     private string Headline
     {
@@ -221,7 +213,7 @@ public sealed partial class VersionFiles : IAsyncDisposable
         {
             var counted = _uploads.Count(u => u.State != UploadState.Cancelled);
             var failed = Failed > 0 ? $", {Failed} failed" : "";
-            return Busy ? $"Uploading {Finished} of {counted} files{failed}" : $"Uploaded {Finished} of {counted} files{failed}";
+            return Uploading ? $"Uploading {Finished} of {counted} files{failed}" : $"Uploaded {Finished} of {counted} files{failed}";
         }
     }
 
@@ -229,7 +221,7 @@ public sealed partial class VersionFiles : IAsyncDisposable
     {
         get
         {
-            if (!Busy || _batchStarted is not { } started)
+            if (!Uploading || _batchStarted is not { } started)
             {
                 return "";
             }
@@ -332,7 +324,7 @@ public sealed partial class VersionFiles : IAsyncDisposable
     private string DownloadUrl(ArtifactInfo a) =>
         $"/api/v1/models/{Uri.EscapeDataString(ModelName)}/versions/{Number}/files/{string.Join('/', a.Path.Split('/').Select(Uri.EscapeDataString))}";
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeAsyncCore()
     {
         try
         {

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Components;
 using ModelRegistry.Core.Cards;
-using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
 using MudBlazor;
@@ -12,7 +11,6 @@ public sealed partial class CardTab
     [Inject] private CardService Cards { get; set; } = default!;
     [Inject] private CardRenderer Renderer { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
 
     [Parameter, EditorRequired] public VersionInfo Version { get; set; } = default!;
@@ -31,7 +29,6 @@ public sealed partial class CardTab
     private IReadOnlyList<string> _missing = [];
     private bool _editing;
     private string _draft = "";
-    private bool _saving;
     private string? _saveError;
     private int _from;
     private int _to;
@@ -54,10 +51,10 @@ public sealed partial class CardTab
     {
         _loading = true;
         _loadError = null;
-        try
+        await RunAsync(async ct =>
         {
-            _card = await Cards.GetAsync(Version.ModelName, Version.Number);
-            _revisions = await Cards.ListRevisionsAsync(Version.ModelName, Version.Number);
+            _card = await Cards.GetAsync(Version.ModelName, Version.Number, ct: ct);
+            _revisions = await Cards.ListRevisionsAsync(Version.ModelName, Version.Number, ct);
             Show(_card);
             if (_revisions.Count > 1)
             {
@@ -65,15 +62,8 @@ public sealed partial class CardTab
                 _from = _revisions[1].Revision;
                 await DiffAsync();
             }
-        }
-        catch (RegistryException e)
-        {
-            _loadError = e.Message;
-        }
-        finally
-        {
-            _loading = false;
-        }
+        }, onError: e => _loadError = e.Message);
+        _loading = false;
     }
 
     private void Show(ModelCard? card)
@@ -85,17 +75,8 @@ public sealed partial class CardTab
         _missing = card is null ? [] : CardSections.Missing(markdown);
     }
 
-    private async Task ShowRevisionAsync(int revision)
-    {
-        try
-        {
-            Show(await Cards.GetAsync(Version.ModelName, Version.Number, revision));
-        }
-        catch (RegistryException e)
-        {
-            Snackbar.Add(e.Message, Severity.Error);
-        }
-    }
+    private Task ShowRevisionAsync(int revision) =>
+        RunAsync(async ct => Show(await Cards.GetAsync(Version.ModelName, Version.Number, revision, ct)));
 
     private Task ShowCurrentAsync()
     {
@@ -116,11 +97,10 @@ public sealed partial class CardTab
 
     private async Task SaveAsync(CardDraft draft)
     {
-        _saving = true;
         _saveError = null;
-        try
+        await RunAsync(async ct =>
         {
-            var saved = await Cards.SaveAsync(await CurrentActor.GetAsync(), Version.ModelName, Version.Number, draft.Markdown, draft.Comment);
+            var saved = await Cards.SaveAsync(await CurrentActor.GetAsync(), Version.ModelName, Version.Number, draft.Markdown, draft.Comment, ct);
             _editing = false;
             var imported = saved.MetricsImported + saved.MetricsUpdated;
             Snackbar.Add($"Saved revision {saved.Revision.Revision}" + (imported > 0 ? $"; {imported} result{(imported == 1 ? "" : "s")} from model-index recorded" : "") + ".",
@@ -132,15 +112,7 @@ public sealed partial class CardTab
 
             await LoadAsync();
             await OnSaved.InvokeAsync();
-        }
-        catch (RegistryException e)
-        {
-            _saveError = e.Message;
-        }
-        finally
-        {
-            _saving = false;
-        }
+        }, onError: e => _saveError = e.Message);
     }
 
     private async Task OnFromChangedAsync(int from)
@@ -155,15 +127,6 @@ public sealed partial class CardTab
         await DiffAsync();
     }
 
-    private async Task DiffAsync()
-    {
-        try
-        {
-            _diff = await Cards.DiffAsync(Version.ModelName, Version.Number, _from, _to);
-        }
-        catch (RegistryException e)
-        {
-            Snackbar.Add(e.Message, Severity.Error);
-        }
-    }
+    private Task DiffAsync() =>
+        RunAsync(async ct => _diff = await Cards.DiffAsync(Version.ModelName, Version.Number, _from, _to, ct));
 }

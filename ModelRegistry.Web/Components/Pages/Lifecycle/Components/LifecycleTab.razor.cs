@@ -19,17 +19,10 @@ public partial class LifecycleTab
 
     protected override Task OnParametersSetAsync() => LoadAsync();
 
-    private async Task LoadAsync()
+    private Task LoadAsync()
     {
-        try
-        {
-            _error = null;
-            _lifecycle = await Lifecycle.GetVersionLifecycleAsync(ModelName, Number);
-        }
-        catch (RegistryException e)
-        {
-            _error = e.Message;
-        }
+        _error = null;
+        return RunAsync(async ct => _lifecycle = await Lifecycle.GetVersionLifecycleAsync(ModelName, Number, ct), onError: e => _error = e.Message);
     }
 
     private async Task OnRequestChangedAsync(TransitionRequestInfo _)
