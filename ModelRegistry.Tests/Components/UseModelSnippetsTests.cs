@@ -104,11 +104,17 @@ public sealed class UseModelSnippetsTests
     public void llama_cpp_loads_production_with_hf_and_the_quantisation_tag_of_the_versions_quantization()
     {
         Assert.Equal(
-            "export HF_ENDPOINT=https://registry.example/hf HF_TOKEN=\"hf_$REGISTRY_TOKEN\"\n" +
-            "llama-cli -hf registry/coder:Q4_K_M      # chat in the terminal\n" +
-            "llama-server -hf registry/coder:Q4_K_M   # or serve an OpenAI-compatible API on port 8080",
+            """
+            export HF_ENDPOINT=https://registry.example/hf HF_TOKEN="hf_$REGISTRY_TOKEN"
+
+            # Chat in the terminal
+            llama-cli -hf registry/coder:Q4_K_M
+
+            # Or serve an OpenAI-compatible API on port 8080
+            llama-server -hf registry/coder:Q4_K_M
+            """.ReplaceLineEndings("\n"),
             Code(Gguf(), SnippetRevision.Production, "llama-cpp"));
-        Assert.Contains("-hf registry/coder:Q8_0 ", Code(Gguf(quantization: "Q8_0"), SnippetRevision.Production, "llama-cpp"));
+        Assert.EndsWith("-hf registry/coder:Q8_0", Code(Gguf(quantization: "Q8_0"), SnippetRevision.Production, "llama-cpp"));
     }
 
     [Fact]
@@ -116,11 +122,9 @@ public sealed class UseModelSnippetsTests
     {
         var snippet = Get(UseModelSnippets.Build(Gguf(), SnippetRevision.OfCommit(Commit)), "llama-cpp");
 
-        Assert.Equal(
-            "export HF_TOKEN=\"hf_$REGISTRY_TOKEN\"\n" +
-            $"llama-cli -mu https://registry.example/hf/registry/coder/resolve/{Commit}/coder-Q4_K_M.gguf      # chat in the terminal\n" +
-            $"llama-server -mu https://registry.example/hf/registry/coder/resolve/{Commit}/coder-Q4_K_M.gguf   # or serve an OpenAI-compatible API on port 8080",
-            snippet.Code);
+        Assert.StartsWith("export HF_TOKEN=\"hf_$REGISTRY_TOKEN\"\n", snippet.Code, StringComparison.Ordinal);
+        Assert.Contains($"\nllama-cli -mu https://registry.example/hf/registry/coder/resolve/{Commit}/coder-Q4_K_M.gguf\n", snippet.Code, StringComparison.Ordinal);
+        Assert.EndsWith($"\nllama-server -mu https://registry.example/hf/registry/coder/resolve/{Commit}/coder-Q4_K_M.gguf", snippet.Code, StringComparison.Ordinal);
         Assert.Contains(snippet.Notes, n => n.Contains("main revision", StringComparison.Ordinal));
     }
 
@@ -172,7 +176,8 @@ public sealed class UseModelSnippetsTests
     public void Mreg_logs_in_once_and_pulls_the_model_at_the_reference()
     {
         Assert.Equal(
-            "mreg login --url https://registry.example --token \"$REGISTRY_TOKEN\"   # once per machine\n" +
+            "# Once per machine\n" +
+            "mreg login --url https://registry.example --token \"$REGISTRY_TOKEN\"\n\n" +
             "mreg pull support-bot@production ./support-bot",
             Code(Safetensors(), SnippetRevision.Production, "mreg"));
         Assert.EndsWith($"mreg pull support-bot@{Commit} ./support-bot", Code(Safetensors(), SnippetRevision.OfCommit(Commit), "mreg"), StringComparison.Ordinal);
@@ -273,12 +278,8 @@ public sealed class UseModelSnippetsTests
 
         var gguf = target with { Format = WeightFormat.Gguf };
         var llama = await RunShellSnippetAsync(Code(gguf, SnippetRevision.OfVersion(3), "llama-cpp"));
-        Assert.Equal(
-            [
-                "HF_TOKEN=hf_mr_secret", "llama-cli", "-mu",
-                $"https://registry.example/it's here/hf/team%20%22a%22/{escapedModel}/resolve/v3/w%24%28id%29/it%27s%20%22q%22.gguf",
-            ],
-            llama);
+        var resolve = $"https://registry.example/it's here/hf/team%20%22a%22/{escapedModel}/resolve/v3/w%24%28id%29/it%27s%20%22q%22.gguf";
+        Assert.Equal(["HF_TOKEN=hf_mr_secret", "llama-cli", "-mu", resolve, "llama-server", "-mu", resolve], llama);
     }
 
     [Fact]
@@ -308,7 +309,7 @@ public sealed class UseModelSnippetsTests
         vllm() { show "HF_ENDPOINT=$HF_ENDPOINT" "HF_TOKEN=$HF_TOKEN" "$@"; }
         docker() { show "$@"; }
         llama-cli() { show "HF_TOKEN=$HF_TOKEN" llama-cli "$@"; }
-        llama-server() { :; }
+        llama-server() { show llama-server "$@"; }
         curl() { show curl "$@"; }
         sha256sum() { show sha256sum "$@" "stdin=$(cat)"; }
         mreg() { show "$@"; }

@@ -132,7 +132,7 @@ public sealed class UseThisModelPanelTests(RegistryApp app) : IClassFixture<Regi
 
         var panel = dialogs.FindComponent<UseThisModelPanel>();
         Assert.Equal("production", panel.Find("[data-revision]").TextContent);
-        Assert.Contains("v2 today", panel.Markup, StringComparison.Ordinal);
+        Assert.Contains("v2 now", panel.Markup, StringComparison.Ordinal);
         Assert.Contains($"vllm serve registry/{model} --revision production", SnippetOf(panel, "vLLM"), StringComparison.Ordinal);
         Assert.Contains($"/api/v1/models/{model}/versions/production/files/config.json", SnippetOf(panel, "curl"), StringComparison.Ordinal);
 

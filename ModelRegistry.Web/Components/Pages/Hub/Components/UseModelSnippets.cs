@@ -166,9 +166,11 @@ public static partial class UseModelSnippets
             notes.Add("llama.cpp's -hf always loads the main revision (Production here), so another revision is loaded by its file's address.");
         }
 
-        var code = $"{environment}\n" +
-                   $"llama-cli {source}      # chat in the terminal\n" +
-                   $"llama-server {source}   # or serve an OpenAI-compatible API on port 8080";
+        var code = $"{environment}\n\n" +
+                   "# Chat in the terminal\n" +
+                   $"llama-cli {source}\n\n" +
+                   "# Or serve an OpenAI-compatible API on port 8080\n" +
+                   $"llama-server {source}";
         return new Snippet("llama-cpp", "llama.cpp", "Run the GGUF weights locally with llama.cpp.", "bash", code, notes);
     }
 
@@ -196,7 +198,8 @@ public static partial class UseModelSnippets
 
     private static Snippet Mreg(UseModelTarget target, SnippetRevision revision)
     {
-        var code = $"mreg login --url {Sh(target.RegistryUrl.TrimEnd('/'))} --token \"${TokenVariable}\"   # once per machine\n" +
+        var code = "# Once per machine\n" +
+                   $"mreg login --url {Sh(target.RegistryUrl.TrimEnd('/'))} --token \"${TokenVariable}\"\n\n" +
                    $"mreg pull {Sh($"{target.Model}@{revision.ApiRef}")} {Sh($"./{target.Model}")}";
         return new Snippet("mreg", "mreg", "Pull every file into a folder with the registry's command line.", "bash", code,
             ["Parallel and resumable; every file is checked against its SHA-256 and the version's digest is printed at the end."]);
