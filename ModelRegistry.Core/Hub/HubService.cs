@@ -194,35 +194,47 @@ public sealed class HubService(
     }
 
     /// <summary>
-    /// Opens a file of a revision for download, exactly as the REST API does (<see cref="ArtifactService.OpenAsync"/>:
-    /// integrity checked, a range only from a verified blob); <c>README.md</c> is the model card when the version has
-    /// one. 404 <see cref="Code.EntryNotFound"/> for a path the revision does not have.
+    /// Opens a file for an answer the registry gives itself rather than the REST download's
+    /// (<see cref="ArtifactService.DownloadAsync"/>, which may redirect to a presigned URL): the model card as
+    /// <c>README.md</c> (not a stored file), and any file for a <c>HEAD</c>. A presigned URL is signed for GET, and
+    /// @huggingface/hub follows a HEAD's redirect with HEAD (its <c>fileExists</c>), which the store would refuse;
+    /// huggingface_hub reads a HEAD's headers either way. Null when neither applies. No bytes are read for a HEAD.
     /// </summary>
-    public async Task<HubFile> OpenAsync(HubRevision revision, string path, bool partial, CancellationToken ct = default)
+    public async Task<HubFile?> OpenHereAsync(HubRevision revision, string path, bool head, CancellationToken ct = default)
     {
         if (path == HubTree.CardPath && await CardOfAsync(revision, ct) is { } card)
         {
             var bytes = Encoding.UTF8.GetBytes(card.Markdown);
-            var info = new ArtifactInfo(HubTree.CardPath, bytes.Length, card.Revision.Sha256, "text/markdown; charset=utf-8", ArtifactKind.Other,
-                false, null, [], null, card.Revision.Author, card.Revision.CreatedAt);
+            var info = new ArtifactInfo(HubTree.CardPath, bytes.Length, card.Revision.Sha256, "text/markdown; charset=utf-8",
+                ArtifactKind.Other, false, null, [], null, card.Revision.Author, card.Revision.CreatedAt);
             var entry = HubTree.Build([], new CardFile(bytes.Length, card.Revision.Sha256)).Find(HubTree.CardPath)!;
             return new HubFile(revision, entry, new ArtifactContent(info, new MemoryStream(bytes, writable: false)));
+        }
+
+        if (!head)
+        {
+            return null;
         }
 
         ArtifactContent content;
         try
         {
-            content = await artifacts.OpenAsync(revision.ModelName, revision.Number, path, partial, ct);
+            content = await artifacts.OpenAsync(revision.ModelName, revision.Number, path, partial: false, ct);
         }
-        catch (Exception e) when (e is NotFoundException or ValidationFailedException)
+        catch (Exception e) when (IsMissingFile(e))
         {
-            throw new NotFoundException($"{revision.RepoId} at {revision.Commit} has no file '{Printable(path)}'.", Code.EntryNotFound);
+            throw EntryNotFound(revision, path);
         }
 
-        var file = content.Info;
-        var fileEntry = HubTree.Build([file], null).Find(file.Path)!;
-        return new HubFile(revision, fileEntry, content);
+        return new HubFile(revision, HubTree.Build([content.Info], null).Find(content.Info.Path)!, content);
     }
+
+    /// <summary>Whether a download failed because the revision has no such file (404, or a path no file can have).</summary>
+    public static bool IsMissingFile(Exception e) => e is NotFoundException { Code: null } or ValidationFailedException;
+
+    /// <summary>A missing file in Hub terms: 404 <see cref="Code.EntryNotFound"/> (see <see cref="IsMissingFile"/>).</summary>
+    public static NotFoundException EntryNotFound(HubRevision revision, string path) =>
+        new($"{revision.RepoId} at {revision.Commit} has no file '{Printable(path)}'.", Code.EntryNotFound);
 
     /// <summary>
     /// The model a repo id names, for an actor allowed to read it. The one place this API decides whether a repo exists

@@ -10,7 +10,8 @@ namespace ModelRegistry.Web.Hub;
 
 /// <summary>
 /// A file's bytes: <c>{repo}/resolve/{revision}/{path}</c> and <c>{repo}/raw/{revision}/{path}</c> (the same bytes; this
-/// registry keeps no LFS pointers to show instead), GET and HEAD, with ranges.
+/// registry keeps no LFS pointers to show instead), GET and HEAD, with ranges, or a presigned redirect where the REST
+/// download would give one.
 /// </summary>
 internal static class HubFilesApi
 {
@@ -25,43 +26,58 @@ internal static class HubFilesApi
             foreach (var kind in new[] { "resolve", "raw" })
             {
                 hub.MapMethods($"/{form.Template}/{kind}/{{revision}}/{{**path}}", [HttpMethods.Get, HttpMethods.Head],
-                    (string model, string revision, string? path, HttpContext http, HubService service, ClaimsPrincipal user,
-                        CancellationToken ct) => DownloadAsync(HubApi.OwnerOf(form, http.Request), model, revision, path ?? "", http, service, user, ct));
+                    (string model, string revision, string? path, HttpContext http, HubService service, ArtifactService artifacts,
+                        ClaimsPrincipal user, CancellationToken ct) =>
+                        DownloadAsync(HubApi.OwnerOf(form, http.Request), model, revision, path ?? "", http, service, artifacts, user, ct));
             }
         }
     }
 
     private static async Task<IResult> DownloadAsync(string? owner, string model, string revision, string path, HttpContext http,
-        HubService service, ClaimsPrincipal user, CancellationToken ct)
+        HubService service, ArtifactService artifacts, ClaimsPrincipal user, CancellationToken ct)
     {
-        var actor = user.ToActor();
-        var resolved = await service.ResolveAsync(actor, owner, model, revision, ct);
+        var resolved = await service.ResolveAsync(user.ToActor(), owner, model, revision, ct);
         // Also on a missing file's 404: huggingface_hub then remembers the file as absent from that commit.
         http.Response.Headers[RepoCommitHeader] = resolved.Commit;
-        var partial = HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Range.Count > 0;
-        var file = await service.OpenAsync(resolved, path, partial, ct);
-        return Respond(http, file);
+        return await RespondAsync(http, service, artifacts, resolved, path, ct);
     }
 
     /// <summary>
-    /// The one place a Hub download's response is built, once access is checked and the file opened: the Hub's headers
-    /// (<c>X-Repo-Commit</c>, <c>X-Linked-Etag</c>, <c>X-Linked-Size</c>) and then exactly what the REST download answers —
-    /// ETag = the SHA-256, <c>Accept-Ranges</c>, 206 with <c>Content-Range</c>, 304/412 for conditional requests, an
-    /// attachment never rendered on our origin, the bytes verified as they stream (decision 9). A different way of
-    /// delivering the bytes (a presigned redirect) changes this method only.
+    /// The one place a Hub download's answer is built, once the revision is resolved: a version's file exactly as the
+    /// REST download answers it (<see cref="ArtifactDownloads.ServeAsync"/>: ETag = the SHA-256, ranges, 304, an
+    /// attachment, the bytes verified as they stream, or a presigned 302); the model card as <c>README.md</c>, and every
+    /// <c>HEAD</c>, answered here (<see cref="HubService.OpenHereAsync"/> says why); and on every answer — a redirect
+    /// too — the Hub's <c>X-Repo-Commit</c>, <c>X-Linked-Etag</c> and <c>X-Linked-Size</c>.
     /// </summary>
-    internal static IResult Respond(HttpContext http, HubFile file)
+    internal static async Task<IResult> RespondAsync(HttpContext http, HubService service, ArtifactService artifacts, HubRevision revision,
+        string path, CancellationToken ct)
     {
-        http.Response.RegisterForDisposeAsync(file);
-        var info = file.Content.Info;
-        var headers = http.Response.Headers;
-        headers[RepoCommitHeader] = file.Revision.Commit;
-        headers[LinkedETagHeader] = $"\"{info.Sha256}\"";
-        headers[LinkedSizeHeader] = info.Size.ToString(CultureInfo.InvariantCulture);
-        headers.XContentTypeOptions = "nosniff";
-        headers.ContentSecurityPolicy = "sandbox";
-        headers[ArtifactsApi.ChecksumHeader] = info.Sha256;
-        return TypedResults.Stream(file.Content.Content, info.ContentType, ArtifactPath.FileName(info.Path),
-            lastModified: info.UploadedAt, entityTag: new EntityTagHeaderValue($"\"{info.Sha256}\""), enableRangeProcessing: true);
+        void Decorate(HttpResponse response, ArtifactInfo info)
+        {
+            response.Headers[RepoCommitHeader] = revision.Commit;
+            response.Headers[LinkedETagHeader] = $"\"{info.Sha256}\"";
+            response.Headers[LinkedSizeHeader] = info.Size.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (await service.OpenHereAsync(revision, path, HttpMethods.IsHead(http.Request.Method), ct) is { } here)
+        {
+            http.Response.RegisterForDisposeAsync(here);
+            var info = here.Content.Info;
+            Decorate(http.Response, info);
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers.ContentSecurityPolicy = "sandbox";
+            http.Response.Headers[ArtifactsApi.ChecksumHeader] = info.Sha256;
+            return TypedResults.Stream(here.Content.Content, info.ContentType, ArtifactPath.FileName(info.Path),
+                lastModified: info.UploadedAt, entityTag: new EntityTagHeaderValue($"\"{info.Sha256}\""), enableRangeProcessing: true);
+        }
+
+        try
+        {
+            return await ArtifactDownloads.ServeAsync(http, artifacts, revision.ModelName, revision.Number, path, Decorate, ct);
+        }
+        catch (Exception e) when (HubService.IsMissingFile(e))
+        {
+            throw HubService.EntryNotFound(revision, path);
+        }
     }
 }

@@ -21,7 +21,6 @@ public partial class ApprovalQueue
     private Actor? _actor;
     private PagedResult<TransitionRequestInfo>? _result;
     private int? _pendingTotal;
-    private bool _loading = true;
     private string? _error;
 
     private string View => ViewParameter == "decided" ? "decided" : "pending";
@@ -37,26 +36,22 @@ public partial class ApprovalQueue
 
     private async Task LoadAsync()
     {
-        _loading = true;
         _error = null;
-        try
+        TransitionStatus? status = Enum.TryParse<TransitionStatus>(Status, true, out var s) && s != TransitionStatus.Pending ? s : null;
+        var model = string.IsNullOrWhiteSpace(Model) ? null : Model.Trim();
+        var loaded = await RunLatestAsync(async ct =>
         {
-            TransitionStatus? status = Enum.TryParse<TransitionStatus>(Status, true, out var s) && s != TransitionStatus.Pending ? s : null;
-            var model = string.IsNullOrWhiteSpace(Model) ? null : Model.Trim();
-            _result = View == "pending"
-                ? await Lifecycle.ListAsync(new TransitionQuery(TransitionStatus.Pending, Model: model, Page: CurrentPage, PageSize: PageSize))
-                : await Lifecycle.ListAsync(new TransitionQuery(status, DecidedOnly: true, Model: model, Page: CurrentPage, PageSize: PageSize));
-            _pendingTotal = View == "pending" && model is null
-                ? _result.Total
-                : (await Lifecycle.ListAsync(new TransitionQuery(TransitionStatus.Pending, PageSize: 1))).Total;
-        }
-        catch (RegistryException e)
+            var result = View == "pending"
+                ? await Lifecycle.ListAsync(new TransitionQuery(TransitionStatus.Pending, Model: model, Page: CurrentPage, PageSize: PageSize), ct)
+                : await Lifecycle.ListAsync(new TransitionQuery(status, DecidedOnly: true, Model: model, Page: CurrentPage, PageSize: PageSize), ct);
+            var pendingTotal = View == "pending" && model is null
+                ? result.Total
+                : (await Lifecycle.ListAsync(new TransitionQuery(TransitionStatus.Pending, PageSize: 1), ct)).Total;
+            return (result, pendingTotal);
+        }, onError: e => _error = e.Message);
+        if (loaded.Succeeded)
         {
-            _error = e.Message;
-        }
-        finally
-        {
-            _loading = false;
+            (_result, _pendingTotal) = loaded.Value;
         }
     }
 
