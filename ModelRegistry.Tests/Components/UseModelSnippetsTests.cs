@@ -105,7 +105,7 @@ public sealed class UseModelSnippetsTests
     {
         Assert.Equal(
             """
-            export HF_ENDPOINT=https://registry.example/hf HF_TOKEN="hf_$REGISTRY_TOKEN"
+            export HF_ENDPOINT=https://registry.example/hf HF_TOKEN="hf_$(printf %s "$REGISTRY_TOKEN" | od -An -vtx1 | tr -d ' \n')"
 
             # Chat in the terminal
             llama-cli -hf registry/coder:Q4_K_M
@@ -122,7 +122,7 @@ public sealed class UseModelSnippetsTests
     {
         var snippet = Get(UseModelSnippets.Build(Gguf(), SnippetRevision.OfCommit(Commit)), "llama-cpp");
 
-        Assert.StartsWith("export HF_TOKEN=\"hf_$REGISTRY_TOKEN\"\n", snippet.Code, StringComparison.Ordinal);
+        Assert.StartsWith("export HF_TOKEN=\"hf_$(printf %s \"$REGISTRY_TOKEN\" | od -An -vtx1 | tr -d ' \\n')\"\n", snippet.Code, StringComparison.Ordinal);
         Assert.Contains($"\nllama-cli -mu https://registry.example/hf/registry/coder/resolve/{Commit}/coder-Q4_K_M.gguf\n", snippet.Code, StringComparison.Ordinal);
         Assert.EndsWith($"\nllama-server -mu https://registry.example/hf/registry/coder/resolve/{Commit}/coder-Q4_K_M.gguf", snippet.Code, StringComparison.Ordinal);
         Assert.Contains(snippet.Notes, n => n.Contains("main revision", StringComparison.Ordinal));
@@ -279,7 +279,8 @@ public sealed class UseModelSnippetsTests
         var gguf = target with { Format = WeightFormat.Gguf };
         var llama = await RunShellSnippetAsync(Code(gguf, SnippetRevision.OfVersion(3), "llama-cpp"));
         var resolve = $"https://registry.example/it's here/hf/team%20%22a%22/{escapedModel}/resolve/v3/w%24%28id%29/it%27s%20%22q%22.gguf";
-        Assert.Equal(["HF_TOKEN=hf_mr_secret", "llama-cli", "-mu", resolve, "llama-server", "-mu", resolve], llama);
+        // llama.cpp gets the hexadecimal spelling: "mr_secret" in hex.
+        Assert.Equal(["HF_TOKEN=hf_6d725f736563726574", "llama-cli", "-mu", resolve, "llama-server", "-mu", resolve], llama);
     }
 
     [Fact]

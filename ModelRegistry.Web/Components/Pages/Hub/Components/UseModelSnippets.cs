@@ -50,6 +50,9 @@ public static partial class UseModelSnippets
     public const string TokenVariable = "REGISTRY_TOKEN";
 
     private const string HubToken = "\"hf_$" + TokenVariable + "\"";
+    // llama.cpp sends a token only when everything after hf_ is letters and digits; a registry token has '_' (and may
+    // have '-'), so it gets the token's hexadecimal spelling, which the registry accepts too (docs/hub-compat.md).
+    private const string HubTokenHex = "\"hf_$(printf %s \"$" + TokenVariable + "\" | od -An -vtx1 | tr -d ' \\n')\"";
     private const string BearerHeader = "-H \"Authorization: Bearer $" + TokenVariable + "\"";
 
     /// <summary>Tasks that name encoders; text-generation servers (TGI) do not serve them.</summary>
@@ -153,7 +156,7 @@ public static partial class UseModelSnippets
             // -hf reads the repo's main branch, which the registry answers with the Production version.
             var tag = file is null ? "" : QuantTag(file.Path);
             source = $"-hf {Sh(target.RepoId + (tag.Length > 0 ? ":" + tag : ""))}";
-            environment = $"export HF_ENDPOINT={Sh(target.HubEndpoint)} HF_TOKEN={HubToken}";
+            environment = $"export HF_ENDPOINT={Sh(target.HubEndpoint)} HF_TOKEN={HubTokenHex}";
             if (revision.Kind != RevisionKind.Production)
             {
                 notes.Add("llama.cpp's -hf always loads the main revision, which is the Production version here.");
@@ -162,7 +165,7 @@ public static partial class UseModelSnippets
         else
         {
             source = $"-mu {Sh(ResolveUrl(target, revision, file.Path))}";
-            environment = $"export HF_TOKEN={HubToken}";
+            environment = $"export HF_TOKEN={HubTokenHex}";
             notes.Add("llama.cpp's -hf always loads the main revision (Production here), so another revision is loaded by its file's address.");
         }
 
