@@ -12,7 +12,7 @@ namespace ModelRegistry.Core.Comparison;
 ///     public async Task&lt;IReadOnlyList&lt;VersionFile&gt;&gt; ListFilesAsync(string modelName, int number, CancellationToken ct) =&gt;
 ///         (await artifacts.ListAsync(modelName, number, ct)).Select(a =&gt; new VersionFile(a.Path, a.Sha256, a.Size)).ToList();
 /// }
-/// // DependencyInjection: services.AddSingleton&lt;IVersionFileIndex, ArtifactFileIndex&gt;();
+/// // Artifacts/ArtifactsRegistration.cs: services.AddSingleton&lt;IVersionFileIndex, ArtifactFileIndex&gt;();
 /// </code>
 /// </summary>
 public interface IVersionFileIndex

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ModelRegistry.Core.Aliases;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
-using ModelRegistry.Web.Components.Pages.Models.Components;
+using ModelRegistry.Web.Components.Pages.Aliases.Components;
 using ModelRegistry.Web.Security;
 using static ModelRegistry.Tests.Infrastructure.LifecycleAppExtensions;
 

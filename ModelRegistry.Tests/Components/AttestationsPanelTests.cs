@@ -7,7 +7,7 @@ using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Signing;
 using ModelRegistry.Tests.Infrastructure;
-using ModelRegistry.Web.Components.Pages.Models.Components;
+using ModelRegistry.Web.Components.Pages.Lifecycle.Components;
 using ModelRegistry.Web.Security;
 using static ModelRegistry.Tests.Infrastructure.LifecycleAppExtensions;
 

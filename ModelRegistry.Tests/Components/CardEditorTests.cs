@@ -1,5 +1,5 @@
 using Bunit;
-using ModelRegistry.Web.Components.Pages.Models.Components;
+using ModelRegistry.Web.Components.Pages.Cards.Components;
 
 namespace ModelRegistry.Tests.Components;
 

@@ -1,6 +1,6 @@
 using Bunit;
 using ModelRegistry.Core.Comparison;
-using ModelRegistry.Web.Components.Pages.Models.Components;
+using ModelRegistry.Web.Components.Pages.Comparison.Components;
 
 namespace ModelRegistry.Tests.Components;
 

@@ -1,7 +1,7 @@
 using Bunit;
 using ModelRegistry.Core.Comparison;
 using ModelRegistry.Core.Evaluation;
-using ModelRegistry.Web.Components.Pages.Models.Components;
+using ModelRegistry.Web.Components.Pages.Comparison.Components;
 
 namespace ModelRegistry.Tests.Components;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
-using ModelRegistry.Web.Components.Pages.Models.Components;
+using ModelRegistry.Web.Components.Pages.Evaluation.Components;
 
 namespace ModelRegistry.Tests.Components;
 

@@ -3,7 +3,7 @@ using Bunit;
 using Microsoft.AspNetCore.Components.Web;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Versions;
-using ModelRegistry.Web.Components.Pages.Models.Components;
+using ModelRegistry.Web.Components.Pages.Versions.Components;
 using MudBlazor;
 
 namespace ModelRegistry.Tests.Components;

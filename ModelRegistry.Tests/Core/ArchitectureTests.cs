@@ -42,7 +42,7 @@ public sealed partial class ArchitectureTests
             "authentication: finds the bearer token by its hash, and its user's lock-out, before any Core service runs",
         ["ModelRegistry.Web.Security.RoleRefreshTransformation"] =
             "authentication: reads the signed-in user's roles from the database on each request (roles now, not from the cookie)",
-        ["ModelRegistry.Web.Hosting.WebRegistration"] = "start-up: the /healthz database check (AddDbContextCheck's test query)",
+        ["ModelRegistry.Web.Hosting.HealthCheckRegistration"] = "start-up: the /healthz database check (AddDbContextCheck's test query)",
     };
 
     /// <summary>

@@ -5,7 +5,7 @@ using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
 using MudBlazor;
 
-namespace ModelRegistry.Web.Components.Pages.Models.Components;
+namespace ModelRegistry.Web.Components.Pages.Cards.Components;
 
 public sealed partial class CardTab
 {

@@ -3,7 +3,7 @@ using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
 using MudBlazor;
 
-namespace ModelRegistry.Web.Components.Pages.Models.Components;
+namespace ModelRegistry.Web.Components.Pages.Lifecycle.Components;
 
 /// <summary>The version page's Lifecycle tab (markup in LifecycleTab.razor).</summary>
 public partial class LifecycleTab

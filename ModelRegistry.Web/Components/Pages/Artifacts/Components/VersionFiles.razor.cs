@@ -13,7 +13,7 @@ using ModelRegistry.Core.Security;
 using ModelRegistry.Web.Components.Shared;
 using MudBlazor;
 
-namespace ModelRegistry.Web.Components.Pages.Models.Components;
+namespace ModelRegistry.Web.Components.Pages.Artifacts.Components;
 
 /// <summary>
 /// A version's Files tab: the file table, and for people who may upload, a drop zone whose uploads the

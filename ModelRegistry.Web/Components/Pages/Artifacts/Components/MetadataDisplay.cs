@@ -2,7 +2,7 @@ using System.Globalization;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Web.Components.Shared;
 
-namespace ModelRegistry.Web.Components.Pages.Models.Components;
+namespace ModelRegistry.Web.Components.Pages.Artifacts.Components;
 
 /// <summary>How a metadata field and its value read on the version page.</summary>
 public static class MetadataDisplay
