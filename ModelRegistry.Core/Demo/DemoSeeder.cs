@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -228,7 +229,7 @@ public sealed class DemoSeeder(
         var connection = db.Database.GetDbConnection();
         var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
         audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);
-        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
+        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
 
         await using var insertModel = Prepare(connection, tx.GetDbTransaction(),
             "INSERT INTO Models (Name, DisplayName, Description, Task, Owner, Tags, CreatedByUserId, CreatedAt, UpdatedAt, LastVersionNumber, VersionCount) " +
@@ -286,7 +287,7 @@ public sealed class DemoSeeder(
         var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
         var audit = new BulkAuditWriter();
         audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);
-        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
+        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
         var tasks = new[] { "text-generation", "embeddings", "classification", "summarization" };
         string ModelName(int i) => $"bulk-{run}-{i:D6}";
         string ModelTask(int i) => tasks[i % tasks.Length];

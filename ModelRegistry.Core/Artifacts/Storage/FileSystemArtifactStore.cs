@@ -339,8 +339,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
         if (removed + recovered > 0)
         {
-            _logger.LogWarning("Artifact store: removed {Removed} unfinished upload file(s), completed {Recovered} committed one(s).",
-                removed, recovered);
+            _logger.FileStoreSwept(removed, recovered);
         }
 
         return (removed, recovered);
@@ -378,7 +377,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
     private InsufficientStorageException DiskFull(IOException e)
     {
-        _logger.LogError(e, "Artifact store: the disk holding {TempRoot} is full; an upload was refused.", TempRoot);
+        _logger.FileStoreDiskFull(e, TempRoot);
         return new InsufficientStorageException(
             "The registry's storage is full, so the file was not stored (nothing was kept). Try again once an operator has freed space.", e);
     }

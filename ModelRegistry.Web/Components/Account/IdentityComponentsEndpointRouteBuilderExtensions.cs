@@ -139,7 +139,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             }
 
             var userId = await userManager.GetUserIdAsync(user);
-            downloadLogger.LogInformation("User with ID '{UserId}' asked for their personal data.", userId);
+            downloadLogger.PersonalDataRequested(userId);
 
             // Only include personal data for download
             var personalData = new Dictionary<string, string>();
