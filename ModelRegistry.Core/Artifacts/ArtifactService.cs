@@ -342,17 +342,17 @@ public sealed partial class ArtifactService(
 
         var info = ToInfo(artifact);
         change.Audit(AuditActions.ArtifactUploaded, AuditEntities.Artifact, $"{modelName}/{number}/{path}", new
-            {
-                path,
-                size = staged.Size,
-                sha256 = staged.Sha256,
-                contentType,
-                kind = artifact.Kind.ToString(),
-                replaced = previous,
-                flags = info.Flags,
-                filled = merge.Filled,
-                conflicts = merge.Conflicts,
-            });
+        {
+            path,
+            size = staged.Size,
+            sha256 = staged.Sha256,
+            contentType,
+            kind = artifact.Kind.ToString(),
+            replaced = previous,
+            flags = info.Flags,
+            filled = merge.Filled,
+            conflicts = merge.Conflicts,
+        });
         return (new UploadResult(info, previous is not null, merge.Filled, merge.Conflicts), previous?.sha256);
     }
 

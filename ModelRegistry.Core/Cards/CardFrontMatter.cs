@@ -1,5 +1,4 @@
 using System.Globalization;
-using Markdig;
 using Markdig.Extensions.Yaml;
 using Markdig.Syntax;
 using YamlDotNet.Core;

@@ -5,9 +5,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Cards;
-using ModelRegistry.Core.Evaluation;
-using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Deployments;
+using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
@@ -454,8 +453,13 @@ public sealed class DemoSeeder(
             ParentVersionNumber = number > 1 ? number - 1 : null,
             Metadata = new LlmMetadata
             {
-                Architecture = "LlamaForCausalLM", BaseModel = "meta-llama/Llama-3.1-8B", ParameterCount = 8030261248L,
-                ContextLength = 131072, Quantization = "bf16", Format = WeightFormat.Safetensors, License = "llama3.1",
+                Architecture = "LlamaForCausalLM",
+                BaseModel = "meta-llama/Llama-3.1-8B",
+                ParameterCount = 8030261248L,
+                ContextLength = 131072,
+                Quantization = "bf16",
+                Format = WeightFormat.Safetensors,
+                License = "llama3.1",
             },
         };
         return VersionManifest.Of(modelName, version, [], null).Digest;

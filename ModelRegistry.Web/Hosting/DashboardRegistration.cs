@@ -1,5 +1,4 @@
 using ModelRegistry.Web.Components;
-using ModelRegistry.Web.Components.Account;
 using MudBlazor.Services;
 
 namespace ModelRegistry.Web.Hosting;

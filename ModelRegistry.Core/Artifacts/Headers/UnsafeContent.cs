@@ -249,7 +249,7 @@ public static partial class UnsafeContent
             }
 
             var rest = data[pos..];
-            long skip = code.Arg switch
+            var skip = code.Arg switch
             {
                 Arg.None => 0,
                 Arg.U1 => 1,

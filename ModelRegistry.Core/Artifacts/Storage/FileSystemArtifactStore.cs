@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Persistence;
 
