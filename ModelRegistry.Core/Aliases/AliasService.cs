@@ -58,7 +58,7 @@ public sealed class AliasService(
             }
 
             var now = clock.GetUtcNow();
-            int? previous = existing?.Version.Number;
+            var previous = existing?.Version.Number;
             if (existing is null)
             {
                 existing = new ModelAlias(model, name, target, actor.UserId, actor.DisplayName, now);

@@ -106,7 +106,7 @@ public sealed partial class ArtifactService(
                     // The row is committed; the complete file stays in tmp/ (named by its hash) for the start-up sweep
                     // to move into place.
                     staged.Settled = true;
-                    logger.LogError(ex, "Committed {Path} ({Sha256}) but could not move its blob into place.", normalized, staged.Sha256);
+                    logger.BlobNotPromoted(ex, normalized, staged.Sha256);
                     throw;
                 }
             }
@@ -254,7 +254,7 @@ public sealed partial class ArtifactService(
             var stream = await store.OpenReadAsync(row.Sha256, ct);
             if (stream is null)
             {
-                logger.LogError("The blob {Sha256} of {Model}/{Number}/{Path} is missing from the store.", row.Sha256, modelName, number, normalized);
+                logger.BlobMissing(row.Sha256, modelName, number, normalized);
                 throw new ArtifactIntegrityException(
                     $"The stored bytes of '{normalized}' are missing from the artifact store; an operator should run verify-artifacts.");
             }
@@ -263,8 +263,7 @@ public sealed partial class ArtifactService(
             if (length != row.Size)
             {
                 await stream.DisposeAsync();
-                logger.LogError("The blob {Sha256} of {Model}/{Number}/{Path} has {Length} bytes, not {Size}.", row.Sha256, modelName, number,
-                    normalized, length, row.Size);
+                logger.BlobWrongLength(row.Sha256, modelName, number, normalized, length, row.Size);
                 throw new ArtifactIntegrityException(
                     $"The stored bytes of '{normalized}' are damaged ({length} bytes, recorded {row.Size}); an operator should run verify-artifacts.");
             }
@@ -309,8 +308,7 @@ public sealed partial class ArtifactService(
         }
 
         integrity.MarkDamaged(sha256);
-        logger.LogError("Artifact store: blob {Sha256} is damaged; downloads of it are refused until it is uploaded again or restored. Run verify-artifacts.",
-            sha256);
+        logger.BlobDamaged(sha256);
     }
 
     private static ArtifactIntegrityException Damaged(string normalized) => new(
@@ -422,17 +420,17 @@ public sealed partial class ArtifactService(
 
         var info = ToInfo(artifact);
         change.Audit(AuditActions.ArtifactUploaded, AuditEntities.Artifact, $"{modelName}/{number}/{path}", new
-            {
-                path,
-                size = staged.Size,
-                sha256 = staged.Sha256,
-                contentType,
-                kind = artifact.Kind.ToString(),
-                replaced = previous,
-                flags = info.Flags,
-                filled = merge.Filled,
-                conflicts = merge.Conflicts,
-            });
+        {
+            path,
+            size = staged.Size,
+            sha256 = staged.Sha256,
+            contentType,
+            kind = artifact.Kind.ToString(),
+            replaced = previous,
+            flags = info.Flags,
+            filled = merge.Filled,
+            conflicts = merge.Conflicts,
+        });
         return (new UploadResult(info, previous is not null, merge.Filled, merge.Conflicts), previous?.sha256);
     }
 
@@ -478,7 +476,7 @@ public sealed partial class ArtifactService(
                 catch (ArtifactStoreUnavailableException e)
                 {
                     // The upload itself succeeded; a blob nobody refers to is harmless (verify-artifacts lists it).
-                    logger.LogWarning(e, "Could not delete the unreferenced blob {Sha256}.", sha256);
+                    logger.UnreferencedBlobNotDeleted(e, sha256);
                 }
             }
         }

@@ -27,9 +27,7 @@ internal static class ArtifactsRegistration
                 : sp.GetRequiredService<FileSystemArtifactStore>();
             if (artifacts.S3.PresignDownloads && !store.CanPresignReads)
             {
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ArtifactService>().LogWarning(
-                    "Registry:Artifacts:S3:PresignDownloads is on, but the {Store} artifact store cannot presign downloads " +
-                    "(only the S3 store, with an access key, can): the registry streams every download itself.", artifacts.Store);
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ArtifactService>().PresignUnavailable(artifacts.Store);
             }
 
             return store;

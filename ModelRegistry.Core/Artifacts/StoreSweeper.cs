@@ -29,13 +29,13 @@ public sealed class StoreSweeper(IArtifactStore store, ArtifactService artifacts
                     var (removed, _) = await artifacts.RecoverStoreAsync(stoppingToken);
                     if (removed > 0)
                     {
-                        logger.LogInformation("Swept {Removed} leftovers of interrupted uploads from the artifact store.", removed);
+                        logger.StoreSwept(removed);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // The store may be down for a while; the next round tries again.
-                    logger.LogWarning(e, "Sweeping the artifact store failed; trying again in {Interval}.", interval);
+                    logger.StoreSweepFailed(e, interval);
                 }
             }
         }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace ModelRegistry.Core.Audit;

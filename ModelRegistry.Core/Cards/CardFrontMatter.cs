@@ -1,5 +1,4 @@
 using System.Globalization;
-using Markdig;
 using Markdig.Extensions.Yaml;
 using Markdig.Syntax;
 using YamlDotNet.Core;
@@ -200,7 +199,7 @@ public static class CardFrontMatter
         }
     }
 
-    private static IReadOnlyList<string> List(YamlMappingNode map, string key, List<string> problems)
+    private static List<string> List(YamlMappingNode map, string key, List<string> problems)
     {
         var node = Get(map, key);
         switch (node)
@@ -233,7 +232,7 @@ public static class CardFrontMatter
         }
     }
 
-    private static IReadOnlyList<ModelIndexResult> ModelIndex(YamlMappingNode map, List<string> problems)
+    private static List<ModelIndexResult> ModelIndex(YamlMappingNode map, List<string> problems)
     {
         var node = Get(map, "model-index");
         if (node is null || node is YamlScalarNode && Scalar(node) is null)

@@ -109,7 +109,7 @@ public static class CardFrontMatterJson
         }
     }
 
-    private static JsonNode? Scalar(YamlScalarNode scalar)
+    private static JsonValue? Scalar(YamlScalarNode scalar)
     {
         var value = scalar.Value ?? "";
         if (scalar.Style != ScalarStyle.Plain)

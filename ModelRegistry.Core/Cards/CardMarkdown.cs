@@ -41,7 +41,7 @@ public static class CardMarkdown
         long linkWork = 0, referenceWork = 0;
         int lineCount = 0, setextLines = 0, runLines = 0, runReferences = 0;
         var previousBlank = true;
-        char fence = '\0';
+        var fence = '\0';
         var fenceLength = 0;
         for (int start = 0, number = 1; start < text.Length || (start == text.Length && number == 1); number++)
         {

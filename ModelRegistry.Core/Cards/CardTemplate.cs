@@ -29,7 +29,7 @@ public static class CardTemplate
         AppendList(s, "tags", version.Tags);
         s.Append("# Results in model-index are recorded as evaluation results when the card is saved, e.g.:\n")
             .Append("# model-index:\n")
-            .Append($"#   - name: {version.ModelName}\n")
+            .Append("#   - name: ").Append(version.ModelName).Append('\n')
             .Append("#     results:\n")
             .Append("#       - task: { type: text-generation }\n")
             .Append("#         dataset: { name: MMLU, type: cais/mmlu, split: test }\n")

@@ -1,12 +1,12 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Cards;
-using ModelRegistry.Core.Evaluation;
-using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Deployments;
+using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
@@ -228,7 +228,7 @@ public sealed class DemoSeeder(
         var connection = db.Database.GetDbConnection();
         var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
         audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);
-        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
+        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
 
         await using var insertModel = Prepare(connection, tx.GetDbTransaction(),
             "INSERT INTO Models (Name, DisplayName, Description, Task, Owner, Tags, CreatedByUserId, CreatedAt, UpdatedAt, LastVersionNumber, VersionCount) " +
@@ -286,7 +286,7 @@ public sealed class DemoSeeder(
         var head = await db.AuditEvents.OrderByDescending(e => e.Sequence).Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
         var audit = new BulkAuditWriter();
         audit.Start(head?.Sequence ?? 0, head?.Hash ?? AuditChain.GenesisHash);
-        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x");
+        var run = clock.GetUtcNow().ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
         var tasks = new[] { "text-generation", "embeddings", "classification", "summarization" };
         string ModelName(int i) => $"bulk-{run}-{i:D6}";
         string ModelTask(int i) => tasks[i % tasks.Length];
@@ -453,8 +453,13 @@ public sealed class DemoSeeder(
             ParentVersionNumber = number > 1 ? number - 1 : null,
             Metadata = new LlmMetadata
             {
-                Architecture = "LlamaForCausalLM", BaseModel = "meta-llama/Llama-3.1-8B", ParameterCount = 8030261248L,
-                ContextLength = 131072, Quantization = "bf16", Format = WeightFormat.Safetensors, License = "llama3.1",
+                Architecture = "LlamaForCausalLM",
+                BaseModel = "meta-llama/Llama-3.1-8B",
+                ParameterCount = 8030261248L,
+                ContextLength = 131072,
+                Quantization = "bf16",
+                Format = WeightFormat.Safetensors,
+                License = "llama3.1",
             },
         };
         return VersionManifest.Of(modelName, version, [], null).Digest;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
@@ -54,8 +55,8 @@ public sealed class DeploymentService(
                 actor.UserId, actor.DisplayName, clock.GetUtcNow());
             db.Deployments.Add(deployment);
             await db.SaveChangesAsync(ct);
-            await audit.RecordAsync(db, actor, AuditActions.DeploymentRecorded, AuditEntities.Deployment, deployment.Id.ToString(),
-                modelName, new
+            await audit.RecordAsync(db, actor, AuditActions.DeploymentRecorded, AuditEntities.Deployment,
+                deployment.Id.ToString(CultureInfo.InvariantCulture), modelName, new
                 {
                     version = $"{modelName}/{number}",
                     stage = version.Stage.ToString(),

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using ModelRegistry.Core.Aliases;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Artifacts.Headers;
 using ModelRegistry.Core.Cards;
@@ -284,7 +283,7 @@ public sealed class HubService(
     private static string InternalId(string modelName) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("model:" + modelName)))[..24];
 
-    private static IReadOnlyList<string> Tags(IEnumerable<string> tags, string? pipelineTag) =>
+    private static List<string> Tags(IEnumerable<string> tags, string? pipelineTag) =>
         tags.Concat(Optional(pipelineTag)).Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).ToList();
 
     private static IEnumerable<string> Optional(string? value) => value is null ? [] : [value];

@@ -153,7 +153,7 @@ public sealed class LifecycleQueries(
     public int RequiredApprovals => policy.CurrentValue.RequiredApprovals;
 
 
-    private async Task<IReadOnlyList<TransitionRequestInfo>> ToInfoAsync(RegistryDbContext db, IReadOnlyList<TransitionRequest> requests,
+    private async Task<IReadOnlyList<TransitionRequestInfo>> ToInfoAsync(RegistryDbContext db, List<TransitionRequest> requests,
         CancellationToken ct)
     {
         var modelIds = requests.Select(r => r.Version.ModelId).Distinct().ToList();

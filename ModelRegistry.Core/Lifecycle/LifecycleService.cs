@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Audit;
@@ -71,8 +72,8 @@ public sealed class LifecycleService(
             };
             db.TransitionRequests.Add(request);
             await db.SaveChangesAsync(ct);
-            await audit.RecordAsync(db, actor, AuditActions.TransitionRequested, AuditEntities.Transition, request.Id.ToString(),
-                modelName, new
+            await audit.RecordAsync(db, actor, AuditActions.TransitionRequested, AuditEntities.Transition,
+                request.Id.ToString(CultureInfo.InvariantCulture), modelName, new
                 {
                     version = VersionKey(modelName, number),
                     from = request.FromStage.ToString(),
@@ -137,8 +138,8 @@ public sealed class LifecycleService(
                 request.MarkApproved(actor, text, now);
             }
 
-            await audit.RecordAsync(db, actor, AuditActions.TransitionApproved, AuditEntities.Transition, requestId.ToString(),
-                modelName, new
+            await audit.RecordAsync(db, actor, AuditActions.TransitionApproved, AuditEntities.Transition,
+                requestId.ToString(CultureInfo.InvariantCulture), modelName, new
                 {
                     version = VersionKey(modelName, version.Number),
                     from = request.FromStage.ToString(),
@@ -185,8 +186,8 @@ public sealed class LifecycleService(
             var modelName = version.Model.Name;
             var now = clock.GetUtcNow();
             request.Reject(actor, text, now);
-            await audit.RecordAsync(db, actor, AuditActions.TransitionRejected, AuditEntities.Transition, requestId.ToString(),
-                modelName, new
+            await audit.RecordAsync(db, actor, AuditActions.TransitionRejected, AuditEntities.Transition,
+                requestId.ToString(CultureInfo.InvariantCulture), modelName, new
                 {
                     version = VersionKey(modelName, version.Number),
                     from = request.FromStage.ToString(),
@@ -247,8 +248,8 @@ public sealed class LifecycleService(
         var modelName = version.Model.Name;
         var now = clock.GetUtcNow();
         request.Cancel(actor, now);
-        await audit.RecordAsync(db, actor, AuditActions.TransitionCancelled, AuditEntities.Transition, request.Id.ToString(),
-            modelName, new
+        await audit.RecordAsync(db, actor, AuditActions.TransitionCancelled, AuditEntities.Transition,
+            request.Id.ToString(CultureInfo.InvariantCulture), modelName, new
             {
                 version = VersionKey(modelName, version.Number),
                 from = request.FromStage.ToString(),
@@ -274,8 +275,9 @@ public sealed class LifecycleService(
             var now = clock.GetUtcNow();
             var comment = request.AddComment(actor, body, now);
             await db.SaveChangesAsync(ct);
-            await audit.RecordAsync(db, actor, AuditActions.TransitionCommented, AuditEntities.Transition, requestId.ToString(),
-                modelName, new { version = VersionKey(modelName, version.Number), commentId = comment.Id, text = body }, ct);
+            await audit.RecordAsync(db, actor, AuditActions.TransitionCommented, AuditEntities.Transition,
+                requestId.ToString(CultureInfo.InvariantCulture), modelName,
+                new { version = VersionKey(modelName, version.Number), commentId = comment.Id, text = body }, ct);
             NotificationService.Notify(db, actor, request.RequestedByUserId, NotificationKind.TransitionCommented,
                 $"{actor.DisplayName} commented on your request to move {modelName} v{version.Number} to {request.ToStage}: {Excerpt(body)}",
                 LifecycleLink(modelName, version.Number), now);

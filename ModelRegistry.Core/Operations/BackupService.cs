@@ -133,7 +133,7 @@ public sealed partial class BackupService(IDbContextFactory<RegistryDbContext> d
     /// <summary>Copies every blob of the store into the backup, checking that its bytes still hash to its name.</summary>
     private async Task<(int Count, long Bytes)> BackUpBlobsAsync(string to, CancellationToken ct)
     {
-        int count = 0;
+        var count = 0;
         long bytes = 0;
         await foreach (var name in store.EnumerateBlobsAsync(ct))
         {

@@ -144,7 +144,7 @@ public sealed class DatabaseMigrator(
     public static async Task<(int Count, long Bytes)> CopyBlobsAsync(IArtifactStore from, IArtifactStore to,
         IEnumerable<string> hashes, CancellationToken ct)
     {
-        int count = 0;
+        var count = 0;
         long bytes = 0;
         foreach (var sha in hashes)
         {
@@ -228,7 +228,7 @@ public sealed class DatabaseMigrator(
     {
         var pending = 0;
         var keys = source.Model.FindEntityType(typeof(T))!.FindPrimaryKey()!.Properties;
-        IQueryable<T> rows = source.Set<T>().AsNoTracking();
+        var rows = source.Set<T>().AsNoTracking();
         if (keys.Count == 1 && keys[0].PropertyInfo is not null)
         {
             // In key order, so a table's own rows arrive as they were numbered.

@@ -20,11 +20,11 @@ public static class ConcurrencyConflicts
     public static ConflictException ToConflict(DbUpdateConcurrencyException exception) => new(Message(exception), exception);
 
     private static string What(DbUpdateConcurrencyException exception) =>
-        exception.Entries.FirstOrDefault()?.Entity switch
+        exception.Entries switch
         {
-            TransitionRequest => "request",
-            RegisteredModel => "model",
-            ModelVersion => "version",
+            [{ Entity: TransitionRequest }, ..] => "request",
+            [{ Entity: RegisteredModel }, ..] => "model",
+            [{ Entity: ModelVersion }, ..] => "version",
             _ => "record",
         };
 }

@@ -27,7 +27,7 @@ public sealed class DatabaseInitializer(
 
         if (await Versions.DigestBackfill.FillMissingAsync(db, ct) is > 0 and var filled)
         {
-            logger.LogInformation("Computed the digest of {Count} versions written before digests existed.", filled);
+            logger.DigestsBackfilled(filled);
         }
 
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
@@ -43,7 +43,7 @@ public sealed class DatabaseInitializer(
         if (!string.IsNullOrWhiteSpace(admin.Email) && !string.IsNullOrEmpty(admin.Password) && !await db.Users.AnyAsync(ct))
         {
             await users.CreateAsync(Actor.Setup, admin.Email, admin.Password, null, [Roles.Admin], ct);
-            logger.LogInformation("Created the first Admin {Email} from configuration (Registry:Admin).", admin.Email);
+            logger.FirstAdminCreated(admin.Email);
         }
     }
 

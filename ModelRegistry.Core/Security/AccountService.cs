@@ -159,7 +159,7 @@ public sealed class AccountService(
         return await ChangeAsync(actor, user, AuditActions.UserRecoveryCodesGenerated, endsSessions: false, async () =>
         {
             await DemandTwoFactorAsync(user);
-            IReadOnlyList<string> codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
+            var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
             return (codes, new { count = codes.Count });
         }, ct);
     }

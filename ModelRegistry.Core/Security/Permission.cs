@@ -15,7 +15,7 @@ public enum Permission
 /// <summary>The roles matrix: which roles grant which permission.</summary>
 public static class Permissions
 {
-    private static readonly IReadOnlyDictionary<Permission, string[]> Matrix = new Dictionary<Permission, string[]>
+    private static readonly Dictionary<Permission, string[]> Matrix = new()
     {
         [Permission.Browse] = [Roles.Viewer, Roles.DataScientist, Roles.Reviewer, Roles.Auditor, Roles.Admin],
         [Permission.EditModels] = [Roles.DataScientist, Roles.Admin],

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -51,7 +52,8 @@ public sealed class TokenService(IDbContextFactory<RegistryDbContext> dbFactory,
                 expiresInDays is { } d ? now.AddDays(d) : null);
             db.ApiTokens.Add(entity);
             await db.SaveChangesAsync(ct);
-            await audit.RecordAsync(db, actor, AuditActions.TokenCreated, AuditEntities.Token, entity.Id.ToString(), null,
+            await audit.RecordAsync(db, actor, AuditActions.TokenCreated, AuditEntities.Token,
+                entity.Id.ToString(CultureInfo.InvariantCulture), null,
                 new { userId, name = cleanName, prefix = entity.Prefix, expiresAt = entity.ExpiresAt }, ct);
             return entity;
         }, ct);
@@ -126,7 +128,8 @@ public sealed class TokenService(IDbContextFactory<RegistryDbContext> dbFactory,
     private async Task RevokeAndRecordAsync(RegistryDbContext db, Actor actor, ApiToken token, CancellationToken ct)
     {
         token.Revoke(clock.GetUtcNow());
-        await audit.RecordAsync(db, actor, AuditActions.TokenRevoked, AuditEntities.Token, token.Id.ToString(), null,
+        await audit.RecordAsync(db, actor, AuditActions.TokenRevoked, AuditEntities.Token,
+            token.Id.ToString(CultureInfo.InvariantCulture), null,
             new { userId = token.UserId, name = token.Name, prefix = token.Prefix }, ct);
     }
 

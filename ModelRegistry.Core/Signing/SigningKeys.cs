@@ -89,11 +89,12 @@ public sealed class SigningKeys : IDisposable
             return AttestationVerification.Invalid(null, "This is not a DSSE envelope: it needs payloadType, payload and signatures.");
         }
 
-        var first = envelope.Signatures.FirstOrDefault()?.KeyId;
         if (envelope.Signatures.Count == 0)
         {
             return AttestationVerification.Invalid(null, "The envelope has no signature.");
         }
+
+        var first = envelope.Signatures[0].KeyId;
 
         if (!string.Equals(envelope.PayloadType, Dsse.InTotoPayloadType, StringComparison.Ordinal))
         {
@@ -205,7 +206,7 @@ public sealed class SigningKeys : IDisposable
             }
         }
 
-        logger.LogInformation("Attestations are signed with key {KeyId}; {Count} previous keys verify older ones.", current.KeyId, keys.Count - 1);
+        logger.SigningKeysLoaded(current.KeyId, keys.Count - 1);
         return new Loaded(key, current, keys, spki);
     }
 
@@ -250,7 +251,7 @@ public sealed class SigningKeys : IDisposable
             try
             {
                 File.Move(temp, path, overwrite: false);
-                logger.LogWarning("Generated a new attestation signing key in {Path}: back it up (backup copies it).", path);
+                logger.SigningKeyGenerated(path);
             }
             catch (IOException) when (File.Exists(path))
             {

@@ -67,7 +67,7 @@ public sealed class VersionManifest
             : "";
 
     /// <summary>The short form the dashboard shows: <c>sha256:</c> and 12 hex digits.</summary>
-    public static string Short(string? digest) =>
+    public static string ShortDigest(string? digest) =>
         digest is { Length: > 19 } d && d.StartsWith(DigestPrefix, StringComparison.Ordinal) ? d[..19] : digest ?? "";
 
     /// <summary>The manifest of <paramref name="version"/> from its fields and the given files and card hash.</summary>

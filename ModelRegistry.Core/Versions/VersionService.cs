@@ -135,7 +135,7 @@ public sealed partial class VersionService(
             db.Versions.Add(version);
             await db.SaveChangesAsync(ct); // The carried-over rows need the new version's id.
             int? cardCopiedFrom;
-            int filesCarried = 0;
+            var filesCarried = 0;
             if (origin is not null)
             {
                 cardCopiedFrom = await CardService.CopyCardOfAsync(db, origin, version, actor, now, ct);
@@ -289,23 +289,71 @@ public sealed partial class VersionService(
     {
         // On create every given field is set; on update only the ones present change ("" clears a text field).
         static string? Stored(string? value) => string.IsNullOrEmpty(value) ? null : value;
-        if (creating || input.Source is not null) version.Source = Stored(input.Source);
-        if (creating || input.Description is not null) version.Description = Stored(input.Description);
+        if (creating || input.Source is not null)
+        {
+            version.Source = Stored(input.Source);
+        }
+
+        if (creating || input.Description is not null)
+        {
+            version.Description = Stored(input.Description);
+        }
+
         var m = version.Metadata;
-        if (creating || input.Architecture is not null) m.Architecture = Stored(input.Architecture);
-        if (creating || input.BaseModel is not null) m.BaseModel = Stored(input.BaseModel);
-        if (creating || input.ParameterCount is not null) m.ParameterCount = input.ParameterCount;
-        if (creating || input.ContextLength is not null) m.ContextLength = input.ContextLength;
-        if (creating || input.Quantization is not null) m.Quantization = Stored(input.Quantization);
-        if (creating || input.Format is not null) m.Format = input.Format ?? WeightFormat.Unknown;
-        if (creating || input.License is not null) m.License = Stored(input.License);
-        if (creating || input.Tags is not null) m.Tags = input.Tags?.ToList() ?? [];
-        if (creating || input.ParentVersion is not null) version.ParentVersionNumber = input.ParentVersion;
+        if (creating || input.Architecture is not null)
+        {
+            m.Architecture = Stored(input.Architecture);
+        }
+
+        if (creating || input.BaseModel is not null)
+        {
+            m.BaseModel = Stored(input.BaseModel);
+        }
+
+        if (creating || input.ParameterCount is not null)
+        {
+            m.ParameterCount = input.ParameterCount;
+        }
+
+        if (creating || input.ContextLength is not null)
+        {
+            m.ContextLength = input.ContextLength;
+        }
+
+        if (creating || input.Quantization is not null)
+        {
+            m.Quantization = Stored(input.Quantization);
+        }
+
+        if (creating || input.Format is not null)
+        {
+            m.Format = input.Format ?? WeightFormat.Unknown;
+        }
+
+        if (creating || input.License is not null)
+        {
+            m.License = Stored(input.License);
+        }
+
+        if (creating || input.Tags is not null)
+        {
+            m.Tags = input.Tags?.ToList() ?? [];
+        }
+
+        if (creating || input.ParentVersion is not null)
+        {
+            version.ParentVersionNumber = input.ParentVersion;
+        }
+
         if (creating || input.Datasets is not null)
         {
             version.Datasets = input.Datasets?.Select(d => new TrainingDataset
             {
-                Name = d.Name, Version = d.Version, Uri = d.Uri, Sha256 = d.Sha256, Split = d.Split,
+                Name = d.Name,
+                Version = d.Version,
+                Uri = d.Uri,
+                Sha256 = d.Sha256,
+                Split = d.Split,
             }).ToList() ?? [];
         }
     }
@@ -318,14 +366,23 @@ public sealed partial class VersionService(
         var m = origin.Metadata;
         version.Metadata = new LlmMetadata
         {
-            Architecture = m.Architecture, BaseModel = m.BaseModel, ParameterCount = m.ParameterCount,
-            ContextLength = m.ContextLength, Quantization = m.Quantization, Format = m.Format, License = m.License,
+            Architecture = m.Architecture,
+            BaseModel = m.BaseModel,
+            ParameterCount = m.ParameterCount,
+            ContextLength = m.ContextLength,
+            Quantization = m.Quantization,
+            Format = m.Format,
+            License = m.License,
             Tags = m.Tags.ToList(),
         };
         version.ParentVersionNumber = origin.Number;
         version.Datasets = origin.Datasets.Select(d => new TrainingDataset
         {
-            Name = d.Name, Version = d.Version, Uri = d.Uri, Sha256 = d.Sha256, Split = d.Split,
+            Name = d.Name,
+            Version = d.Version,
+            Uri = d.Uri,
+            Sha256 = d.Sha256,
+            Split = d.Split,
         }).ToList();
     }
 

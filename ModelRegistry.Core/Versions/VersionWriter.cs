@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
@@ -138,8 +139,8 @@ public sealed class VersionWriter(AccessGuard guard, AuditTrail audit, TimeProvi
         foreach (var request in pending)
         {
             var voided = request.VersionChanged(now);
-            await audit.RecordAsync(db, actor, AuditActions.TransitionVersionChanged, AuditEntities.Transition, request.Id.ToString(),
-                version.Model.Name, new
+            await audit.RecordAsync(db, actor, AuditActions.TransitionVersionChanged, AuditEntities.Transition,
+                request.Id.ToString(CultureInfo.InvariantCulture), version.Model.Name, new
                 {
                     version = $"{version.Model.Name}/{version.Number}",
                     digestBefore = before,

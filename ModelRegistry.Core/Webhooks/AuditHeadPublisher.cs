@@ -38,7 +38,7 @@ public sealed class AuditHeadPublisher(
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
-                    logger.LogWarning(e, "Publishing the audit chain head failed; trying again in {Interval}.", interval);
+                    logger.AuditHeadPublishFailed(e, interval);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -53,7 +53,7 @@ public sealed class AuditHeadPublisher(
     public async Task<int> PublishAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (!(await SubscribersAsync(db, ct)).Any())
+        if ((await SubscribersAsync(db, ct)).Count == 0)
         {
             return 0; // Without a subscriber no write lock is taken.
         }

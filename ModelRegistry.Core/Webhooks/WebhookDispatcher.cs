@@ -12,7 +12,7 @@ using ModelRegistry.Core.Persistence;
 namespace ModelRegistry.Core.Webhooks;
 
 /// <summary>Wakes the dispatcher when a delivery is queued outside the audit outbox (test events, redeliveries).</summary>
-public sealed class WebhookSignal
+public sealed class WebhookSignal : IDisposable
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
 
@@ -32,6 +32,9 @@ public sealed class WebhookSignal
     }
 
     public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+
+    /// <summary>The container disposes the singleton at shutdown, after the dispatcher has stopped waiting on it.</summary>
+    public void Dispose() => _signal.Dispose();
 }
 
 /// <summary>
@@ -64,7 +67,7 @@ public sealed class WebhookDispatcher(
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(e, "Webhook dispatch failed; retrying shortly.");
+                logger.DispatchFailed(e);
                 sent = 0;
             }
 
@@ -161,7 +164,7 @@ public sealed class WebhookDispatcher(
         {
             // The name resolves somewhere internal now (DNS rebinding, or a changed record): nothing was sent.
             error = "Not sent: " + blocked.Message;
-            logger.LogWarning("Webhook delivery {Delivery} to {Url} was not sent: {Reason}", delivery.Id, subscription.Url, blocked.Message);
+            logger.DeliveryNotSent(delivery.Id, subscription.Url, blocked.Message);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or SocketException && !ct.IsCancellationRequested)
         {
@@ -173,8 +176,7 @@ public sealed class WebhookDispatcher(
         delivery.RecordAttempt(clock.GetUtcNow(), status, error, started.Elapsed, retry);
         if (delivery.Status == DeliveryStatus.Failed)
         {
-            logger.LogWarning("Webhook delivery {Delivery} to {Url} failed for good after {Attempts} attempts: {Error}",
-                delivery.Id, subscription.Url, delivery.Attempts, error);
+            logger.DeliveryFailedForGood(delivery.Id, subscription.Url, delivery.Attempts, error);
         }
     }
 

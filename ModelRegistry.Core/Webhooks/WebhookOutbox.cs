@@ -14,9 +14,9 @@ public sealed class WebhookOutbox(TimeProvider clock) : IAuditObserver
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task OnRecordedAsync(RegistryDbContext db, AuditEvent e, CancellationToken ct)
+    public async Task OnRecordedAsync(RegistryDbContext db, AuditEvent auditEvent, CancellationToken ct)
     {
-        var eventType = WebhookEvents.ForAuditAction(e.Action);
+        var eventType = WebhookEvents.ForAuditAction(auditEvent.Action);
         if (eventType is null)
         {
             return;
@@ -25,7 +25,7 @@ public sealed class WebhookOutbox(TimeProvider clock) : IAuditObserver
         var subscriptions = await db.WebhookSubscriptions.AsNoTracking().Where(s => s.DeletedAt == null).ToListAsync(ct);
         foreach (var subscription in subscriptions.Where(s => s.Wants(eventType)))
         {
-            db.WebhookDeliveries.Add(new WebhookDelivery(subscription.Id, eventType, Payload(eventType, e), clock.GetUtcNow()));
+            db.WebhookDeliveries.Add(new WebhookDelivery(subscription.Id, eventType, Payload(eventType, auditEvent), clock.GetUtcNow()));
         }
     }
 

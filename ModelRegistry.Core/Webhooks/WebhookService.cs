@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -57,7 +58,8 @@ public sealed class WebhookService(
             var s = new WebhookSubscription(url.AbsoluteUri, events, Protector.Protect(secret), actor.DisplayName, clock.GetUtcNow());
             db.WebhookSubscriptions.Add(s);
             await db.SaveChangesAsync(ct);
-            await audit.RecordAsync(db, actor, AuditActions.WebhookCreated, AuditEntities.Webhook, s.Id.ToString(), null,
+            await audit.RecordAsync(db, actor, AuditActions.WebhookCreated, AuditEntities.Webhook,
+                s.Id.ToString(CultureInfo.InvariantCulture), null,
                 new { url = s.Url, events }, ct);
             return s;
         }, ct);
@@ -82,7 +84,8 @@ public sealed class WebhookService(
         {
             var s = await FindAsync(db, id, ct);
             s.Delete(clock.GetUtcNow());
-            await audit.RecordAsync(db, actor, AuditActions.WebhookDeleted, AuditEntities.Webhook, id.ToString(), null, new { url = s.Url }, ct);
+            await audit.RecordAsync(db, actor, AuditActions.WebhookDeleted, AuditEntities.Webhook,
+                id.ToString(CultureInfo.InvariantCulture), null, new { url = s.Url }, ct);
             return true;
         }, ct);
     }
@@ -113,7 +116,7 @@ public sealed class WebhookService(
                 occurredAt = now,
                 actor = new { id = actor.UserId, name = actor.DisplayName },
                 webhook = new { id = s.Id, url = s.Url },
-            }, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+            }, System.Text.Json.JsonSerializerOptions.Web);
             var d = new WebhookDelivery(s.Id, WebhookEvents.Ping, payload, now);
             db.WebhookDeliveries.Add(d);
             return d;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Lifecycle;
@@ -21,7 +22,7 @@ public sealed class AccountPagesTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
-    private Task<HttpResponseMessage> SignInAsync(HttpClient client, string email, string password, string? returnUrl = null) =>
+    private static Task<HttpResponseMessage> SignInAsync(HttpClient client, string email, string password, string? returnUrl = null) =>
         AccountForms.PostAsync(client, returnUrl is null ? "/Account/Login" : $"/Account/Login?ReturnUrl={Uri.EscapeDataString(returnUrl)}",
             "login", new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = password });
 
@@ -291,7 +292,7 @@ public sealed class AccountPagesTests : IAsyncLifetime
         Assert.Equal(TransitionStatus.Cancelled, (await _app.LifecycleQueries().GetAsync(request.Id, Ct)).Status);
         var events = await _app.AuditEventsAsync(before);
         Assert.Contains(events, e => e.Action == AuditActions.TokenRevoked);
-        Assert.Contains(events, e => e.Action == AuditActions.TransitionCancelled && e.EntityId == request.Id.ToString());
+        Assert.Contains(events, e => e.Action == AuditActions.TransitionCancelled && e.EntityId == request.Id.ToString(CultureInfo.InvariantCulture));
         var closed = Assert.Single(events, e => e.Action == "user.closed");
         Assert.Equal((scientist.Id, scientist.Email), (closed.ActorId, closed.ActorName));
         // What the user did stays attributed to them, readable, and the chain is whole.

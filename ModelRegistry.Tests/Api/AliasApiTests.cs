@@ -65,7 +65,7 @@ public sealed class AliasApiTests(AliasApiFixture fixture) : IClassFixture<Alias
 
     private HttpClient DataScientist => fixture.ClientFor(Roles.DataScientist);
 
-    private Task<HttpResponseMessage> PutAsync(HttpClient client, string alias, object body) =>
+    private static Task<HttpResponseMessage> PutAsync(HttpClient client, string alias, object body) =>
         client.PutAsJsonAsync($"{Aliases}/{alias}", body, Ct);
 
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,6 +95,7 @@ public class ArtifactApiFixture : IAsyncLifetime
         }
 
         await App.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>The URL of a file of version 1 of the model, each segment escaped.</summary>
@@ -109,7 +111,7 @@ public class SmallLimitFixture : ArtifactApiFixture
 {
     public const int Limit = 64 * 1024;
 
-    protected override void Configure(RegistryApp app) => app.Settings["Registry:Artifacts:MaxFileBytes"] = Limit.ToString();
+    protected override void Configure(RegistryApp app) => app.Settings["Registry:Artifacts:MaxFileBytes"] = Limit.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -148,6 +150,7 @@ public class S3ArtifactApiFixture : ArtifactApiFixture
     {
         await base.DisposeAsync();
         await S3.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 
@@ -157,6 +160,6 @@ public sealed class S3SmallLimitFixture : S3ArtifactApiFixture
     protected override void Configure(RegistryApp app)
     {
         base.Configure(app);
-        app.Settings["Registry:Artifacts:MaxFileBytes"] = SmallLimitFixture.Limit.ToString();
+        app.Settings["Registry:Artifacts:MaxFileBytes"] = SmallLimitFixture.Limit.ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -7,7 +7,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Security;
-using ModelRegistry.Core.Versions;
 using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Api;

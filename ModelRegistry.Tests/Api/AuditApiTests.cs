@@ -32,7 +32,11 @@ public class AuditApiFixture : IAsyncLifetime
         Auditor = await App.ClientForAsync(await App.CreateUserAsync(Roles.Auditor));
     }
 
-    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 }
 
 public sealed class AuditApiTests(AuditApiFixture fixture) : AuditApiTestsCases<AuditApiFixture>(fixture);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing;
@@ -59,8 +60,8 @@ public sealed partial class AuditorReadOnlyApiTests
                 "path" => "config.json",
                 "deliveryId" => "1",
                 "alias" => "champion",
-                "id" when pattern.Contains("/transitions/", StringComparison.Ordinal) => pending.Id.ToString(),
-                "id" when pattern.Contains("/webhooks/", StringComparison.Ordinal) => webhook.Id.ToString(),
+                "id" when pattern.Contains("/transitions/", StringComparison.Ordinal) => pending.Id.ToString(CultureInfo.InvariantCulture),
+                "id" when pattern.Contains("/webhooks/", StringComparison.Ordinal) => webhook.Id.ToString(CultureInfo.InvariantCulture),
                 var other => throw new InvalidOperationException($"No sample value for {{{other}}} in {pattern}: add one."),
             });
             // A request that would succeed for a DataScientist or Admin: only the role may stop it.
@@ -78,7 +79,7 @@ public sealed partial class AuditorReadOnlyApiTests
         Assert.Equal(before, after);
     }
 
-    private static HttpContent ValidBody(string pattern) => pattern switch
+    private static ByteArrayContent ValidBody(string pattern) => pattern switch
     {
         _ when pattern.EndsWith("/card", StringComparison.Ordinal) || pattern.EndsWith("/card/", StringComparison.Ordinal) =>
             new StringContent("# Card\n\n## Intended use\nTests.", System.Text.Encoding.UTF8, "text/markdown"),

@@ -11,6 +11,9 @@ namespace ModelRegistry.Tests.Api;
 /// </summary>
 public sealed class HubClientTests(HubFixture hub) : IClassFixture<HubFixture>
 {
+    private static readonly string[] s_shaField = ["sha"];
+    private static readonly string[] s_modelInfoFields = ["sha", "cardData", "library_name", "tags", "filePaths", "author"];
+
     private const string Repo = $"registry/{HubFixture.Model}";
 
     [Fact]
@@ -54,8 +57,9 @@ public sealed class HubClientTests(HubFixture hub) : IClassFixture<HubFixture>
     {
         var info = await hub.Client.ValueAsync(new
         {
-            op = "modelInfo", name = Repo,
-            additionalFields = new[] { "sha", "cardData", "library_name", "tags", "filePaths", "author" },
+            op = "modelInfo",
+            name = Repo,
+            additionalFields = s_modelInfoFields,
         });
 
         Assert.Equal(Repo, info!["name"]!.GetValue<string>());
@@ -96,7 +100,7 @@ public sealed class HubClientTests(HubFixture hub) : IClassFixture<HubFixture>
         };
 
         var results = await hub.Client.RunAsync(
-            new { op = "modelInfo", name = Repo, revision = asked, additionalFields = new[] { "sha" } },
+            new { op = "modelInfo", name = Repo, revision = asked, additionalFields = s_shaField },
             new { op = "downloadFile", repo = Repo, path = "model.safetensors", revision = asked });
 
         Assert.True(results[0].Ok, results[0].Message);
@@ -195,7 +199,7 @@ public sealed class HubClientTests(HubFixture hub) : IClassFixture<HubFixture>
     public async Task ListModels_lists_every_model_with_its_main_commit()
     {
         var results = await hub.Client.RunAsync(
-            new { op = "listModels", limit = 50, additionalFields = new[] { "sha" } },
+            new { op = "listModels", limit = 50, additionalFields = s_shaField },
             new { op = "listModels", search = new { query = "support" } });
 
         var models = results[0].Value!.AsArray().ToDictionary(m => m!["name"]!.GetValue<string>());
@@ -224,7 +228,7 @@ public sealed class HubClientTests(HubFixture hub) : IClassFixture<HubFixture>
     [Fact]
     public async Task A_bare_model_name_is_a_repo_id_too()
     {
-        var info = await hub.Client.ValueAsync(new { op = "modelInfo", name = HubFixture.Model, revision = "staging", additionalFields = new[] { "sha" } });
+        var info = await hub.Client.ValueAsync(new { op = "modelInfo", name = HubFixture.Model, revision = "staging", additionalFields = s_shaField });
 
         Assert.Equal(hub.Versions[2].Commit, info!["sha"]!.GetValue<string>());
     }

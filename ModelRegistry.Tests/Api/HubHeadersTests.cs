@@ -156,7 +156,7 @@ public sealed class HubHeadersTests(HubFixture hub) : IClassFixture<HubFixture>
     {
         using var http = hub.Http();
         var seen = new List<string>();
-        string? next = "/hf/api/models?limit=1&sort=id";
+        var next = "/hf/api/models?limit=1&sort=id";
         while (next is not null)
         {
             using var page = await http.GetAsync(next, Ct);

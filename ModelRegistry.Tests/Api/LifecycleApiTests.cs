@@ -53,6 +53,7 @@ public class LifecycleApiFixture : IAsyncLifetime
         OtherDsClient.Dispose();
         ReviewerClient.Dispose();
         await App.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 

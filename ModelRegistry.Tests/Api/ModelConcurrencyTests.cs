@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -60,8 +61,8 @@ public sealed class ModelConcurrencyTests
                 while (true)
                 {
                     using var read = await client.GetAsync("/api/v1/models/counter", Ct);
-                    var count = int.Parse((await read.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("description").GetString()!);
-                    using var write = await PatchAsync(client, "counter", new { description = (count + 1).ToString() }, read.Headers.ETag);
+                    var count = int.Parse((await read.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("description").GetString()!, CultureInfo.InvariantCulture);
+                    using var write = await PatchAsync(client, "counter", new { description = (count + 1).ToString(CultureInfo.InvariantCulture) }, read.Headers.ETag);
                     if (write.StatusCode == HttpStatusCode.OK)
                     {
                         break;
@@ -77,7 +78,7 @@ public sealed class ModelConcurrencyTests
 
         using var check = await app.ClientForAsync(ds);
         var final = await check.GetFromJsonAsync<JsonElement>("/api/v1/models/counter", Ct);
-        Assert.Equal((writers * increments).ToString(), final.GetProperty("description").GetString());
+        Assert.Equal((writers * increments).ToString(CultureInfo.InvariantCulture), final.GetProperty("description").GetString());
         Assert.True(conflicts.Sum() > 0, "the writers never overlapped, so nothing was tested");
     }
 

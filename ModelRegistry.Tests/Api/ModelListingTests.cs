@@ -57,6 +57,7 @@ public class ModelListingFixture : IAsyncLifetime
     {
         Viewer.Dispose();
         await App.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -21,7 +22,7 @@ public sealed class S3PresignFixture : S3ArtifactApiFixture
     {
         base.Configure(app);
         app.Settings["Registry:Artifacts:S3:PresignDownloads"] = "true";
-        app.Settings["Registry:Artifacts:S3:PresignMinutes"] = Minutes.ToString();
+        app.Settings["Registry:Artifacts:S3:PresignMinutes"] = Minutes.ToString(CultureInfo.InvariantCulture);
     }
 }
 
@@ -82,7 +83,7 @@ public sealed class PresignedDownloadTests(S3PresignFixture fixture) : IClassFix
         var query = QueryHelpers.ParseQuery(location.Query);
         Assert.Equal("AWS4-HMAC-SHA256", query["X-Amz-Algorithm"].ToString());
         Assert.Equal("host", query["X-Amz-SignedHeaders"].ToString());
-        Assert.Equal((S3PresignFixture.Minutes * 60).ToString(), query["X-Amz-Expires"].ToString());
+        Assert.Equal((S3PresignFixture.Minutes * 60).ToString(CultureInfo.InvariantCulture), query["X-Amz-Expires"].ToString());
 
         using var file = await FollowAsync(location);
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);

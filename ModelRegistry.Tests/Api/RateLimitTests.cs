@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
@@ -27,7 +28,7 @@ public sealed class RateLimitTests
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), statuses.Take(5));
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3), statuses.Skip(5));
-        Assert.True(int.Parse(last!.Headers.GetValues("Retry-After").Single()) > 0);
+        Assert.True(int.Parse(last!.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture) > 0);
         Assert.Equal("application/problem+json", last.Content.Headers.ContentType?.MediaType);
     }
 

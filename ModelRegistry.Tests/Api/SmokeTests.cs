@@ -7,6 +7,8 @@ namespace ModelRegistry.Tests.Api;
 
 public sealed class SmokeTests : IAsyncLifetime
 {
+    private static readonly string[] ChatTags = ["chat"];
+
     private readonly RegistryApp _app = new();
 
     public async ValueTask InitializeAsync() => await _app.InitializeAsync();
@@ -19,7 +21,7 @@ public sealed class SmokeTests : IAsyncLifetime
         var ds = await _app.CreateUserAsync(Roles.DataScientist);
         var client = await _app.ClientForAsync(ds);
 
-        var created = await client.PostAsJsonAsync("/api/v1/models", new { name = "llama-chat", tags = new[] { "chat" } },
+        var created = await client.PostAsJsonAsync("/api/v1/models", new { name = "llama-chat", tags = ChatTags },
             TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;

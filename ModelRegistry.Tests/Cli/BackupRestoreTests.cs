@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Signing;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,7 +51,7 @@ public sealed class ModelListTests(ModelListData data) : IClassFixture<ModelList
         return list;
     }
 
-    private static IReadOnlyList<string> ModelNames(IRenderedComponent<ModelList> list) =>
+    private static List<string> ModelNames(IRenderedComponent<ModelList> list) =>
         list.FindAll("[aria-label=Models] table tbody tr td[data-label=Model] .mono").Select(e => e.TextContent.Trim()).ToList();
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class ModelListTests(ModelListData data) : IClassFixture<ModelList
         Assert.Equal("model-30", names[0]);
         Assert.Equal("model-06", names[^1]);
         Assert.Contains("Model 30", list.Find("[aria-label=Models] table tbody tr").TextContent);
-        Assert.Contains(ModelListData.ModelCount.ToString(), list.Find(".page-header .mud-chip").TextContent);
+        Assert.Contains(ModelListData.ModelCount.ToString(CultureInfo.CurrentCulture), list.Find(".page-header .mud-chip").TextContent);
     }
 
     [Fact]

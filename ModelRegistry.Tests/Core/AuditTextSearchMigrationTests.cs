@@ -40,7 +40,7 @@ public sealed class AuditTextSearchMigrationTests : IDisposable
         Assert.Empty(await MatchAsync(db, "needle here there"));
     }
 
-    private static Task InsertAsync(RegistryDbContext db, long sequence, string entityId, string data) =>
+    private static Task<int> InsertAsync(RegistryDbContext db, long sequence, string entityId, string data) =>
         db.Database.ExecuteSqlAsync($"""
             INSERT INTO AuditEvents (Sequence, Time, ActorId, ActorName, Action, EntityType, EntityId, ModelName, Data, PreviousHash, Hash)
             VALUES ({sequence}, 0, 'system:test', 'Test', 'model.created', 'model', {entityId}, NULL, {data}, 'p', 'h')

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
@@ -156,7 +157,7 @@ public abstract class AuditTrailTestsCases<TApp>(TApp app) : IClassFixture<TApp>
 
         var c = Assert.Single(created);
         Assert.Equal(AuditActions.TokenCreated, c.Action);
-        Assert.Equal(token!.Info.Id.ToString(), c.EntityId);
+        Assert.Equal(token!.Info.Id.ToString(CultureInfo.InvariantCulture), c.EntityId);
         Assert.DoesNotContain(token.Token, c.Data);
         Assert.DoesNotContain(token.Token[10..], c.Data);
         Assert.Equal(AuditActions.TokenRevoked, Assert.Single(revoked).Action);

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Common;
-using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
 using static ModelRegistry.Tests.Infrastructure.LifecycleAppExtensions;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Deployments;
@@ -45,7 +46,7 @@ public abstract class DeploymentServiceTestsCases<TApp>(TApp app) : IClassFixtur
             (recorded.Target, recorded.ExternalRef, recorded.Notes, recorded.DeployedBy));
         Assert.Equal(recorded, await Deployments.GetAsync(recorded.Id, Ct));
         var e = Assert.Single(await app.AuditEventsAsync(before));
-        Assert.Equal((AuditActions.DeploymentRecorded, AuditEntities.Deployment, recorded.Id.ToString(), model),
+        Assert.Equal((AuditActions.DeploymentRecorded, AuditEntities.Deployment, recorded.Id.ToString(CultureInfo.InvariantCulture), model),
             (e.Action, e.EntityType, e.EntityId, e.ModelName));
         Assert.Contains("\"environment\":\"staging-eu\"", e.Data);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Artifacts.Headers;
 using ModelRegistry.Core.Cards;
@@ -141,7 +142,7 @@ public sealed class HubRulesTests
         var yaml = new System.Text.StringBuilder("---\na0: &a0 [x, x]\n");
         for (var i = 1; i <= 25; i++)
         {
-            yaml.Append($"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]\n");
+            yaml.Append(CultureInfo.InvariantCulture, $"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]\n");
         }
 
         Assert.Null(CardFrontMatterJson.Read(yaml.Append("---\n").ToString()));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
@@ -60,7 +61,7 @@ public sealed class LifecycleWorkflowTests(RegistryApp app) : IClassFixture<Regi
         var events = await app.AuditEventsAsync(before);
         Assert.Equal([AuditActions.TransitionRequested, AuditActions.TransitionApproved, AuditActions.VersionStageChanged,
             AuditActions.AttestationSigned], events.Select(e => e.Action));
-        Assert.Equal(request.Id.ToString(), events[0].EntityId);
+        Assert.Equal(request.Id.ToString(CultureInfo.InvariantCulture), events[0].EntityId);
         Assert.Equal(AuditEntities.Transition, events[0].EntityType);
         Assert.Equal($"{model}/1", events[2].EntityId);
         using var data = JsonDocument.Parse(events[2].Data);

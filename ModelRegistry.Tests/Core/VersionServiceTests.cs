@@ -15,7 +15,7 @@ public abstract class VersionServiceTestsCases<TApp>(TApp app) : IClassFixture<T
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private const string GoodSha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    private const string GoodSha = VersionServiceTestData.GoodSha;
 
     private VersionService Versions => app.Get<VersionService>();
 
@@ -170,28 +170,8 @@ public abstract class VersionServiceTestsCases<TApp>(TApp app) : IClassFixture<T
         Assert.Null((await Versions.GetAsync("ver-parent-cycle", 1, Ct)).ParentVersion);
     }
 
-    public static TheoryData<string, VersionInput> InvalidMetadata => new()
-    {
-        { "parameterCount", new VersionInput(ParameterCount: -1) },
-        { "parameterCount", new VersionInput(ParameterCount: VersionService.MaxParameterCount + 1) },
-        { "contextLength", new VersionInput(ContextLength: 0) },
-        { "contextLength", new VersionInput(ContextLength: -4096) },
-        { "parentVersion", new VersionInput(ParentVersion: 0) },
-        { "format", new VersionInput(Format: (WeightFormat)42) },
-        { "datasets[0].sha256", new VersionInput(Datasets: [new DatasetInfo("d", Sha256: "abc123")]) },
-        { "datasets[0].sha256", new VersionInput(Datasets: [new DatasetInfo("d", Sha256: new string('g', 64))]) },
-        { "datasets[0].sha256", new VersionInput(Datasets: [new DatasetInfo("d", Sha256: GoodSha + "0")]) },
-        { "datasets[0].uri", new VersionInput(Datasets: [new DatasetInfo("d", Uri: "data/train.jsonl")]) },
-        { "datasets[0].uri", new VersionInput(Datasets: [new DatasetInfo("d", Uri: "/mnt/data/train.jsonl")]) },
-        { "datasets[0].uri", new VersionInput(Datasets: [new DatasetInfo("d", Uri: "javascript:alert(1)")]) },
-        { "datasets[0].uri", new VersionInput(Datasets: [new DatasetInfo("d", Uri: "file:///etc/passwd")]) },
-        { "datasets[1].name", new VersionInput(Datasets: [new DatasetInfo("d"), new DatasetInfo(" ")]) },
-        { "source", new VersionInput(Source: "tab\tinside") }, // Any control character; NUL can't go in a test report.
-        { "tags", new VersionInput(Tags: [new string('t', 51)]) },
-    };
-
     [Theory]
-    [MemberData(nameof(InvalidMetadata))]
+    [MemberData(nameof(VersionServiceTestData.InvalidMetadata), MemberType = typeof(VersionServiceTestData))]
     public async Task Invalid_metadata_is_refused_naming_the_field(string field, VersionInput input)
     {
         var model = $"ver-invalid-{Guid.NewGuid():N}"[..24];
@@ -249,4 +229,30 @@ public abstract class VersionServiceTestsCases<TApp>(TApp app) : IClassFixture<T
         await Assert.ThrowsAsync<NotFoundException>(() =>
             Versions.UpdateAsync(ds.Actor, "ver-unknown-number", 2, new VersionInput(Description: "x"), Ct));
     }
+}
+
+/// <summary>Theory data of <see cref="VersionServiceTestsCases{TApp}"/>, outside the generic class so each provider shares it.</summary>
+public static class VersionServiceTestData
+{
+    internal const string GoodSha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    public static TheoryData<string, VersionInput> InvalidMetadata => new()
+    {
+        { "parameterCount", new VersionInput(ParameterCount: -1) },
+        { "parameterCount", new VersionInput(ParameterCount: VersionService.MaxParameterCount + 1) },
+        { "contextLength", new VersionInput(ContextLength: 0) },
+        { "contextLength", new VersionInput(ContextLength: -4096) },
+        { "parentVersion", new VersionInput(ParentVersion: 0) },
+        { "format", new VersionInput(Format: (WeightFormat)42) },
+        { "datasets[0].sha256", new VersionInput(Datasets: [new DatasetInfo("d", Sha256: "abc123")]) },
+        { "datasets[0].sha256", new VersionInput(Datasets: [new DatasetInfo("d", Sha256: new string('g', 64))]) },
+        { "datasets[0].sha256", new VersionInput(Datasets: [new DatasetInfo("d", Sha256: GoodSha + "0")]) },
+        { "datasets[0].uri", new VersionInput(Datasets: [new DatasetInfo("d", Uri: "data/train.jsonl")]) },
+        { "datasets[0].uri", new VersionInput(Datasets: [new DatasetInfo("d", Uri: "/mnt/data/train.jsonl")]) },
+        { "datasets[0].uri", new VersionInput(Datasets: [new DatasetInfo("d", Uri: "javascript:alert(1)")]) },
+        { "datasets[0].uri", new VersionInput(Datasets: [new DatasetInfo("d", Uri: "file:///etc/passwd")]) },
+        { "datasets[1].name", new VersionInput(Datasets: [new DatasetInfo("d"), new DatasetInfo(" ")]) },
+        { "source", new VersionInput(Source: "tab\tinside") }, // Any control character; NUL can't go in a test report.
+        { "tags", new VersionInput(Tags: [new string('t', 51)]) },
+    };
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -257,8 +258,8 @@ public sealed partial class ComplianceTests(BrowserFixture browser)
         var (name, ds, _) = await ModelWithHistoryAsync("filters");
         var auditor = await browser.App.CreateUserAsync(Roles.Auditor);
         var page = await browser.NewPageAsync(auditor);
-        var from = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ssZ");
-        var to = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        var from = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var to = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var filters = new Dictionary<string, string>
         {
             ["actor"] = ds.Actor.DisplayName,

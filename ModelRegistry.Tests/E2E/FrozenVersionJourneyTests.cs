@@ -36,7 +36,7 @@ public sealed class FrozenVersionJourneyTests(BrowserFixture browser)
         var banner = page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Frozen since" });
         await Assertions.Expect(banner).ToContainTextAsync($"request #{approved.Id} was approved");
         await Assertions.Expect(banner).ToContainTextAsync("Create a new version to change it.");
-        await Assertions.Expect(page.Locator($"[data-digest='{frozen.Digest}']")).ToHaveTextAsync(VersionManifest.Short(frozen.Digest));
+        await Assertions.Expect(page.Locator($"[data-digest='{frozen.Digest}']")).ToHaveTextAsync(VersionManifest.ShortDigest(frozen.Digest));
         await Assertions.Expect(page.GetByLabel("Commit")).ToHaveTextAsync(frozen.Commit);
         Assert.Equal(0, await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).CountAsync());
         await BrowserFixture.ScreenshotAsync(page, "frozen-version-overview");
@@ -80,7 +80,7 @@ public sealed class FrozenVersionJourneyTests(BrowserFixture browser)
         await BrowserFixture.WaitForCircuitAsync(page);
         var open = page.GetByLabel("Open request");
         var evidence = open.GetByLabel("What you are approving");
-        await Assertions.Expect(evidence).ToContainTextAsync(VersionManifest.Short(request.Digest));
+        await Assertions.Expect(evidence).ToContainTextAsync(VersionManifest.ShortDigest(request.Digest));
         var fromProduction = evidence.GetByLabel("Differences from v1 in Production");
         await Assertions.Expect(fromProduction.GetByRole(AriaRole.Row).Filter(new() { HasText = "contextLength" })).ToContainTextAsync("8192");
         await Assertions.Expect(fromProduction.GetByRole(AriaRole.Row).Filter(new() { HasText = "contextLength" })).ToContainTextAsync("131072");

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -136,7 +137,7 @@ public sealed class KillDuringApprovalTests
         foreach (var request in requests)
         {
             var moves = changes.Where(c => c.RequestId == request.Id && c.VersionId == request.VersionId).ToList();
-            var approvedEvents = audit.Count(e => e.Action == AuditActions.TransitionApproved && e.EntityId == request.Id.ToString());
+            var approvedEvents = audit.Count(e => e.Action == AuditActions.TransitionApproved && e.EntityId == request.Id.ToString(CultureInfo.InvariantCulture));
             if (request.Status == TransitionStatus.Approved)
             {
                 Assert.True(moves.Count == 1 && moves[0].ToStage == request.ToStage,

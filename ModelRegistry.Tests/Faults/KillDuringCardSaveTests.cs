@@ -20,6 +20,8 @@ public sealed class KillDuringCardSaveTests
     private const string Model = "crash-cards";
     private const int Iterations = 10;
 
+    private static readonly int[] VersionNumbers = [1, 2];
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -53,10 +55,10 @@ public sealed class KillDuringCardSaveTests
 
             // One save per version before the clock starts: the first requests of a fresh process are slow (JIT), and
             // a kill before any save would test nothing.
-            await Task.WhenAll(new[] { 1, 2 }.Select(v => SaveUntilKilledAsync(rig, v, iteration, body, acknowledged, CancellationToken.None, justOne: true)));
+            await Task.WhenAll(VersionNumbers.Select(v => SaveUntilKilledAsync(rig, v, iteration, body, acknowledged, CancellationToken.None, justOne: true)));
 
             using var stop = new CancellationTokenSource();
-            var writers = new[] { 1, 2 }.Select(v => SaveUntilKilledAsync(rig, v, iteration, body, acknowledged, stop.Token)).ToList();
+            var writers = VersionNumbers.Select(v => SaveUntilKilledAsync(rig, v, iteration, body, acknowledged, stop.Token)).ToList();
             var delay = await rig.KillAtRandomMomentAsync(30, 900);
             kills.Add($"{delay} ms");
             await stop.CancelAsync();

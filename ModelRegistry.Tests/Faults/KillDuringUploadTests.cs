@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -40,8 +41,8 @@ public sealed partial class KillDuringUploadTests
             // What start-up recovery found: uploads cut off by the kill, and committed ones not yet in place.
             if (SweepLine().Match(rig.Server.Output) is { Success: true } sweep)
             {
-                swept += int.Parse(sweep.Groups[1].Value);
-                completed += int.Parse(sweep.Groups[2].Value);
+                swept += int.Parse(sweep.Groups[1].Value, CultureInfo.InvariantCulture);
+                completed += int.Parse(sweep.Groups[2].Value, CultureInfo.InvariantCulture);
             }
 
             if (iteration > 0)

@@ -9,7 +9,12 @@ public static class ModelFiles
 {
     public static readonly Dictionary<string, int> DtypeBytes = new()
     {
-        ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I8"] = 1, ["U8"] = 1, ["I64"] = 8,
+        ["F32"] = 4,
+        ["F16"] = 2,
+        ["BF16"] = 2,
+        ["I8"] = 1,
+        ["U8"] = 1,
+        ["I64"] = 8,
     };
 
     /// <summary>A valid safetensors file: contiguous data in the order given, zero bytes.</summary>

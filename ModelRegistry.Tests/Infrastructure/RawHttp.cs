@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
@@ -17,15 +18,15 @@ public static class RawHttp
         await client.ConnectAsync(server.Host, server.Port, ct);
         await using var stream = client.GetStream();
         var head = new StringBuilder()
-            .Append($"{method} {target} HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n");
+            .Append(CultureInfo.InvariantCulture, $"{method} {target} HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n");
         if (bearer is not null)
         {
-            head.Append($"Authorization: Bearer {bearer}\r\n");
+            head.Append(CultureInfo.InvariantCulture, $"Authorization: Bearer {bearer}\r\n");
         }
 
         if (body is not null)
         {
-            head.Append($"Content-Length: {body.Length}\r\nContent-Type: application/octet-stream\r\n");
+            head.Append(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\nContent-Type: application/octet-stream\r\n");
         }
 
         head.Append("\r\n");
@@ -49,10 +50,10 @@ public static class RawHttp
         await client.ConnectAsync(server.Host, server.Port, ct);
         await using var stream = client.GetStream();
         var head = new StringBuilder()
-            .Append($"{method} {target} HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n");
+            .Append(CultureInfo.InvariantCulture, $"{method} {target} HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n");
         if (bearer is not null)
         {
-            head.Append($"Authorization: Bearer {bearer}\r\n");
+            head.Append(CultureInfo.InvariantCulture, $"Authorization: Bearer {bearer}\r\n");
         }
 
         head.Append("\r\n");

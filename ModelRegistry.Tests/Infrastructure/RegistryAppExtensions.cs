@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Artifacts;
@@ -90,7 +91,7 @@ public static class RegistryAppExtensions
         var content = JsonSerializer.Serialize(new
         {
             models,
-            versions = versions.Select(v => VersionService.ToInfo(v.ModelId.ToString(), v)),
+            versions = versions.Select(v => VersionService.ToInfo(v.ModelId.ToString(CultureInfo.InvariantCulture), v)),
         });
         return new RegistryState(
             models.Count,

@@ -55,7 +55,7 @@ public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictio
             }
 
             _output.Enqueue(e.Data);
-            while (_output.Count > 400 && _output.TryDequeue(out string? _))
+            while (_output.Count > 400 && _output.TryDequeue(out var _))
             {
             }
 

@@ -41,7 +41,10 @@ public sealed class TwoInstances : IAsyncLifetime
     {
         var app = new RegistryApp
         {
-            Database = DatabaseProvider.Postgres, ConnectionString = database, DataDirectory = _dataDirectory, KeepDataDirectory = true,
+            Database = DatabaseProvider.Postgres,
+            ConnectionString = database,
+            DataDirectory = _dataDirectory,
+            KeepDataDirectory = true,
         };
         app.Settings["Registry:Webhooks:AllowPrivateNetworks"] = "true";
         app.Settings["Registry:Webhooks:PollSeconds"] = "1";

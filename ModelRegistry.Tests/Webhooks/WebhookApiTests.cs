@@ -22,6 +22,9 @@ public sealed class WebhookApiFixture : IAsyncLifetime
 /// <summary>Managing webhooks over the API, with private networks not allowed (the default).</summary>
 public sealed class WebhookApiTests(WebhookApiFixture fixture) : IClassFixture<WebhookApiFixture>
 {
+    private static readonly string[] ModelCreated = ["model.created"];
+    private static readonly string[] StageChangedAndDeploymentRecorded = ["stage.changed", "deployment.recorded"];
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
@@ -52,18 +55,18 @@ public sealed class WebhookApiTests(WebhookApiFixture fixture) : IClassFixture<W
     [InlineData("http://user:pass@93.184.216.34/hook")]
     public async Task Unsafe_or_internal_target_is_400_and_nothing_is_saved(string url)
     {
-        var response = await fixture.Admin.PostAsJsonAsync("/api/v1/webhooks", new { url, events = new[] { "model.created" }, secret = "0123456789abcdef" }, Ct);
+        var response = await fixture.Admin.PostAsJsonAsync("/api/v1/webhooks", new { url, events = ModelCreated, secret = "0123456789abcdef" }, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var list = await fixture.Admin.GetFromJsonAsync<JsonElement>("/api/v1/webhooks", Ct);
-        Assert.DoesNotContain(list.EnumerateArray(), w => w.GetProperty("url").GetString()!.Contains(url.Split('/')[2], StringComparison.Ordinal) && url.StartsWith("http"));
+        Assert.DoesNotContain(list.EnumerateArray(), w => w.GetProperty("url").GetString()!.Contains(url.Split('/')[2], StringComparison.Ordinal) && url.StartsWith("http", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Public_target_is_saved_with_a_generated_secret_shown_once()
     {
-        var response = await fixture.Admin.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://93.184.216.34/hooks/registry", events = new[] { "stage.changed", "deployment.recorded" } }, Ct);
+        var response = await fixture.Admin.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://93.184.216.34/hooks/registry", events = StageChangedAndDeploymentRecorded }, Ct);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
@@ -91,7 +94,7 @@ public sealed class WebhookApiTests(WebhookApiFixture fixture) : IClassFixture<W
     [Fact]
     public async Task Short_secret_is_400()
     {
-        var response = await fixture.Admin.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://93.184.216.34/h", events = new[] { "model.created" }, secret = "short" }, Ct);
+        var response = await fixture.Admin.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://93.184.216.34/h", events = ModelCreated, secret = "short" }, Ct);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
@@ -105,7 +108,7 @@ public sealed class WebhookApiTests(WebhookApiFixture fixture) : IClassFixture<W
         var user = role is null ? await fixture.App.CreateUserAsync() : await fixture.App.CreateUserAsync(role);
         using var client = await fixture.App.ClientForAsync(user);
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://93.184.216.34/h", events = new[] { "model.created" } }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://93.184.216.34/h", events = ModelCreated }, Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/webhooks", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.DeleteAsync("/api/v1/webhooks/1", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/webhooks/1/deliveries", Ct)).StatusCode);

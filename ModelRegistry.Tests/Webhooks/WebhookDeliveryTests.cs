@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -42,7 +41,7 @@ public sealed class WebhookDeliveryTests
             ? new RegistryApp { KeepDataDirectory = keep, TestServices = services }
             : new RegistryApp { DataDirectory = dataDirectory, KeepDataDirectory = keep, TestServices = services };
         app.Settings["Registry:Webhooks:AllowPrivateNetworks"] = allowPrivateNetworks ? "true" : "false";
-        app.Settings["Registry:Webhooks:PollSeconds"] = pollSeconds.ToString();
+        app.Settings["Registry:Webhooks:PollSeconds"] = pollSeconds.ToString(CultureInfo.InvariantCulture);
         app.Settings["Registry:Webhooks:RetryDelaysSeconds:0"] = "0";
         app.Settings["Registry:Webhooks:RetryDelaysSeconds:1"] = "0";
         app.Settings["Registry:Webhooks:RetryDelaysSeconds:2"] = "0";

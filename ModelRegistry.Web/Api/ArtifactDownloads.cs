@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.Net.Http.Headers;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Web.Security;

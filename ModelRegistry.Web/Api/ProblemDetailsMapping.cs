@@ -84,8 +84,7 @@ internal sealed class RegistryExceptionHandler(IProblemDetailsService problems, 
         problem.Extensions["traceId"] = traceId;
         if (status >= StatusCodes.Status500InternalServerError)
         {
-            logger.LogError(exception, "{Method} {Path} failed and was answered {Status} ({Title}); trace id {TraceId}.",
-                context.Request.Method, path.Value, status, title, traceId);
+            logger.RequestFailed(exception, context.Request.Method, path.Value, status, title, traceId);
         }
 
         if (exception is RegistryException { Code: { } code })

@@ -59,7 +59,7 @@ internal static class OperationsCommands
     private static int Report(AuditVerification audit, string? manifestHeadHash, DateTimeOffset checkedAt)
     {
         Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(Api.AuditVerifyReport.From(audit, checkedAt),
-            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+            System.Text.Json.JsonSerializerOptions.Web));
         if (audit.FirstBrokenSequence is { } broken)
         {
             Console.Error.WriteLine($"The audit chain is broken at event {broken}.");

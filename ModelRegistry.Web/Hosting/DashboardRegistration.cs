@@ -1,5 +1,4 @@
 using ModelRegistry.Web.Components;
-using ModelRegistry.Web.Components.Account;
 using ModelRegistry.Web.Components.Pages.Hub.Components;
 using MudBlazor.Services;
 

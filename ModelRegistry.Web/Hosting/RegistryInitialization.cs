@@ -1,7 +1,7 @@
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Artifacts.Storage;
-using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Common;
+using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Signing;
 

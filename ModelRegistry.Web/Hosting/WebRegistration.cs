@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
 using ModelRegistry.Web.Api;
-using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Hosting;
 

@@ -37,7 +37,9 @@ public static class ModelConfigReader
         {
             document = JsonDocument.Parse(bytes, new JsonDocumentOptions
             {
-                MaxDepth = MaxDepth, AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip,
+                MaxDepth = MaxDepth,
+                AllowTrailingCommas = true,
+                CommentHandling = JsonCommentHandling.Skip,
             });
         }
         catch (JsonException e)

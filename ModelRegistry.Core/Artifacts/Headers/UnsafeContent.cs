@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -248,7 +249,7 @@ public static partial class UnsafeContent
             }
 
             var rest = data[pos..];
-            long skip = code.Arg switch
+            var skip = code.Arg switch
             {
                 Arg.None => 0,
                 Arg.U1 => 1,
@@ -317,10 +318,15 @@ public static partial class UnsafeContent
         return end;
     }
 
+    private static readonly SearchValues<byte> DecimalLineBytes = SearchValues.Create("0123456789+-L"u8);
+    private static readonly SearchValues<byte> FloatLineBytes = SearchValues.Create("0123456789+-.eEinfaINFA"u8);
+    private static readonly SearchValues<byte> DottedNameBytes =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."u8);
+
     private static bool LineFits(Arg arg, ReadOnlySpan<byte> line) => arg switch
     {
-        Arg.DecimalLine => !line.IsEmpty && line.IndexOfAnyExcept("0123456789+-L"u8) < 0,
-        Arg.FloatLine => !line.IsEmpty && line.IndexOfAnyExcept("0123456789+-.eEinfaINFA"u8) < 0,
+        Arg.DecimalLine => !line.IsEmpty && line.IndexOfAnyExcept(DecimalLineBytes) < 0,
+        Arg.FloatLine => !line.IsEmpty && line.IndexOfAnyExcept(FloatLineBytes) < 0,
         Arg.QuotedLine => !line.IsEmpty && line[0] is (byte)'\'' or (byte)'"',
         Arg.GlobalLines => IsDottedName(line),
         _ => true,
@@ -328,7 +334,7 @@ public static partial class UnsafeContent
 
     private static bool IsDottedName(ReadOnlySpan<byte> line) =>
         !line.IsEmpty && line.Length <= 256 && (char.IsAsciiLetter((char)line[0]) || line[0] == '_')
-        && line.IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."u8) < 0;
+        && line.IndexOfAnyExcept(DottedNameBytes) < 0;
 
     // ---- zip ----
 

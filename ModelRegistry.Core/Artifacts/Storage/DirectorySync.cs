@@ -7,7 +7,7 @@ namespace ModelRegistry.Core.Artifacts.Storage;
 /// .NET cannot open a directory as a file handle, hence the two libc calls; elsewhere than Linux and macOS
 /// this does nothing.
 /// </summary>
-internal static class DirectorySync
+internal static partial class DirectorySync
 {
     private const int ReadOnly = 0;
 
@@ -34,12 +34,12 @@ internal static class DirectorySync
         }
     }
 
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
 
-    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static extern int Fsync(int fd);
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
 
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static extern int Close(int fd);
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 }

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Persistence;
 
@@ -347,8 +347,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
         if (removed + recovered > 0)
         {
-            _logger.LogWarning("Artifact store: removed {Removed} unfinished upload file(s), completed {Recovered} committed one(s).",
-                removed, recovered);
+            _logger.FileStoreSwept(removed, recovered);
         }
 
         return (removed, recovered);
@@ -386,7 +385,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
     private InsufficientStorageException DiskFull(IOException e)
     {
-        _logger.LogError(e, "Artifact store: the disk holding {TempRoot} is full; an upload was refused.", TempRoot);
+        _logger.FileStoreDiskFull(e, TempRoot);
         return new InsufficientStorageException(
             "The registry's storage is full, so the file was not stored (nothing was kept). Try again once an operator has freed space.", e);
     }

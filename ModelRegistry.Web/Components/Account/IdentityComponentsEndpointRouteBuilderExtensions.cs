@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -7,10 +6,10 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
+using ModelRegistry.Core.Security;
 using ModelRegistry.Web.Components.Account;
 using ModelRegistry.Web.Components.Account.Pages;
 using ModelRegistry.Web.Components.Account.Pages.Manage;
-using ModelRegistry.Core.Security;
 
 namespace Microsoft.AspNetCore.Routing;
 
@@ -139,7 +138,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             }
 
             var userId = await userManager.GetUserIdAsync(user);
-            downloadLogger.LogInformation("User with ID '{UserId}' asked for their personal data.", userId);
+            downloadLogger.PersonalDataRequested(userId);
 
             // Only include personal data for download
             var personalData = new Dictionary<string, string>();

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
-using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Components.Account;
 

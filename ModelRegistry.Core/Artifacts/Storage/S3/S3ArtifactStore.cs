@@ -410,8 +410,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
 
         if (removed > 0)
         {
-            _logger.LogWarning("Artifact store: removed {Removed} unfinished upload(s) older than {Hours} h from bucket {Bucket}.",
-                removed, _options.StaleUploadHours, Bucket);
+            _logger.S3StoreSwept(removed, _options.StaleUploadHours, Bucket);
         }
 
         return (removed, 0);
@@ -451,7 +450,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
         {
             // The sweep removes it once it is stale.
-            _logger.LogWarning(e, "Could not delete the temporary object {Key}; the sweep will.", key);
+            _logger.S3TemporaryObjectNotDeleted(e, key);
         }
     }
 
@@ -570,7 +569,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
         {
-            _logger.LogWarning(e, "Could not abort the multipart upload {UploadId} of {Key}; the sweep will.", uploadId, key);
+            _logger.S3MultipartUploadNotAborted(e, uploadId, key);
         }
     }
 
@@ -619,7 +618,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
 
     private ArtifactStoreUnavailableException Unreachable(Exception e)
     {
-        _logger.LogWarning(e, "The S3 artifact store at {ServiceUrl} did not answer.", _options.ServiceUrl);
+        _logger.S3StoreUnreachable(e, _options.ServiceUrl);
         return new ArtifactStoreUnavailableException(
             $"The artifact store at {_options.ServiceUrl} (Registry:Artifacts:S3:ServiceUrl) cannot be reached: {e.Message}", e);
     }

@@ -115,10 +115,10 @@ public sealed partial class VersionFiles
         }
     }
 
-    private Task LoadAsync()
+    private async Task LoadAsync()
     {
         _error = null;
-        return RunAsync(async ct => _files = await Artifacts.ListAsync(ModelName, Number, ct), onError: e => _error = e.Message);
+        await RunAsync(async ct => _files = await Artifacts.ListAsync(ModelName, Number, ct), onError: e => _error = e.Message);
     }
 
     [JSInvokable]
@@ -342,6 +342,10 @@ public sealed partial class VersionFiles
         catch (JSDisconnectedException)
         {
             // The circuit is gone, and the page with it.
+        }
+        finally
+        {
+            await base.DisposeAsyncCore();
         }
 
         _self?.Dispose();

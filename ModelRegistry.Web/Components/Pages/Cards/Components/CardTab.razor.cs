@@ -75,8 +75,8 @@ public sealed partial class CardTab
         _missing = card is null ? [] : CardSections.Missing(markdown);
     }
 
-    private Task ShowRevisionAsync(int revision) =>
-        RunAsync(async ct => Show(await Cards.GetAsync(Version.ModelName, Version.Number, revision, ct)));
+    private async Task ShowRevisionAsync(int revision) =>
+        await RunAsync(async ct => Show(await Cards.GetAsync(Version.ModelName, Version.Number, revision, ct)));
 
     private Task ShowCurrentAsync()
     {
@@ -127,6 +127,6 @@ public sealed partial class CardTab
         await DiffAsync();
     }
 
-    private Task DiffAsync() =>
-        RunAsync(async ct => _diff = await Cards.DiffAsync(Version.ModelName, Version.Number, _from, _to, ct));
+    private async Task DiffAsync() =>
+        await RunAsync(async ct => _diff = await Cards.DiffAsync(Version.ModelName, Version.Number, _from, _to, ct));
 }

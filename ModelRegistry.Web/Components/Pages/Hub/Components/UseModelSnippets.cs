@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using ModelRegistry.Core.Versions;
@@ -95,19 +96,19 @@ public static partial class UseModelSnippets
             .AppendLine("import os")
             .AppendLine()
             .AppendLine("# Before importing transformers: huggingface_hub reads HF_ENDPOINT once, on import.")
-            .AppendLine($"os.environ[\"HF_ENDPOINT\"] = {Py(target.HubEndpoint)}")
-            .AppendLine($"os.environ[\"HF_TOKEN\"] = \"hf_\" + os.environ[\"{TokenVariable}\"]")
+            .AppendLine(CultureInfo.InvariantCulture, $"os.environ[\"HF_ENDPOINT\"] = {Py(target.HubEndpoint)}")
+            .AppendLine(CultureInfo.InvariantCulture, $"os.environ[\"HF_TOKEN\"] = \"hf_\" + os.environ[\"{TokenVariable}\"]")
             .AppendLine()
-            .AppendLine($"from transformers import {modelClass}, AutoTokenizer")
+            .AppendLine(CultureInfo.InvariantCulture, $"from transformers import {modelClass}, AutoTokenizer")
             .AppendLine()
-            .AppendLine($"repo_id, revision = {Py(target.RepoId)}, {Py(revision.HubRef)}");
+            .AppendLine(CultureInfo.InvariantCulture, $"repo_id, revision = {Py(target.RepoId)}, {Py(revision.HubRef)}");
         if (ggufFile is not null)
         {
-            code.AppendLine($"gguf_file = {Py(ggufFile.Path)}");
+            code.AppendLine(CultureInfo.InvariantCulture, $"gguf_file = {Py(ggufFile.Path)}");
         }
 
-        code.AppendLine($"tokenizer = AutoTokenizer.from_pretrained(repo_id, revision=revision{extra})")
-            .Append($"model = {modelClass}.from_pretrained(repo_id, revision=revision{extra})");
+        code.AppendLine(CultureInfo.InvariantCulture, $"tokenizer = AutoTokenizer.from_pretrained(repo_id, revision=revision{extra})")
+            .Append(CultureInfo.InvariantCulture, $"model = {modelClass}.from_pretrained(repo_id, revision=revision{extra})");
         return new Snippet("transformers", "Transformers", "Load the weights in Python with Hugging Face Transformers.", "python",
             code.ToString(), ["Needs pip install transformers (and torch)."]);
     }
@@ -182,17 +183,17 @@ public static partial class UseModelSnippets
         var files = $"{target.RegistryUrl.TrimEnd('/')}/api/v1/models/{Uri.EscapeDataString(target.Model)}/versions/{Uri.EscapeDataString(revision.ApiRef)}/files";
         var code = new StringBuilder()
             .AppendLine("# The files of this revision: path, size and SHA-256 of each")
-            .AppendLine($"curl -fsS {BearerHeader} \\")
-            .Append($"  {Sh(files)}");
+            .AppendLine(CultureInfo.InvariantCulture, $"curl -fsS {BearerHeader} \\")
+            .Append(CultureInfo.InvariantCulture, $"  {Sh(files)}");
         var file = target.Format == WeightFormat.Gguf ? PreferredGguf(target, gguf) : null;
         file ??= target.Files.FirstOrDefault(f => f.Path == "config.json") ?? target.Files.OrderBy(f => f.Path, StringComparer.Ordinal).FirstOrDefault();
         if (file is not null)
         {
             code.AppendLine().AppendLine()
                 .AppendLine("# Download one, then check it against the SHA-256 the registry recorded")
-                .AppendLine($"curl -fL --create-dirs -o {Sh(file.Path)} {BearerHeader} \\")
-                .AppendLine($"  {Sh(files + "/" + EscapePath(file.Path))}")
-                .Append($"echo {Sh($"{file.Sha256}  {file.Path}")} | sha256sum -c -");
+                .AppendLine(CultureInfo.InvariantCulture, $"curl -fL --create-dirs -o {Sh(file.Path)} {BearerHeader} \\")
+                .AppendLine(CultureInfo.InvariantCulture, $"  {Sh(files + "/" + EscapePath(file.Path))}")
+                .Append(CultureInfo.InvariantCulture, $"echo {Sh($"{file.Sha256}  {file.Path}")} | sha256sum -c -");
         }
 
         return new Snippet("curl", "curl", "Download files over the REST API.", "bash", code.ToString(),
@@ -228,7 +229,7 @@ public static partial class UseModelSnippets
     /// <summary>The GGUF file whose quantisation tag is the version's quantization, else the first.</summary>
     private static UseModelFile? PreferredGguf(UseModelTarget target, IReadOnlyList<UseModelFile> gguf) =>
         gguf.FirstOrDefault(f => target.Quantization is { Length: > 0 } q && string.Equals(QuantTag(f.Path), q, StringComparison.OrdinalIgnoreCase))
-        ?? gguf.FirstOrDefault();
+        ?? (gguf.Count > 0 ? gguf[0] : null);
 
     /// <summary>
     /// The quantisation tag llama.cpp reads from a GGUF file name (<c>model-Q4_K_M.gguf</c> → <c>Q4_K_M</c>; a split's

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
 using MudBlazor;
 
@@ -19,10 +18,10 @@ public partial class LifecycleTab
 
     protected override Task OnParametersSetAsync() => LoadAsync();
 
-    private Task LoadAsync()
+    private async Task LoadAsync()
     {
         _error = null;
-        return RunAsync(async ct => _lifecycle = await Lifecycle.GetVersionLifecycleAsync(ModelName, Number, ct), onError: e => _error = e.Message);
+        await RunAsync(async ct => _lifecycle = await Lifecycle.GetVersionLifecycleAsync(ModelName, Number, ct), onError: e => _error = e.Message);
     }
 
     private async Task OnRequestChangedAsync(TransitionRequestInfo _)
