@@ -41,7 +41,9 @@ internal static class ApiRegistration
             .WithTitle("Model Registry API")
             .WithNonce(context.Nonce())
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
-            // The sidebar's "Open API Client" button advertises Scalar's own app; the reference is all we serve.
+            // Scalar's developer toolbar (shown on localhost) advertises its hosting ("Deploy .NET"), SDK generation and
+            // sharing on scalar.com, and the sidebar's "Open API Client" its own app: the reference is all we serve.
+            .HideDeveloperTools()
             .HideClientButton()
             .DisableDefaultFonts()
             .DisableTelemetry()
