@@ -9,7 +9,7 @@ namespace ModelRegistry.Web.Api;
 internal static class DeploymentsApi
 {
     /// <summary>What a pipeline reports about a version in an environment.</summary>
-    public sealed record DeploymentBody(string? Environment, string? Status, string? Target, string? ExternalRef, string? Notes);
+    public sealed record DeploymentBody(string? Environment, string? Status, string? Target = null, string? ExternalRef = null, string? Notes = null);
 
     public static void MapDeployments(this RouteGroupBuilder api)
     {

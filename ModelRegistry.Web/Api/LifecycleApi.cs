@@ -9,11 +9,11 @@ namespace ModelRegistry.Web.Api;
 internal static class LifecycleApi
 {
     /// <summary>A request to move a version: the target stage and a justification.</summary>
-    public sealed record TransitionBody(string? ToStage, string? Comment);
+    public sealed record TransitionBody(string? ToStage, string? Comment = null);
 
     /// <summary>A decision's comment (optional to approve, required to reject).</summary>
     /// <param name="Digest">The version digest the reviewer saw; when given and no longer the version's, 409 digest_mismatch.</param>
-    public sealed record DecisionBody(string? Comment, string? Digest = null);
+    public sealed record DecisionBody(string? Comment = null, string? Digest = null);
 
     /// <summary>A message in a request's discussion.</summary>
     public sealed record CommentBody(string? Text);

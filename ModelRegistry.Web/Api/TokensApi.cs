@@ -7,7 +7,7 @@ namespace ModelRegistry.Web.Api;
 internal static class TokensApi
 {
     /// <summary>A token request: a name and an optional lifetime in days.</summary>
-    public sealed record CreateTokenRequest(string Name, int? ExpiresInDays);
+    public sealed record CreateTokenRequest(string Name, int? ExpiresInDays = null);
 
     /// <summary>A new token: the secret, shown this once, and what the list shows of it from now on.</summary>
     public sealed record TokenCreated(string Token, TokenInfo Info);
