@@ -9,6 +9,7 @@ using ModelRegistry.Core.Compliance;
 using ModelRegistry.Core.Demo;
 using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Evaluation;
+using ModelRegistry.Core.Hub;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
@@ -49,6 +50,7 @@ public static class DependencyInjection
         services.AddAudit();
         services.AddNotifications();
         services.AddCompliance();
+        services.AddHub();
         services.AddWebhooks();
         services.AddOperations();
         services.AddDemo();

@@ -91,4 +91,17 @@ public sealed class S3ArtifactOptions
     /// <summary>How often a running server sweeps the bucket again (the start-up sweep runs regardless).</summary>
     [Range(0.01, 7 * 24 * 60)]
     public double SweepMinutes { get; set; } = 60;
+
+    /// <summary>
+    /// Downloads answer <c>302</c> to a presigned URL of the bucket, after access is checked, instead of streaming the
+    /// bytes through the registry (docs/decisions/0019). Clients must be able to reach <see cref="ServiceUrl"/>.
+    /// </summary>
+    public bool PresignDownloads { get; set; }
+
+    /// <summary>How long a presigned download URL works, in minutes (signature version 4 allows at most 7 days).</summary>
+    [Range(1, MaxPresignMinutes)]
+    public int PresignMinutes { get; set; } = 15;
+
+    /// <summary>Seven days: the longest a signature-version-4 URL may live.</summary>
+    public const int MaxPresignMinutes = 7 * 24 * 60;
 }

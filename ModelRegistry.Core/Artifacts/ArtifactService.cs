@@ -131,6 +131,13 @@ public sealed partial class ArtifactService(
     {
         var existed = await store.ExistsAsync(staged.Sha256, ct);
         await store.PromoteAsync(staged, ct);
+        if (!existed)
+        {
+            // The bytes now under the hash are the ones just hashed on their way in: verified (decision 9), so a range
+            // or a presigned download need not read them again.
+            integrity.MarkIntact(staged.Sha256, await store.StampAsync(staged.Sha256, ct));
+        }
+
         try
         {
             return await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content,
@@ -149,16 +156,87 @@ public sealed partial class ArtifactService(
     /// start to end, the content checks the bytes against their SHA-256 before handing over the last of them
     /// (<see cref="VerifyingStream"/>) and remembers the outcome. For part of a file (<paramref name="partial"/>, a
     /// range request) the whole blob is re-hashed first unless it was verified since the store last changed it
-    /// (docs/decisions/0009).
+    /// (docs/decisions/0009). Always through the registry; <see cref="DownloadAsync"/> may hand out a presigned URL.
     /// </summary>
     public async Task<ArtifactContent> OpenAsync(string modelName, int number, string path, bool partial = false,
         CancellationToken ct = default)
     {
         var normalized = ArtifactPath.Normalize(path);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        Artifact row;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            row = await FindAsync(db, modelName, number, normalized, ct);
+        }
+
+        return await OpenRowAsync(row, modelName, number, partial, ct);
+    }
+
+    /// <summary>
+    /// A download as the REST API and <c>/hf</c> serve it: the actor may browse, the file exists (404 otherwise) and is
+    /// not known to be damaged (500); then either its bytes through the registry, exactly as <see cref="OpenAsync"/>
+    /// opens them, or — with <c>Registry:Artifacts:S3:PresignDownloads</c> on a store that can presign — a URL of the
+    /// store valid for <c>PresignMinutes</c>. A URL is handed out only for a blob verified since the store last changed
+    /// it, because the registry does not see those bytes pass (docs/decisions/0019): a whole download of an unverified
+    /// blob streams through the registry (which verifies and remembers it), a range re-hashes it first (as for ranges
+    /// served here), a HEAD answers from the registry. Like <see cref="OpenAsync"/>, records no audit event: a version's
+    /// files are the one thing a model card may link to or embed, and no GET a card can embed records anything.
+    /// </summary>
+    public async Task<ArtifactDownload> DownloadAsync(Actor actor, string modelName, int number, string path, DownloadKind kind,
+        CancellationToken ct = default)
+    {
+        var normalized = ArtifactPath.Normalize(path);
+        Artifact row;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            await guard.DemandAsync(db, actor, Permission.Browse, ct);
+            row = await FindAsync(db, modelName, number, normalized, ct);
+        }
+
+        if (integrity.IsKnownDamaged(row.Sha256))
+        {
+            throw Damaged(normalized);
+        }
+
+        var s3 = options.Value.Artifacts.S3;
+        if (s3.PresignDownloads && store.CanPresignReads && await IsVerifiedForPresignAsync(row, normalized, kind, ct))
+        {
+            var url = await store.PresignReadAsync(row.Sha256, TimeSpan.FromMinutes(s3.PresignMinutes),
+                new PresignedResponse(row.ContentType, ArtifactPath.FileName(normalized)), ct);
+            return new ArtifactDownload(ToInfo(row), content: null, url);
+        }
+
+        var content = await OpenRowAsync(row, modelName, number, kind == DownloadKind.Range, ct);
+        return new ArtifactDownload(content.Info, content, presigned: null);
+    }
+
+    /// <summary>Whether the blob may be handed out by URL: verified under the store's current stamp (a range re-hashes it first).</summary>
+    private async Task<bool> IsVerifiedForPresignAsync(Artifact row, string normalized, DownloadKind kind, CancellationToken ct)
+    {
+        if (integrity.IsKnownIntact(row.Sha256, await store.StampAsync(row.Sha256, ct)))
+        {
+            return true;
+        }
+
+        if (kind != DownloadKind.Range)
+        {
+            return false;
+        }
+
+        await EnsureIntactAsync(row, normalized, ct);
+        // Still unverified when the blob changed while it was read: then it is served here, re-checked once more.
+        return integrity.IsKnownIntact(row.Sha256, await store.StampAsync(row.Sha256, ct));
+    }
+
+    private static async Task<Artifact> FindAsync(RegistryDbContext db, string modelName, int number, string normalized, CancellationToken ct)
+    {
         var versionId = await db.RequireVersionIdAsync(modelName, number, ct);
-        var row = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.VersionId == versionId && a.Path == normalized, ct)
+        return await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.VersionId == versionId && a.Path == normalized, ct)
             ?? throw new NotFoundException($"Version {number} of '{modelName}' has no file '{normalized}'.");
+    }
+
+    private async Task<ArtifactContent> OpenRowAsync(Artifact row, string modelName, int number, bool partial, CancellationToken ct)
+    {
+        var normalized = row.Path;
         if (integrity.IsKnownDamaged(row.Sha256))
         {
             throw Damaged(normalized);
@@ -443,6 +521,32 @@ public sealed partial class ArtifactService(
         return new ArtifactInfo(a.Path, a.Size, a.Sha256, a.ContentType, a.Kind, a.UnsafeFormat, a.HeaderProblem, flags,
             a.Header, a.UploadedBy, a.UploadedAt);
     }
+}
+
+/// <summary>How a download was asked for: the whole file, part of it (<c>Range</c>), or its headers only (<c>HEAD</c>).</summary>
+public enum DownloadKind
+{
+    Whole,
+    Range,
+    Head,
+}
+
+/// <summary>
+/// A download decided by <see cref="ArtifactService.DownloadAsync"/>: the file's description, and either its bytes
+/// through the registry (<see cref="Content"/>) or a URL of the store to redirect to (<see cref="Presigned"/>).
+/// Dispose it.
+/// </summary>
+public sealed class ArtifactDownload(ArtifactInfo info, ArtifactContent? content, PresignedRead? presigned) : IAsyncDisposable
+{
+    public ArtifactInfo Info { get; } = info;
+
+    /// <summary>The bytes, served by the registry; null when <see cref="Presigned"/> is set.</summary>
+    public ArtifactContent? Content { get; } = content;
+
+    /// <summary>Where the client reads the bytes from instead (a presigned URL of the bucket), or null.</summary>
+    public PresignedRead? Presigned { get; } = presigned;
+
+    public ValueTask DisposeAsync() => Content?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
 /// <summary>An open file for download: its description and its bytes (seekable, for ranges). Dispose it.</summary>

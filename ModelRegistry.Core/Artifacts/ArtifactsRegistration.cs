@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Comparison;
@@ -10,14 +11,29 @@ internal static class ArtifactsRegistration
     /// <summary>A version's files: the store configuration picks (file system or S3), integrity checks, the service, and the file index comparisons read.</summary>
     internal static IServiceCollection AddArtifacts(this IServiceCollection services)
     {
+        // Nested sections are not annotation-validated; an out-of-range lifetime would fail every presigned download.
+        services.AddOptions<RegistryOptions>().Validate(
+            o => o.Artifacts.S3.PresignMinutes is >= 1 and <= S3ArtifactOptions.MaxPresignMinutes,
+            $"Registry:Artifacts:S3:PresignMinutes must be between 1 and {S3ArtifactOptions.MaxPresignMinutes} (7 days, the longest a presigned URL may live).");
         services.AddSingleton<IVersionFileIndex, ArtifactFileIndex>();
         services.AddSingleton<BlobIntegrity>();
         services.AddSingleton<FileSystemArtifactStore>();
         // Registry:Artifacts:Store picks where blobs live; everything else sees only IArtifactStore.
         services.AddSingleton<IArtifactStore>(sp =>
-            sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Artifacts.Store == ArtifactStoreKind.S3
+        {
+            var artifacts = sp.GetRequiredService<IOptions<RegistryOptions>>().Value.Artifacts;
+            IArtifactStore store = artifacts.Store == ArtifactStoreKind.S3
                 ? ActivatorUtilities.CreateInstance<Storage.S3.S3ArtifactStore>(sp)
-                : sp.GetRequiredService<FileSystemArtifactStore>());
+                : sp.GetRequiredService<FileSystemArtifactStore>();
+            if (artifacts.S3.PresignDownloads && !store.CanPresignReads)
+            {
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ArtifactService>().LogWarning(
+                    "Registry:Artifacts:S3:PresignDownloads is on, but the {Store} artifact store cannot presign downloads " +
+                    "(only the S3 store, with an access key, can): the registry streams every download itself.", artifacts.Store);
+            }
+
+            return store;
+        });
         services.AddSingleton<ArtifactService>();
         return services;
     }

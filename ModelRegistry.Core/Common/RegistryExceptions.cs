@@ -24,10 +24,11 @@ public sealed class ValidationFailedException(string message, IReadOnlyDictionar
         new(message, new Dictionary<string, string[]> { [field] = [message] });
 }
 
-/// <summary>The thing asked for does not exist (HTTP 404).</summary>
-public sealed class NotFoundException(string message) : RegistryException(message)
+/// <summary>The thing asked for does not exist (HTTP 404); <paramref name="code"/> tells kinds of absence apart where a client must.</summary>
+public sealed class NotFoundException(string message, string? code = null) : RegistryException(message)
 {
     public override string Title => "Not found";
+    public override string? Code => code;
 }
 
 /// <summary>The request clashes with the current state, e.g. a duplicate name (HTTP 409).</summary>

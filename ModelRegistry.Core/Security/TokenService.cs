@@ -14,6 +14,9 @@ namespace ModelRegistry.Core.Security;
 public sealed class TokenService(IDbContextFactory<RegistryDbContext> dbFactory, AccessGuard guard, AuditTrail audit, TimeProvider clock)
 {
     public const string TokenPrefix = "mr_";
+
+    /// <summary>What Hub clients demand at the start of a token (see <see cref="FromHubSpelling"/>).</summary>
+    public const string HubPrefix = "hf_";
     public const int MaxExpiryDays = 3650;
 
     // Last-used times are a hint, not a ledger: write them at most once a minute per token.
@@ -127,9 +130,13 @@ public sealed class TokenService(IDbContextFactory<RegistryDbContext> dbFactory,
             new { userId = token.UserId, name = token.Name, prefix = token.Prefix }, ct);
     }
 
-    /// <summary>The id of the user a presented token belongs to, or null when it is unknown, revoked or expired.</summary>
+    /// <summary>
+    /// The id of the user a presented token belongs to, or null when it is unknown, revoked or expired. The token may
+    /// also be presented in one of its Hub spellings (<see cref="FromHubSpelling"/>).
+    /// </summary>
     public async Task<string?> AuthenticateAsync(string presented, CancellationToken ct = default)
     {
+        presented = FromHubSpelling(presented);
         if (!presented.StartsWith(TokenPrefix, StringComparison.Ordinal) || presented.Length > 100)
         {
             return null;
@@ -152,6 +159,40 @@ public sealed class TokenService(IDbContextFactory<RegistryDbContext> dbFactory,
 
         return token.UserId;
     }
+
+    /// <summary>
+    /// Hub clients refuse tokens that do not start with <c>hf_</c> (docs/hub-compat.md), so a token is also accepted as
+    /// <c>hf_</c> + the token, and — for clients that allow only letters and digits after <c>hf_</c> (llama.cpp) — as
+    /// <c>hf_</c> + the token's characters in hexadecimal. Returns the token itself, or <paramref name="presented"/>
+    /// unchanged when it is neither.
+    /// </summary>
+    public static string FromHubSpelling(string presented)
+    {
+        if (!presented.StartsWith(HubPrefix, StringComparison.Ordinal) || presented.Length > 300)
+        {
+            return presented;
+        }
+
+        var rest = presented[HubPrefix.Length..];
+        if (rest.StartsWith(TokenPrefix, StringComparison.Ordinal))
+        {
+            return rest;
+        }
+
+        if (rest.Length % 2 == 0 && rest.All(char.IsAsciiHexDigit))
+        {
+            var decoded = Encoding.ASCII.GetString(Convert.FromHexString(rest));
+            if (decoded.StartsWith(TokenPrefix, StringComparison.Ordinal))
+            {
+                return decoded;
+            }
+        }
+
+        return presented;
+    }
+
+    /// <summary>The Hub spelling of <paramref name="token"/> made only of letters and digits after <c>hf_</c> (for llama.cpp).</summary>
+    public static string HubHexSpelling(string token) => HubPrefix + Convert.ToHexStringLower(Encoding.ASCII.GetBytes(token));
 
     internal static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 

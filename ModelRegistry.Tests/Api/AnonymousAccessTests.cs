@@ -46,7 +46,8 @@ public sealed class AnonymousAccessTests
                 }
 
                 using var response = await client.SendAsync(request, Ct);
-                var isApi = path.StartsWith("/api/", StringComparison.Ordinal) || path.StartsWith("/openapi", StringComparison.Ordinal);
+                var isApi = path.StartsWith("/api/", StringComparison.Ordinal) || path.StartsWith("/openapi", StringComparison.Ordinal)
+                            || path.StartsWith("/hf/", StringComparison.Ordinal);
                 var ok = isApi
                     ? response.StatusCode == HttpStatusCode.Unauthorized
                     : response.StatusCode == HttpStatusCode.Redirect

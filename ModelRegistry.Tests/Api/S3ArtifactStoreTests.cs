@@ -50,6 +50,30 @@ public sealed class S3ArtifactStoreTests(S3ArtifactApiFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Without_PresignDownloads_a_download_streams_through_the_registry_with_no_redirect()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(100_000);
+        var url = ArtifactApiFixture.FileUrl("streamed/weights.bin");
+        Assert.Equal(HttpStatusCode.Created, (await Ds.PutAsync(url, new ByteArrayContent(bytes), Ct)).StatusCode);
+
+        // A client that shows a redirect instead of following it.
+        using var viewer = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = fixture.Server,
+            DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", fixture.TokenFor(Roles.Viewer)) },
+        };
+
+        var whole = await viewer.GetAsync(url, Ct);
+        var head = await viewer.SendAsync(new HttpRequestMessage(HttpMethod.Head, url), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Null(whole.Headers.Location);
+        Assert.Equal(bytes, await whole.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Null(head.Headers.Location);
+    }
+
+    [Fact]
     public async Task Verify_artifacts_re_hashes_the_objects_in_the_bucket_and_names_the_damaged_files()
     {
         var good = RandomNumberGenerator.GetBytes(10_000);

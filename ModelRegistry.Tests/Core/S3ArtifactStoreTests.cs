@@ -1,6 +1,8 @@
+using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelRegistry.Core;
+using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Artifacts.Storage.S3;
 using ModelRegistry.Tests.Infrastructure;
 
@@ -32,6 +34,39 @@ public sealed class S3ArtifactStoreTests : IAsyncLifetime
             SingleCopyLimit = singleCopyLimit,
             CopyPartSize = copyPartSize,
         };
+    }
+
+    [Fact]
+    public async Task A_presigned_read_signs_only_the_host_over_the_endpoints_scheme_for_the_lifetime_asked()
+    {
+        using var store = Store();
+        var bytes = RandomNumberGenerator.GetBytes(70_000);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        await using (var staged = await store.StageAsync(new MemoryStream(bytes), long.MaxValue, bytes.Length, Ct))
+        {
+            await store.PromoteAsync(staged, Ct);
+        }
+
+        var before = DateTimeOffset.UtcNow;
+        var read = await store.PresignReadAsync(sha, TimeSpan.FromMinutes(15), new PresignedResponse("text/plain", "notes \"ü\".txt"), Ct);
+
+        Assert.Equal("http", read.Url.Scheme); // the SDK writes https unless told the endpoint's scheme
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(read.Url.Query);
+        Assert.Equal("900", query["X-Amz-Expires"].ToString());
+        Assert.Equal("host", query["X-Amz-SignedHeaders"].ToString());
+        Assert.InRange(read.ExpiresAt, before.AddMinutes(15).AddSeconds(-5), DateTimeOffset.UtcNow.AddMinutes(15).AddSeconds(5));
+        using var plain = new HttpClient();
+        using var response = await plain.GetAsync(read.Url, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("notes \"ü\".txt", response.Content.Headers.ContentDisposition?.FileNameStar);
+
+        // The signature covers the lifetime: a longer one is refused.
+        var stretched = new Uri(read.Url.AbsoluteUri.Replace("X-Amz-Expires=900", "X-Amz-Expires=9000", StringComparison.Ordinal));
+        using var refused = await plain.GetAsync(stretched, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
 
     [Fact]

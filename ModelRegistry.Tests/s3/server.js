@@ -4,12 +4,16 @@
 // AbortMultipartUpload and UploadPartCopy; and CopyObject with a percent-encoded source (as the AWS SDK for .NET
 // sends it; s3rver decodes only unreserved characters). They work on s3rver's own files through its store, ahead
 // of its signature check: a test server on loopback only.
+// s3rver accepts any signature-version-4 presigned URL; as S3 does, this one checks them (AWS's own SigV4 code,
+// @smithy/signature-v4) and refuses a URL whose signature does not match or that has expired.
 //   node --openssl-legacy-provider server.js --directory DIR --bucket NAME [--port N]
 // (s3rver's list continuation tokens use DES, which Node's OpenSSL 3 has only in its legacy provider.)
 // Prints "listening PORT" once it accepts requests; stops on SIGTERM or when standard input closes.
 const fs = require('fs-extra');
 const path = require('path');
 const S3rver = require('s3rver');
+const { SignatureV4 } = require('@smithy/signature-v4');
+const { Hash } = require('@smithy/hash-node');
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -33,7 +37,51 @@ function copySource(ctx) {
   return [source.slice(0, slash), source.slice(slash + 1)];
 }
 
+// s3rver's one account.
+const secrets = { S3RVER: 'S3RVER' };
+
+function denied(ctx, code, message) {
+  ctx.status = 403;
+  ctx.type = 'application/xml';
+  ctx.body = xml(`<Error><Code>${code}</Code><Message>${escape(message)}</Message></Error>`);
+}
+
+// A presigned request (signature version 4 in the query): recomputed over the headers it names, its payload unsigned.
+async function presigned(ctx) {
+  const q = ctx.query;
+  const [accessKeyId, shortDate, region, service] = String(q['X-Amz-Credential'] || '').split('/');
+  const longDate = String(q['X-Amz-Date'] || '');
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(longDate);
+  if (!secrets[accessKeyId] || !date || !longDate.startsWith(shortDate)) {
+    denied(ctx, 'AuthorizationQueryParametersError', 'Malformed presigned URL.');
+    return false;
+  }
+  const signedAt = Date.UTC(+date[1], +date[2] - 1, +date[3], +date[4], +date[5], +date[6]);
+  if (Date.now() > signedAt + Number(q['X-Amz-Expires']) * 1000) {
+    denied(ctx, 'AccessDenied', 'Request has expired');
+    return false;
+  }
+  const names = String(q['X-Amz-SignedHeaders'] || '').split(';');
+  const headers = Object.fromEntries(names.map(name => [name, String(ctx.get(name)).trim().replace(/\s+/g, ' ')]));
+  const credentials = { accessKeyId, secretAccessKey: secrets[accessKeyId] };
+  const signer = new SignatureV4({ service, region, credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false });
+  const query = { ...q };
+  delete query['X-Amz-Signature'];
+  const canonical = signer.createCanonicalRequest({ method: ctx.method, path: ctx.path, query }, headers, 'UNSIGNED-PAYLOAD');
+  const expected = await signer.getSignature(longDate, `${shortDate}/${region}/${service}/aws4_request`,
+    signer.getSigningKey(credentials, region, shortDate, service), canonical);
+  if (expected !== q['X-Amz-Signature']) {
+    denied(ctx, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    return false;
+  }
+  return true;
+}
+
 async function shims(ctx, next) {
+  if ((ctx.method === 'GET' || ctx.method === 'HEAD') && 'X-Amz-Algorithm' in ctx.query && !(await presigned(ctx))) {
+    return;
+  }
+
   const [, name, ...rest] = ctx.path.split('/');
   const key = decodeURIComponent(rest.join('/'));
   const q = ctx.query;

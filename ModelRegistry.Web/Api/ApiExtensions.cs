@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using ModelRegistry.Web.Hub;
 
 namespace ModelRegistry.Web.Api;
 
@@ -41,6 +42,7 @@ public static class ApiExtensions
         api.MapEvidence();      // EvidenceApi     …/versions/{number}/evidence (Compliance)
         api.MapAttestations();  // AttestationsApi …/versions/{number}/attestations, /signing-key(s), /attestations/verify (Signing)
         api.MapAliases();       // AliasesApi      /models/{name}/aliases
+        app.MapHubCompat();     // Hub/            /hf, the Hub-compatible read API: its own contract, not in the OpenAPI document
         return app;
     }
 

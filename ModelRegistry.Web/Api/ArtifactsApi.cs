@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Net.Http.Headers;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
@@ -72,8 +71,13 @@ internal static class ArtifactsApi
             .ResponseHeader(StatusCodes.Status200OK, "Content-Disposition", "attachment, with the file's name.")
             .ResponseHeader(StatusCodes.Status304NotModified, "ETag", "The file's SHA-256, quoted.")
             .RequestHeader("If-None-Match", "An ETag the caller holds: 304 when the file still has it.")
+            // With presigned downloads on the S3 store (decision 19), a redirect to the bucket, which answers the Range.
+            .Produces(StatusCodes.Status302Found)
+            .ResponseHeader(StatusCodes.Status302Found, "Location", "A presigned URL of the file in the S3 bucket, valid for a few minutes.")
+            .ResponseHeader(StatusCodes.Status302Found, "ETag", "The file's SHA-256, quoted.")
+            .ResponseHeader(StatusCodes.Status302Found, ChecksumHeader, "The file's SHA-256.")
             .ReadsVersionReference()
-            .Problems(StatusCodes.Status500InternalServerError);
+            .Problems(StatusCodes.Status403Forbidden, StatusCodes.Status500InternalServerError);
         if (rangeStatuses.Length > 0)
         {
             builder.Produces<Stream>(StatusCodes.Status206PartialContent, "application/octet-stream")
@@ -116,22 +120,10 @@ internal static class ArtifactsApi
     }
 
     /// <summary>
-    /// Range requests (206/416), conditional requests (304, If-Range) and HEAD come from the stream result. A whole
-    /// file is verified against its SHA-256 as it streams (a damaged one breaks off before its last bytes); a range is
-    /// served only from a blob verified whole since it last changed (decision 0008).
+    /// The version reference is resolved here; the answer (streamed with ranges and an ETag, or a presigned redirect)
+    /// is <see cref="ArtifactDownloads.ServeAsync"/>'s.
     /// </summary>
     private static async Task<IResult> DownloadAsync(string name, string number, string? path, HttpContext http,
-        VersionReferences references, ArtifactService service, CancellationToken ct)
-    {
-        var partial = HttpMethods.IsGet(http.Request.Method) && http.Request.Headers.Range.Count > 0;
-        var content = await service.OpenAsync(name, await references.ResolveAsync(name, number, ct), FilePath(path), partial, ct);
-        http.Response.RegisterForDisposeAsync(content);
-        // Uploaded bytes are never rendered by the browser on our origin.
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers.ContentSecurityPolicy = "sandbox";
-        http.Response.Headers[ChecksumHeader] = content.Info.Sha256;
-        return TypedResults.Stream(content.Content, content.Info.ContentType, ArtifactPath.FileName(content.Info.Path),
-            lastModified: content.Info.UploadedAt, entityTag: new EntityTagHeaderValue($"\"{content.Info.Sha256}\""),
-            enableRangeProcessing: true);
-    }
+        VersionReferences references, ArtifactService service, CancellationToken ct) =>
+        await ArtifactDownloads.ServeAsync(http, service, name, await references.ResolveAsync(name, number, ct), FilePath(path), ct: ct);
 }

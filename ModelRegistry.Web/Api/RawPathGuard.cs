@@ -16,7 +16,7 @@ internal static class RawPathGuard
 {
     public static IApplicationBuilder UseRawPathGuard(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        if (context.Request.Path.StartsWithSegments("/api") && !IsNormal(context))
+        if (Hosting.WebRegistration.IsApiRequest(context.Request) && !IsNormal(context))
         {
             throw ValidationFailedException.For("path",
                 "The request path must be in normal form: no '.' or '..' segments, plain or encoded (also between encoded slashes), "

@@ -1,5 +1,6 @@
 using ModelRegistry.Web.Components;
 using ModelRegistry.Web.Components.Account;
+using ModelRegistry.Web.Components.Pages.Hub.Components;
 using MudBlazor.Services;
 
 namespace ModelRegistry.Web.Hosting;
@@ -18,6 +19,8 @@ internal static class DashboardRegistration
             .AddHubOptions(hub => hub.MaximumReceiveMessageSize = MaxCircuitMessageBytes);
         // Notices appear bottom right, where they cover no page header or primary action.
         services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
+        // The repo ids the "Use this model" snippets name (Registry:HubCompat:Namespace).
+        services.AddOptions<HubRepoIdOptions>().BindConfiguration(HubRepoIdOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 

@@ -76,5 +76,6 @@ public static class WebRegistration
     public static bool IsApiRequest(HttpRequest request) => IsApiPath(request.Path);
 
     /// <summary>See <see cref="IsApiRequest"/>; for a path other than the request's current one.</summary>
-    public static bool IsApiPath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/openapi");
+    public static bool IsApiPath(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/openapi") || path.StartsWithSegments(Hub.HubApi.Prefix);
 }

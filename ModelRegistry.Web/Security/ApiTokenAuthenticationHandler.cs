@@ -55,6 +55,8 @@ internal sealed class ApiTokenAuthenticationHandler(
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
+        // The Hub's wording: huggingface_hub reports a bad token as such on it, and any other 401 as "repository not found".
+        Response.Headers["X-Error-Message"] = "Invalid credentials in Authorization header";
         return base.HandleChallengeAsync(properties);
     }
 }

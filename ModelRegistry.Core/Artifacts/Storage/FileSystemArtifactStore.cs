@@ -228,6 +228,14 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     }
 
     /// <inheritdoc />
+    /// <remarks>No: a file on the registry's disk is served by the registry.</remarks>
+    public bool CanPresignReads => false;
+
+    /// <inheritdoc />
+    public Task<PresignedRead> PresignReadAsync(string sha256, TimeSpan validFor, PresignedResponse response, CancellationToken ct) =>
+        throw new NotSupportedException("The file-system artifact store cannot presign reads: the registry serves its files itself.");
+
+    /// <inheritdoc />
     public Task<string?> StampAsync(string sha256, CancellationToken ct)
     {
         var file = new FileInfo(BlobPath(sha256));

@@ -49,6 +49,22 @@ public interface IArtifactStore
     Task<Stream?> OpenReadAsync(string sha256, CancellationToken ct);
 
     /// <summary>
+    /// Whether <see cref="PresignReadAsync"/> can hand out URLs that read a blob straight from the store (an object
+    /// store can; the file system cannot, and says so here).
+    /// </summary>
+    bool CanPresignReads { get; }
+
+    /// <summary>
+    /// A URL with which anyone who holds it may <c>GET</c> the blob's bytes straight from the store until
+    /// <see cref="PresignedRead.ExpiresAt"/>, without the registry in between (docs/decisions/0019). It signs only the
+    /// <c>host</c> header, so a client may add <c>Range</c>. The caller has checked access and that the blob exists;
+    /// nothing is sent to the store.
+    /// </summary>
+    /// <param name="response">What the store answers as <c>Content-Type</c> and <c>Content-Disposition</c>.</param>
+    /// <exception cref="NotSupportedException">The store cannot (<see cref="CanPresignReads"/> is false).</exception>
+    Task<PresignedRead> PresignReadAsync(string sha256, TimeSpan validFor, PresignedResponse response, CancellationToken ct);
+
+    /// <summary>
     /// What identifies the stored blob's current bytes without reading them (length and modification time on disk;
     /// length, ETag and date in a bucket): a blob verified under one stamp needs no re-reading while the stamp holds.
     /// Null when the blob is missing.
@@ -86,3 +102,9 @@ public interface IArtifactStore
 
 /// <summary>What a stored blob's bytes hash to now, and how many there are.</summary>
 public sealed record BlobDigest(string Sha256, long Length);
+
+/// <summary>A URL that reads a blob straight from the store, and when it stops working.</summary>
+public sealed record PresignedRead(Uri Url, DateTimeOffset ExpiresAt);
+
+/// <summary>The headers a presigned read answers with: the file's type and its name as an attachment.</summary>
+public sealed record PresignedResponse(string ContentType, string FileName);

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
+using Amazon.Runtime.Endpoints;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
     private readonly S3ArtifactOptions _options;
     private readonly ILogger<S3ArtifactStore> _logger;
     private readonly TimeProvider _clock;
+    private readonly Protocol _protocol;
     private readonly StripedLock _locks = new();
     // Part buffers are reused across uploads and kept to a few per size: memory stays flat however many GB pass.
     private readonly ArrayPool<byte> _buffers = ArrayPool<byte>.Create((int)MaxPartBytes, 8);
@@ -61,6 +63,9 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         _logger = logger;
         _clock = clock;
         Bucket = options.Bucket!;
+        _protocol = Uri.TryCreate(options.ServiceUrl, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttp
+            ? Protocol.HTTP
+            : Protocol.HTTPS;
     }
 
     public string Bucket { get; }
@@ -244,6 +249,56 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         var key = BlobKey(sha256);
         var length = await LengthAsync(key, ct);
         return length is null ? null : new S3ObjectStream(this, key, length.Value, window: null);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Only with credentials (<c>AccessKey</c>): an anonymous client has nothing to sign with.</remarks>
+    public bool CanPresignReads => !string.IsNullOrEmpty(_options.AccessKey);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Signature version 4 in the query string, signing only <c>host</c>: a client adds <c>Range</c> (or any header)
+    /// without breaking it. The URL's scheme is the configured <c>ServiceUrl</c>'s: the SDK writes <c>https</c> unless
+    /// told <see cref="Protocol.HTTP"/>, which an <c>http://</c> endpoint (MinIO on a private network) would not answer.
+    /// </remarks>
+    public async Task<PresignedRead> PresignReadAsync(string sha256, TimeSpan validFor, PresignedResponse response, CancellationToken ct)
+    {
+        if (!CanPresignReads)
+        {
+            throw new NotSupportedException("The S3 artifact store has no credentials (Registry:Artifacts:S3:AccessKey) to presign reads with.");
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var request = new GetPreSignedUrlRequest
+        {
+            BucketName = Bucket,
+            Key = BlobKey(sha256),
+            Verb = HttpVerb.GET,
+            Protocol = _protocol,
+            ResponseHeaderOverrides = new ResponseHeaderOverrides
+            {
+                ContentType = response.ContentType,
+                ContentDisposition = Attachment(response.FileName),
+            },
+        };
+        // X-Amz-Expires is Expires minus the SDK's own "now" for the endpoint, which it corrects by the skew it
+        // measured from the server's Date header (whole seconds): from the same clock, the lifetime comes out exact.
+        var endpoint = _s3.Config.DetermineServiceOperationEndpoint(new ServiceOperationEndpointParameters(request)).URL;
+        var now = CorrectClockSkew.GetCorrectedUtcNowForEndpoint(endpoint);
+        request.Expires = now + validFor;
+        var url = await _s3.GetPreSignedURLAsync(request);
+        return new PresignedRead(new Uri(url), new DateTimeOffset(request.Expires.Value, TimeSpan.Zero));
+    }
+
+    /// <summary>
+    /// <c>attachment</c> with the name twice, as ASP.NET Core writes it for the registry's own downloads: ASCII for old
+    /// clients (anything else becomes <c>_</c>), and UTF-8 in <c>filename*</c> (RFC 6266).
+    /// </summary>
+    private static string Attachment(string fileName)
+    {
+        var ascii = string.Concat(fileName.Select(c => c is >= ' ' and < (char)127 and not '"' and not '\\' ? c : '_'));
+        return new System.Net.Http.Headers.ContentDispositionHeaderValue("attachment") { FileName = $"\"{ascii}\"", FileNameStar = fileName }
+            .ToString();
     }
 
     /// <inheritdoc />
