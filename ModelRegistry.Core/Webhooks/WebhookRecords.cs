@@ -4,7 +4,7 @@ namespace ModelRegistry.Core.Webhooks;
 public sealed record WebhookInfo(long Id, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTimeOffset CreatedAt);
 
 /// <summary>What an Admin asks for.</summary>
-public sealed record CreateWebhook(string Url, IReadOnlyList<string>? Events, string? Secret);
+public sealed record CreateWebhook(string Url, IReadOnlyList<string>? Events, string? Secret = null);
 
 /// <summary>A delivery and its attempts.</summary>
 public sealed record DeliveryInfo(

@@ -227,6 +227,11 @@ public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
         { "double-encoded dot-dot", "%252e%252e/x.dat" },
         { "double-encoded slash", "a%252fb.dat" },
         { "encoded slash", "..%2F..%2Fx.dat" },
+        { "dot-dot between encoded slashes", "a%2F..%2Fb.dat" },
+        { "dot between encoded slashes", "a%2F.%2Fb.dat" },
+        { "empty segment between encoded slashes", "a%2F%2Fb.dat" },
+        { "encoded leading slash", "%2Fetc%2Fpasswd" },
+        { "double-encoded slash, upper case", "a%252Fb.dat" },
         { "encoded backslash", "a%5Cb.dat" },
         { "backslash", "a\\b.dat" },
         { "leading slash", "/etc/passwd" },
@@ -296,10 +301,45 @@ public abstract class ArtifactApiSuite(ArtifactApiFixture fixture)
         Assert.Equal(bytes, await Ds.GetByteArrayAsync(ArtifactApiFixture.FileUrl(path), Ct));
     }
 
+    [Fact]
+    public async Task Percent_encoded_slashes_in_the_path_name_the_same_file_as_raw_slashes()
+    {
+        // Generated clients (openapi-fetch, Kiota …) percent-encode a path parameter's slashes.
+        var encoded = $"/api/v1/models/{ArtifactApiFixture.Model}/versions/1/files/encoded%2Fdeep%2Fweights.bin";
+        var raw = ArtifactApiFixture.FileUrl("encoded/deep/weights.bin");
+        var first = RandomNumberGenerator.GetBytes(70_000);
+
+        var put = await Ds.PutAsync(new Uri(fixture.Server, encoded), Body(first), Ct);
+
+        Assert.Contains("%2F", put.RequestMessage!.RequestUri!.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(raw, put.Headers.Location?.OriginalString);
+        var listed = await Ds.GetFromJsonAsync<JsonElement>($"/api/v1/models/{ArtifactApiFixture.Model}/versions/1/files", Ct);
+        Assert.Single(listed.EnumerateArray(), f => f.GetProperty("path").GetString() == "encoded/deep/weights.bin");
+        Assert.Equal(first, await Ds.GetByteArrayAsync(raw, Ct));
+        Assert.Equal(first, await Ds.GetByteArrayAsync(new Uri(fixture.Server, encoded), Ct));
+        Assert.Equal(first, await Ds.GetByteArrayAsync(new Uri(fixture.Server, encoded.Replace("%2F", "%2f", StringComparison.Ordinal)), Ct));
+
+        // Written through one spelling, replaced through the other: one file.
+        var second = RandomNumberGenerator.GetBytes(1_000);
+        var replaced = await Ds.PutAsync(raw, Body(second), Ct);
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.True((await replaced.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("replaced").GetBoolean());
+        using var head = await Ds.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(fixture.Server, encoded)), Ct);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal($"\"{Sha(second)}\"", head.Headers.ETag?.Tag);
+        using var range = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Server, encoded)) { Headers = { Range = new RangeHeaderValue(10, 19) } };
+        var partial = await Ds.SendAsync(range, Ct);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(second[10..20], await partial.Content.ReadAsByteArrayAsync(Ct));
+    }
+
     [Theory]
     [InlineData("../../../../etc/passwd")]
     [InlineData("%2e%2e/%2e%2e/x")]
     [InlineData("a/%2e%2e/%2e%2e/../x")]
+    [InlineData("a%2F..%2F..%2Fx")]
+    [InlineData("a%252Fb")]
     public async Task Bad_paths_are_400_on_download_too(string path)
     {
         var target = $"/api/v1/models/{ArtifactApiFixture.Model}/versions/1/files/{path}";

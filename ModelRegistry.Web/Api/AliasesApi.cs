@@ -14,18 +14,28 @@ internal static class AliasesApi
     {
         var aliases = api.MapGroup("/models/{name}/aliases").WithTags("Aliases");
 
-        aliases.MapGet("/", (string name, AliasService service, CancellationToken ct) => service.ListAsync(name, ct))
-            .WithSummary("The model's aliases by name: alias, version, digest, updatedBy, updatedAt.");
+        aliases.MapGet("/", async (string name, AliasService service, CancellationToken ct) => TypedResults.Ok(await service.ListAsync(name, ct)))
+            .WithName("listAliases")
+            .WithSummary("Lists the model's aliases")
+            .WithDescription("By name: alias, version, digest, updatedBy, updatedAt.")
+            .Problems(StatusCodes.Status404NotFound);
 
         aliases.MapPut("/{alias}", async (string name, string alias, AliasBody? body, AliasService service, ClaimsPrincipal user,
                 CancellationToken ct) => TypedResults.Ok(await service.SetAsync(user.ToActor(), name, alias, body?.Version, ct)))
-            .WithSummary("Sets the alias to a version, or moves it there (DataScientist, Admin); answers the alias.");
+            .WithName("setAlias")
+            .WithSummary("Sets or moves an alias")
+            .WithDescription("Points the alias at a version number (DataScientist, Admin); answers the alias.")
+            .Changes()
+            .TakesJson();
 
         aliases.MapDelete("/{alias}", async (string name, string alias, AliasService service, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 await service.RemoveAsync(user.ToActor(), name, alias, ct);
                 return TypedResults.NoContent();
             })
-            .WithSummary("Removes the alias (DataScientist, Admin).");
+            .WithName("removeAlias")
+            .WithSummary("Removes an alias")
+            .WithDescription("DataScientist, Admin.")
+            .Changes();
     }
 }

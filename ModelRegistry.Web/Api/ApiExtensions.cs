@@ -20,13 +20,13 @@ public static class ApiExtensions
             // The framework's form antiforgery does not apply to JSON and raw bodies; cookie callers are checked for
             // every change by UseApiAntiforgery instead, bearer tokens are exempt.
             .DisableAntiforgery()
-            // Every endpoint may answer with problem details (RFC 9457); the OpenAPI document says so.
+            // What every endpoint may answer, as problem details (RFC 9457): a malformed request or path (400), no or bad
+            // credentials (401), the rate limit (429), the database or artifact store out of reach (503). Each endpoint
+            // declares its own beyond these (ApiDocumentation).
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         // One file per feature, named after Core's folder: feature → file → route prefixes.
         api.MapModels();        // ModelsApi       /models

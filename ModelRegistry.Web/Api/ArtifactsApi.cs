@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
@@ -17,15 +18,79 @@ internal static class ArtifactsApi
     public static void MapArtifacts(this RouteGroupBuilder api)
     {
         var files = api.MapGroup("/models/{name}/versions/{number:int}/files").WithTags("Files");
-        files.MapPut("/{**path}", UploadAsync);
+        files.MapPut("/{**path}", UploadAsync)
+            .WithName("uploadFile")
+            .WithSummary("Uploads a file to the version")
+            .WithDescription("The raw body is streamed to the store while hashed (any length up to Registry:Artifacts:MaxFileBytes, "
+                + "chunked or not); 201 for a new path, 200 when it replaces the file there. DataScientist or Admin.")
+            .Accepts<Stream>("application/octet-stream")
+            .RequestHeader(ChecksumHeader, "The body's SHA-256 (64 hex digits): a mismatch is 422 and nothing is kept.", "^[0-9a-fA-F]{64}$")
+            .Changes()
+            .Problems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status422UnprocessableEntity);
 
         // Reads take a version reference (an alias, latest, a commit …): a download serves the version it names now.
         var read = api.MapGroup("/models/{name}/versions/{number}/files").WithTags("Files");
 
         read.MapGet("/", async (string name, string number, VersionReferences references, ArtifactService service, CancellationToken ct) =>
-            await service.ListAsync(name, await references.ResolveAsync(name, number, ct), ct));
+                TypedResults.Ok(await service.ListAsync(name, await references.ResolveAsync(name, number, ct), ct)))
+            .WithName("listFiles")
+            .WithSummary("Lists the version's files")
+            .WithDescription("Path, size, SHA-256, content type, kind, flags (unsafe formats) and what the header says.")
+            .ReadsVersionReference();
 
-        read.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Head], DownloadAsync);
+        read.MapGet("/{**path}", DownloadAsync)
+            .WithName("downloadFile")
+            .WithSummary("Downloads a file")
+            .WithDescription("The bytes as an attachment, verified against their SHA-256 as they stream; Range (206, 416) and "
+                + "conditional requests (If-None-Match, If-Range: 304).")
+            .DescribesDownload(StatusCodes.Status206PartialContent, StatusCodes.Status416RangeNotSatisfiable);
+
+        read.MapMethods("/{**path}", [HttpMethods.Head], DownloadAsync)
+            .WithName("getFileHeaders")
+            .WithSummary("Reads a file's size and ETag without its bytes")
+            .DescribesDownload();
+    }
+
+    /// <summary>
+    /// The file path as the route gives it, with percent-encoded slashes (<c>%2F</c>, as generated clients send the
+    /// parameter) decoded: both spellings name the same file. The server decodes every other escape itself and leaves
+    /// <c>%2F</c> alone; <see cref="RawPathGuard"/> has refused anything that would decode to a slash a second time
+    /// (<c>%252F</c>) and dot segments hidden between encoded slashes, and Core checks the decoded path like any other.
+    /// </summary>
+    internal static string FilePath(string? routeValue) =>
+        (routeValue ?? "").Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
+    private static RouteHandlerBuilder DescribesDownload(this RouteHandlerBuilder builder, params int[] rangeStatuses)
+    {
+        builder.Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
+            .Produces(StatusCodes.Status304NotModified)
+            .ResponseHeader(StatusCodes.Status200OK, "ETag", "The file's SHA-256, quoted.", "^\"[0-9a-f]{64}\"$")
+            .ResponseHeader(StatusCodes.Status200OK, ChecksumHeader, "The file's SHA-256.", "^[0-9a-f]{64}$")
+            .ResponseHeader(StatusCodes.Status200OK, "Accept-Ranges", "bytes")
+            .ResponseHeader(StatusCodes.Status200OK, "Last-Modified", "When the file was uploaded.")
+            .ResponseHeader(StatusCodes.Status200OK, "Content-Disposition", "attachment, with the file's name.")
+            .ResponseHeader(StatusCodes.Status304NotModified, "ETag", "The file's SHA-256, quoted.")
+            .RequestHeader("If-None-Match", "An ETag the caller holds: 304 when the file still has it.")
+            // With presigned downloads on the S3 store (decision 19), a redirect to the bucket, which answers the Range.
+            .Produces(StatusCodes.Status302Found)
+            .ResponseHeader(StatusCodes.Status302Found, "Location", "A presigned URL of the file in the S3 bucket, valid for a few minutes.")
+            .ResponseHeader(StatusCodes.Status302Found, "ETag", "The file's SHA-256, quoted.")
+            .ResponseHeader(StatusCodes.Status302Found, ChecksumHeader, "The file's SHA-256.")
+            .ReadsVersionReference()
+            .Problems(StatusCodes.Status403Forbidden, StatusCodes.Status500InternalServerError);
+        if (rangeStatuses.Length > 0)
+        {
+            builder.Produces<Stream>(StatusCodes.Status206PartialContent, "application/octet-stream")
+                .Produces(StatusCodes.Status416RangeNotSatisfiable)
+                .ResponseHeader(StatusCodes.Status206PartialContent, "Content-Range", "The bytes sent: bytes FIRST-LAST/SIZE.")
+                .ResponseHeader(StatusCodes.Status206PartialContent, "ETag", "The file's SHA-256, quoted.")
+                .ResponseHeader(StatusCodes.Status206PartialContent, ChecksumHeader, "The whole file's SHA-256.")
+                .ResponseHeader(StatusCodes.Status416RangeNotSatisfiable, "Content-Range", "The file's size: bytes */SIZE.")
+                .RequestHeader("Range", "bytes=FIRST-LAST (one range): 206 with those bytes, 416 past the end.")
+                .RequestHeader("If-Range", "An ETag: the range is served only while the file still has it, the whole file otherwise.");
+        }
+
+        return builder;
     }
 
     /// <summary>
@@ -34,8 +99,8 @@ internal static class ArtifactsApi
     /// The dashboard uploads with its cookie and the page's antiforgery token (checked for every cookie-authenticated
     /// change under /api, see <see cref="Hosting.ApiAntiforgery"/>).
     /// </summary>
-    private static async Task<IResult> UploadAsync(string name, int number, string? path, HttpContext http,
-        ArtifactService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Results<Created<UploadResult>, Ok<UploadResult>>> UploadAsync(string name, int number, string? path,
+        HttpContext http, ArtifactService service, ClaimsPrincipal user, CancellationToken ct)
     {
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -43,7 +108,7 @@ internal static class ArtifactsApi
         }
 
         var checksum = http.Request.Headers[ChecksumHeader].ToString();
-        var result = await service.UploadAsync(user.ToActor(), name, number, path ?? "", http.Request.Body,
+        var result = await service.UploadAsync(user.ToActor(), name, number, FilePath(path), http.Request.Body,
             new UploadOptions(string.IsNullOrWhiteSpace(checksum) ? null : checksum, http.Request.ContentLength), ct);
         if (result.Replaced)
         {
@@ -60,5 +125,5 @@ internal static class ArtifactsApi
     /// </summary>
     private static async Task<IResult> DownloadAsync(string name, string number, string? path, HttpContext http,
         VersionReferences references, ArtifactService service, CancellationToken ct) =>
-        await ArtifactDownloads.ServeAsync(http, service, name, await references.ResolveAsync(name, number, ct), path ?? "", ct: ct);
+        await ArtifactDownloads.ServeAsync(http, service, name, await references.ResolveAsync(name, number, ct), FilePath(path), ct: ct);
 }

@@ -28,22 +28,32 @@ internal static class AttestationsApi
                 VersionReferences references, AttestationService service, CancellationToken ct) =>
                 TypedResults.Ok(await service.ListEnvelopesAsync(name, await references.ResolveAsync(name, number, ct), ct)))
             .WithTags("Attestations")
-            .WithSummary("The version's approval attestations: DSSE envelopes of in-toto statements, oldest first.");
+            .WithName("listAttestations")
+            .WithSummary("Lists the version's approval attestations")
+            .WithDescription("DSSE envelopes of in-toto statements, oldest first (docs/attestations.md).")
+            .ReadsVersionReference();
 
         api.MapGet("/signing-key", (AttestationService service) =>
                 TypedResults.Text(service.CurrentPublicKeyPem, PemType, Encoding.UTF8))
             .Produces<string>(StatusCodes.Status200OK, PemType)
             .WithTags("Attestations")
-            .WithSummary("The public key new attestations are signed with, PEM (SPKI).");
+            .WithName("getSigningKey")
+            .WithSummary("Reads the current signing key")
+            .WithDescription("The public key new attestations are signed with, PEM (SPKI).");
 
         api.MapGet("/signing-keys", (AttestationService service) =>
                 TypedResults.Ok(service.PublicKeys.Select(k => new SigningKeyBody(k.KeyId, k.PublicKeyPem, k.Current)).ToList()))
             .WithTags("Attestations")
-            .WithSummary("Every key attestations verify with: the current one and those rotated out, with their key ids.");
+            .WithName("listSigningKeys")
+            .WithSummary("Lists the keys attestations verify with")
+            .WithDescription("The current key and those rotated out, with their key ids.");
 
         api.MapPost("/attestations/verify", (DsseEnvelope? body, AttestationService service) =>
                 TypedResults.Ok(service.Verify(body)))
             .WithTags("Attestations")
-            .WithSummary("Checks an envelope's signature against the registry's keys: {valid, keyid, reason}. Changes nothing.");
+            .WithName("verifyAttestation")
+            .WithSummary("Checks an attestation's signature")
+            .WithDescription("Against the registry's current and previous keys: {valid, keyid, reason}. Changes nothing.")
+            .TakesJson();
     }
 }

@@ -15,9 +15,16 @@ internal static class AuditApi
         var audit = api.MapGroup("/audit").WithTags("Audit");
 
         // total counts matches up to AuditLogService.CountLimit (totalIsExact false beyond it); count=exact counts them all.
-        audit.MapGet("/", (string? actor, string? action, string? entity, string? model, string? from, string? to, string? q,
+        audit.MapGet("/", async (string? actor, string? action, string? entity, string? model, string? from, string? to, string? q,
                 int? page, int? pageSize, string? count, AuditLogService service, ClaimsPrincipal user, CancellationToken ct) =>
-            service.ListAsync(user.ToActor(), Query(actor, action, entity, model, from, to, q, page, pageSize) with { CountAll = CountAll(count) }, ct));
+                TypedResults.Ok(await service.ListAsync(user.ToActor(),
+                    Query(actor, action, entity, model, from, to, q, page, pageSize) with { CountAll = CountAll(count) }, ct)))
+            .WithName("listAuditEvents")
+            .WithSummary("Lists audit events")
+            .WithDescription("Newest first (Auditor, Admin). total counts up to 1,000 matches unless count=exact; entity is a type "
+                + "(version) or type:id (version:llama/3); times ISO-8601.")
+            .ParameterValues("count", "exact")
+            .Problems(StatusCodes.Status403Forbidden);
 
         audit.MapGet("/export", async (string? format, string? actor, string? action, string? entity, string? model, string? from,
             string? to, string? q, AuditLogService service, ClaimsPrincipal user, HttpContext context, TimeProvider clock, CancellationToken ct) =>
@@ -43,16 +50,34 @@ internal static class AuditApi
             {
                 await WriteJsonAsync(context.Response.Body, events, ct);
             }
-        }).RefuseEmbedding();
+        })
+            .RefuseEmbedding()
+            .WithName("exportAuditEvents")
+            .WithSummary("Exports the audit log")
+            .WithDescription("The filtered log in sequence order, streamed as an attachment, values verbatim so that an export can be "
+                + "re-verified (Auditor, Admin). 403 also to a cookie request that a page embedded or another site made.")
+            .ParameterValues("format", "csv", "json")
+            .Produces<IReadOnlyList<AuditExportEvent>>(StatusCodes.Status200OK, "application/json")
+            .AlsoAnswersText(StatusCodes.Status200OK, "text/csv")
+            .ResponseHeader(StatusCodes.Status200OK, "Content-Disposition", "attachment; filename=\"audit-{time}.{format}\"")
+            .Problems(StatusCodes.Status403Forbidden);
 
         // head=SEQ:HASH: a head kept from an earlier verification; the log must still hold it (see docs/audit.md).
         audit.MapGet("/verify", async (string? head, AuditLogService service, ClaimsPrincipal user, TimeProvider clock,
             CancellationToken ct) =>
         {
             var expected = head is null ? null : AuditHead.Parse("head", head);
-            return AuditVerifyReport.From(await service.VerifyAsync(user.ToActor(), expected, ct), clock.GetUtcNow());
-        });
+            return TypedResults.Ok(AuditVerifyReport.From(await service.VerifyAsync(user.ToActor(), expected, ct), clock.GetUtcNow()));
+        })
+            .WithName("verifyAuditLog")
+            .WithSummary("Verifies the audit log's hash chain")
+            .WithDescription("head=SEQ:HASH, a head kept from an earlier verification, checks that the log still holds it (docs/audit.md).")
+            .Problems(StatusCodes.Status403Forbidden);
     }
+
+    /// <summary>An event of the JSON export (its shape, for the OpenAPI document): <c>data</c> is the event's JSON itself.</summary>
+    internal sealed record AuditExportEvent(long Sequence, string Time, string ActorId, string ActorName, string Action, string EntityType,
+        string EntityId, string? ModelName, JsonElement Data, string PreviousHash, string Hash);
 
     private static AuditQuery Query(string? actor, string? action, string? entity, string? model, string? from, string? to,
         string? q, int? page, int? pageSize)

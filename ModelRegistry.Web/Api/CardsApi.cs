@@ -47,7 +47,14 @@ internal static class CardsApi
             response.Headers["X-Card-Revision"] = found.Revision.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
             response.Headers.ETag = $"\"{found.Revision.Sha256}\"";
             return TypedResults.Text(found.Markdown, MarkdownType, Encoding.UTF8);
-        });
+        })
+            .WithName("getModelCard")
+            .WithSummary("Reads the version's model card")
+            .WithDescription("The markdown of the newest revision, or of ?revision=; 404 when the version has no card yet.")
+            .Produces<string>(StatusCodes.Status200OK, "text/markdown")
+            .ResponseHeader(StatusCodes.Status200OK, "X-Card-Revision", "The revision answered.", "^[1-9][0-9]*$")
+            .ResponseHeader(StatusCodes.Status200OK, "ETag", "The SHA-256 of the revision's markdown, quoted.")
+            .ReadsVersionReference();
 
         card.MapPut("/", async (string name, int number, string? comment, HttpRequest request, CardService cards,
                 ClaimsPrincipal user, CancellationToken ct) =>
@@ -59,13 +66,27 @@ internal static class CardsApi
                     saved.MetricsImported, saved.MetricsUpdated, CardSections.Missing(markdown)));
             })
             .WithMetadata(new RequestSizeLimitAttribute(MaxCardRequestBytes))
-            .Accepts<string>("text/markdown");
+            .Accepts<string>("text/markdown")
+            .WithName("saveModelCard")
+            .WithSummary("Saves the version's model card")
+            .WithDescription("The markdown body becomes the next revision; the answer has the front matter as read, the model-index "
+                + "results imported and the required sections still missing. 413 at 10 MiB or more.")
+            .Changes()
+            .Problems(StatusCodes.Status413PayloadTooLarge);
 
         read.MapGet("/revisions", async (string name, string number, VersionReferences references, CardService cards, CancellationToken ct) =>
-            await cards.ListRevisionsAsync(name, await references.ResolveAsync(name, number, ct), ct));
+                TypedResults.Ok(await cards.ListRevisionsAsync(name, await references.ResolveAsync(name, number, ct), ct)))
+            .WithName("listModelCardRevisions")
+            .WithSummary("Lists the card's revisions")
+            .WithDescription("Author, time, comment, size and SHA-256 of each, newest first.")
+            .ReadsVersionReference();
 
         read.MapGet("/diff", async (string name, string number, int from, int to, VersionReferences references, CardService cards,
-            CancellationToken ct) => await cards.DiffAsync(name, await references.ResolveAsync(name, number, ct), from, to, ct));
+                CancellationToken ct) => TypedResults.Ok(await cards.DiffAsync(name, await references.ResolveAsync(name, number, ct), from, to, ct)))
+            .WithName("diffModelCard")
+            .WithSummary("Compares two revisions of the card")
+            .WithDescription("A line diff from revision from to revision to.")
+            .ReadsVersionReference();
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace ModelRegistry.Web.Api;
 internal static class DeploymentsApi
 {
     /// <summary>What a pipeline reports about a version in an environment.</summary>
-    public sealed record DeploymentBody(string? Environment, string? Status, string? Target, string? ExternalRef, string? Notes);
+    public sealed record DeploymentBody(string? Environment, string? Status, string? Target = null, string? ExternalRef = null, string? Notes = null);
 
     public static void MapDeployments(this RouteGroupBuilder api)
     {
@@ -20,14 +20,25 @@ internal static class DeploymentsApi
                 var recorded = await service.RecordAsync(user.ToActor(), name, number, input, ct);
                 return TypedResults.Created($"/api/v1/deployments/{recorded.Id}", recorded);
             })
-            .WithTags("Deployments");
+            .WithTags("Deployments")
+            .WithName("recordDeployment")
+            .WithSummary("Records a deployment of a version")
+            .WithDescription("Only Staging or Production versions can be Deployed (409); Failed, RolledBack and Retired may be recorded in any stage.")
+            .Changes()
+            .TakesJson();
 
         var deployments = api.MapGroup("/deployments").WithTags("Deployments");
 
-        deployments.MapGet("/", (string? environment, string? model, int? version, int? page, int? pageSize, DeploymentService service,
-            CancellationToken ct) => service.ListAsync(new DeploymentQuery(environment, model, version, page, pageSize), ct));
+        deployments.MapGet("/", async (string? environment, string? model, int? version, int? page, int? pageSize, DeploymentService service,
+                CancellationToken ct) => TypedResults.Ok(await service.ListAsync(new DeploymentQuery(environment, model, version, page, pageSize), ct)))
+            .WithName("listDeployments")
+            .WithSummary("Lists deployment records")
+            .WithDescription("Newest first.");
 
-        deployments.MapGet("/{id:long}", (long id, DeploymentService service, CancellationToken ct) => service.GetAsync(id, ct));
+        deployments.MapGet("/{id:long}", async (long id, DeploymentService service, CancellationToken ct) => TypedResults.Ok(await service.GetAsync(id, ct)))
+            .WithName("getDeployment")
+            .WithSummary("Reads a deployment record")
+            .Problems(StatusCodes.Status404NotFound);
     }
 
     private static DeploymentStatus ParseStatus(string? value)

@@ -23,6 +23,14 @@ internal static class EvidenceApi
             })
             .RefuseEmbedding()
             .WithTags("Versions")
-            .WithSummary("The version's evidence pack (format=html|md) as an attachment; the export is recorded as evidence.exported.");
+            .WithName("exportEvidencePack")
+            .WithSummary("Exports the version's evidence pack")
+            .WithDescription("HTML or markdown (format=html|md) as an attachment; each export is recorded as evidence.exported. 403 to a "
+                + "cookie request that a page embedded or another site made.")
+            .ParameterValues("format", "html", "md")
+            .Produces<string>(StatusCodes.Status200OK, "text/html", "text/markdown")
+            .ResponseHeader(StatusCodes.Status200OK, "Content-Disposition", "attachment; filename=\"evidence-{model}-v{n}-{time}.{html|md}\"")
+            .ReadsVersionReference()
+            .Problems(StatusCodes.Status403Forbidden, StatusCodes.Status507InsufficientStorage);
     }
 }

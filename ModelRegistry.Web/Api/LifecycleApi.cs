@@ -9,11 +9,11 @@ namespace ModelRegistry.Web.Api;
 internal static class LifecycleApi
 {
     /// <summary>A request to move a version: the target stage and a justification.</summary>
-    public sealed record TransitionBody(string? ToStage, string? Comment);
+    public sealed record TransitionBody(string? ToStage, string? Comment = null);
 
     /// <summary>A decision's comment (optional to approve, required to reject).</summary>
     /// <param name="Digest">The version digest the reviewer saw; when given and no longer the version's, 409 digest_mismatch.</param>
-    public sealed record DecisionBody(string? Comment, string? Digest = null);
+    public sealed record DecisionBody(string? Comment = null, string? Digest = null);
 
     /// <summary>A message in a request's discussion.</summary>
     public sealed record CommentBody(string? Text);
@@ -27,37 +27,75 @@ internal static class LifecycleApi
                 var created = await service.RequestAsync(user.ToActor(), name, number, toStage, body?.Comment, ct);
                 return TypedResults.Created($"/api/v1/transitions/{created.Id}", created);
             })
-            .WithTags("Transitions");
+            .WithTags("Transitions")
+            .WithName("requestTransition")
+            .WithSummary("Requests a stage transition for a version")
+            .WithDescription("409 when the version is already in that stage, a request is open, or a gate fails (unmetGates).")
+            .Changes()
+            .TakesJson();
 
         // ?at=2026-03-01T00:00:00Z answers from the stage history: which version held the stage then.
-        api.MapGet("/models/{name}/stages/{stage}", (string name, string stage, string? at, LifecycleQueries service, CancellationToken ct) =>
-                ModelRegistry.Core.Common.Input.Time("at", at) is { } moment
-                    ? service.FindInStageAtAsync(name, ParseStage(stage, "stage", required: true)!.Value, moment, ct)
-                    : service.FindInStageAsync(name, ParseStage(stage, "stage", required: true)!.Value, ct))
-            .WithTags("Transitions");
+        api.MapGet("/models/{name}/stages/{stage}", async (string name, string stage, string? at, LifecycleQueries service, CancellationToken ct) =>
+                TypedResults.Ok(ModelRegistry.Core.Common.Input.Time("at", at) is { } moment
+                    ? await service.FindInStageAtAsync(name, ParseStage(stage, "stage", required: true)!.Value, moment, ct)
+                    : await service.FindInStageAsync(name, ParseStage(stage, "stage", required: true)!.Value, ct)))
+            .WithTags("Transitions")
+            .WithName("getStageVersion")
+            .WithSummary("Reads the version in a stage")
+            .WithDescription("The version now in Production (at most one) or the newest in another stage; with at (ISO-8601), "
+                + "the version that held the stage then. 404 when none.")
+            .Problems(StatusCodes.Status404NotFound);
 
         var transitions = api.MapGroup("/transitions").WithTags("Transitions");
 
-        transitions.MapGet("/", (string? status, string? model, int? page, int? pageSize, LifecycleQueries service, CancellationToken ct) =>
-            service.ListAsync(new TransitionQuery(ParseStatus(status), Model: model, Page: page, PageSize: pageSize), ct));
+        transitions.MapGet("/", async (string? status, string? model, int? page, int? pageSize, LifecycleQueries service, CancellationToken ct) =>
+                TypedResults.Ok(await service.ListAsync(new TransitionQuery(ParseStatus(status), Model: model, Page: page, PageSize: pageSize), ct)))
+            .WithName("listTransitions")
+            .WithSummary("Lists transition requests")
+            .WithDescription("Newest first.")
+            .ParameterValues("status", Enum.GetNames<TransitionStatus>());
 
-        transitions.MapGet("/{id:long}", (long id, LifecycleQueries service, CancellationToken ct) => service.GetAsync(id, ct));
+        transitions.MapGet("/{id:long}", async (long id, LifecycleQueries service, CancellationToken ct) => TypedResults.Ok(await service.GetAsync(id, ct)))
+            .WithName("getTransition")
+            .WithSummary("Reads a transition request")
+            .WithDescription("With its approvals, comments, gate status (while pending) and staleReason.")
+            .Problems(StatusCodes.Status404NotFound);
 
-        transitions.MapPost("/{id:long}/approve", (long id, DecisionBody? body, LifecycleService service, ClaimsPrincipal user,
-            CancellationToken ct) => service.ApproveAsync(user.ToActor(), id, body?.Comment, body?.Digest, ct));
+        transitions.MapPost("/{id:long}/approve", async (long id, DecisionBody? body, LifecycleService service, ClaimsPrincipal user,
+                CancellationToken ct) => TypedResults.Ok(await service.ApproveAsync(user.ToActor(), id, body?.Comment, body?.Digest, ct)))
+            .WithName("approveTransition")
+            .WithSummary("Approves a transition request")
+            .WithDescription("Reviewer or Admin, never the requester (403). 409 when decided, stale, a gate now fails, or (digest_mismatch) "
+                + "digest is not the version's digest now. The final approval freezes the version.")
+            .Changes()
+            .TakesJson();
 
-        transitions.MapPost("/{id:long}/reject", (long id, DecisionBody? body, LifecycleService service, ClaimsPrincipal user,
-            CancellationToken ct) => service.RejectAsync(user.ToActor(), id, body?.Comment, ct));
+        transitions.MapPost("/{id:long}/reject", async (long id, DecisionBody? body, LifecycleService service, ClaimsPrincipal user,
+                CancellationToken ct) => TypedResults.Ok(await service.RejectAsync(user.ToActor(), id, body?.Comment, ct)))
+            .WithName("rejectTransition")
+            .WithSummary("Rejects a transition request")
+            .WithDescription("Reviewer or Admin, never the requester; the comment is required.")
+            .Changes()
+            .TakesJson();
 
-        transitions.MapPost("/{id:long}/cancel", (long id, LifecycleService service, ClaimsPrincipal user, CancellationToken ct) =>
-            service.CancelAsync(user.ToActor(), id, ct));
+        transitions.MapPost("/{id:long}/cancel", async (long id, LifecycleService service, ClaimsPrincipal user, CancellationToken ct) =>
+                TypedResults.Ok(await service.CancelAsync(user.ToActor(), id, ct)))
+            .WithName("cancelTransition")
+            .WithSummary("Cancels a transition request")
+            .WithDescription("The requester or an Admin, while it is pending.")
+            .Changes();
 
         transitions.MapPost("/{id:long}/comments", async (long id, CommentBody? body, LifecycleService service, ClaimsPrincipal user,
-            CancellationToken ct) =>
-        {
-            var comment = await service.CommentAsync(user.ToActor(), id, body?.Text, ct);
-            return TypedResults.Created($"/api/v1/transitions/{id}", comment);
-        });
+                CancellationToken ct) =>
+            {
+                var comment = await service.CommentAsync(user.ToActor(), id, body?.Text, ct);
+                return TypedResults.Created($"/api/v1/transitions/{id}", comment);
+            })
+            .WithName("addTransitionComment")
+            .WithSummary("Comments on a transition request")
+            .WithDescription("DataScientist, Reviewer or Admin, while it is pending.")
+            .Changes()
+            .TakesJson();
     }
 
     internal static Stage? ParseStage(string? value, string field, bool required)

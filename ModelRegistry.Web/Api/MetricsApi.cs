@@ -15,17 +15,30 @@ internal static class MetricsApi
         // Reads take a version reference (an alias, latest, a commit …); recording takes a number.
         api.MapGet("/models/{name}/versions/{number}/metrics", async (string name, string number, VersionReferences references,
                 EvaluationService evaluations, CancellationToken ct) =>
-            await evaluations.ListAsync(name, await references.ResolveAsync(name, number, ct), ct))
-            .WithTags("Evaluation");
+                TypedResults.Ok(await evaluations.ListAsync(name, await references.ResolveAsync(name, number, ct), ct)))
+            .WithTags("Evaluation")
+            .WithName("listMetrics")
+            .WithSummary("Lists the version's evaluation results")
+            .WithDescription("By metric name, then newest first; afterApproval is true for a result recorded after the version was frozen.")
+            .ReadsVersionReference();
 
         metrics.MapPost("/", async (string name, int number, List<MetricInput>? body, EvaluationService evaluations,
-            ClaimsPrincipal user, CancellationToken ct) =>
-        {
-            var recorded = await evaluations.RecordAsync(user.ToActor(), name, number, body, EvaluationSource.Api, ct);
-            return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(name)}/versions/{number}/metrics", recorded);
-        });
+                ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var recorded = await evaluations.RecordAsync(user.ToActor(), name, number, body, EvaluationSource.Api, ct);
+                return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(name)}/versions/{number}/metrics", recorded);
+            })
+            .WithName("recordMetrics")
+            .WithSummary("Records evaluation results for the version")
+            .WithDescription("All or nothing: one bad entry (empty name, missing, NaN or infinite value) is 400 and nothing is kept.")
+            .Changes()
+            .TakesJson();
 
-        api.MapGet("/models/{name}/metrics", (string name, EvaluationService evaluations, CancellationToken ct) =>
-            evaluations.ModelMetricsAsync(name, ct)).WithTags("Evaluation");
+        api.MapGet("/models/{name}/metrics", async (string name, EvaluationService evaluations, CancellationToken ct) =>
+                TypedResults.Ok(await evaluations.ModelMetricsAsync(name, ct)))
+            .WithTags("Evaluation")
+            .WithName("getModelMetrics")
+            .WithSummary("Reads each metric across the model's versions")
+            .Problems(StatusCodes.Status404NotFound);
     }
 }

@@ -12,32 +12,52 @@ internal static class ModelsApi
     {
         var models = api.MapGroup("/models").WithTags("Models");
 
-        models.MapGet("/", (ModelService service, CancellationToken ct, string? search, string? tag, string? task,
+        models.MapGet("/", async (ModelService service, CancellationToken ct, string? search, string? tag, string? task,
                 string? stage, string? sort, int? page, int? pageSize) =>
-            service.ListAsync(new ModelQuery(search, tag, task, LifecycleApi.ParseStage(stage, "stage", required: false), ParseSort(sort, out var descending), descending,
-                page ?? 1, pageSize ?? PageRequest.DefaultPageSize), ct));
+            TypedResults.Ok(await service.ListAsync(new ModelQuery(search, tag, task, LifecycleApi.ParseStage(stage, "stage", required: false),
+                ParseSort(sort, out var descending), descending, page ?? 1, pageSize ?? PageRequest.DefaultPageSize), ct)))
+            .WithName("listModels")
+            .WithSummary("Lists models")
+            .WithDescription("Models matching the search (name, display name, description), tag, task and stage; most recently updated first unless sorted.")
+            .ParameterValues("sort", "name", "-name", "created", "-created", "updated", "-updated");
 
         models.MapPost("/", async (CreateModel body, ModelService service, ClaimsPrincipal user, CancellationToken ct) =>
-        {
-            var created = await service.CreateAsync(user.ToActor(), body, ct);
-            return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(created.Name)}", created);
-        });
+            {
+                var created = await service.CreateAsync(user.ToActor(), body, ct);
+                return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(created.Name)}", created);
+            })
+            .WithName("createModel")
+            .WithSummary("Registers a model")
+            .WithDescription("DataScientist or Admin; 409 when the name is taken.")
+            .Problems(StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict, StatusCodes.Status507InsufficientStorage)
+            .TakesJson();
 
         models.MapGet("/{name}", async (string name, ModelService service, HttpResponse response, CancellationToken ct) =>
-        {
-            var model = await service.GetAsync(name, ct);
-            response.Headers.ETag = ModelETag(model);
-            return model;
-        });
+            {
+                var model = await service.GetAsync(name, ct);
+                response.Headers.ETag = ModelETag(model);
+                return TypedResults.Ok(model);
+            })
+            .WithName("getModel")
+            .WithSummary("Reads a model")
+            .Problems(StatusCodes.Status404NotFound)
+            .ResponseHeader(StatusCodes.Status200OK, "ETag", "The model as read: send it as If-Match to change only this state.");
 
         // With If-Match (the ETag of a GET), the edit applies only to the model as it was read: 409 if it changed since.
         models.MapPatch("/{name}", async (string name, UpdateModel body, HttpRequest request, HttpResponse response, ModelService service,
-            ClaimsPrincipal user, CancellationToken ct) =>
-        {
-            var model = await service.UpdateAsync(user.ToActor(), name, body, ParseIfMatch(request), ct);
-            response.Headers.ETag = ModelETag(model);
-            return model;
-        });
+                ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var model = await service.UpdateAsync(user.ToActor(), name, body, ParseIfMatch(request), ct);
+                response.Headers.ETag = ModelETag(model);
+                return TypedResults.Ok(model);
+            })
+            .WithName("updateModel")
+            .WithSummary("Changes a model's description, task, tags or owner")
+            .WithDescription("With If-Match, only if the model has not changed since it was read (409 otherwise, nothing changed).")
+            .Changes()
+            .TakesJson()
+            .RequestHeader("If-Match", "The ETag of a GET of the model: the change applies only to the model as it was then.")
+            .ResponseHeader(StatusCodes.Status200OK, "ETag", "The model as changed.");
     }
 
     /// <summary>A model's entity tag: the instant of its last change, exact to the tick.</summary>

@@ -12,13 +12,7 @@ internal static class ApiRegistration
     /// <summary>What the REST API shares: its OpenAPI document, problem details for every failure, and its JSON.</summary>
     public static IServiceCollection AddRegistryApi(this IServiceCollection services)
     {
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Model Registry for LLMs";
-            document.Info.Description = "Models, versions, files, cards, evaluation results, lifecycle and audit. " +
-                "Authenticate with `Authorization: Bearer <token>` (make one under API tokens) or the dashboard cookie.";
-            return Task.CompletedTask;
-        }));
+        services.AddRegistryOpenApi();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = WriteByReference.Explain);
         services.AddExceptionHandler<RegistryExceptionHandler>();
@@ -27,9 +21,14 @@ internal static class ApiRegistration
         return services;
     }
 
-    /// <summary>The API's JSON: camelCase, enums as names (weight formats in lowercase, as docs/design.md spells them in "Domain").</summary>
+    /// <summary>
+    /// The API's JSON: camelCase, enums as names (weight formats in lowercase, as docs/design.md spells them in "Domain"),
+    /// numbers as JSON numbers. The web defaults also read numbers from strings ("3"), which the OpenAPI document would
+    /// then have to type <c>integer|string</c>: a generated client's types would say a version number may be a string.
+    /// </summary>
     public static void ConfigureJson(JsonSerializerOptions json)
     {
+        json.NumberHandling = JsonNumberHandling.Strict;
         json.Converters.Add(new JsonStringEnumConverter<WeightFormat>(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         json.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
     }
@@ -42,6 +41,10 @@ internal static class ApiRegistration
             .WithTitle("Model Registry API")
             .WithNonce(context.Nonce())
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            // Scalar's developer toolbar (shown on localhost) advertises its hosting ("Deploy .NET"), SDK generation and
+            // sharing on scalar.com, and the sidebar's "Open API Client" its own app: the reference is all we serve.
+            .HideDeveloperTools()
+            .HideClientButton()
             .DisableDefaultFonts()
             .DisableTelemetry()
             .DisableAgent()
