@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -165,9 +166,12 @@ public sealed class ResumableUploadService(
             throw OffsetMismatch(offset, lease.Offset);
         }
 
+        // From here on the request's own cancellation is not followed: when the client goes away, the bytes it sent
+        // before are still read (the read fails only after them) and kept; only losing the upload to another request stops it.
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(lease.Lost);
         try
         {
-            await artifacts.DemandWritableAsync(actor, info.Model, info.Number, ct);
+            await artifacts.DemandWritableAsync(actor, info.Model, info.Number, cancel.Token);
         }
         catch (VersionFrozenException)
         {
@@ -177,7 +181,6 @@ public sealed class ResumableUploadService(
             throw;
         }
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Lost);
         var hasher = ResumableSha256.Import(lease.HashState);
         await using var writer = await staging.OpenAsync(row.Id, row.Length, offset, lease.StoreState, cancel.Token);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
@@ -188,17 +191,23 @@ public sealed class ResumableUploadService(
                 while (writer.Offset < row.Length)
                 {
                     var want = (int)Math.Min(Math.Min(ChunkBytes, writer.Room), row.Length - writer.Offset);
-                    var n = await FillAsync(body, buffer, want, cancel.Token);
+                    var (n, broken) = await FillAsync(body, buffer, want, cancel.Token);
+                    if (n > 0)
+                    {
+                        var chunk = buffer.AsMemory(0, n);
+                        var writing = writer.WriteAsync(chunk, cancel.Token);
+                        hasher.Append(chunk.Span);
+                        hashes?.AppendData(chunk.Span);
+                        await writing;
+                    }
+
+                    // What arrived before the connection broke is written; now the failure may go on.
+                    broken?.Throw();
                     if (n == 0)
                     {
                         break;
                     }
 
-                    var chunk = buffer.AsMemory(0, n);
-                    var writing = writer.WriteAsync(chunk, cancel.Token);
-                    hasher.Append(chunk.Span);
-                    hashes?.AppendData(chunk.Span);
-                    await writing;
                     if (hashes is null && writer.CheckpointDue)
                     {
                         await lease.SaveAsync(writer, hasher, await writer.CheckpointAsync(cancel.Token), cancel.Token);
@@ -473,21 +482,29 @@ public sealed class ResumableUploadService(
             $"Upload-Checksum algorithm '{algorithm}' is not supported; use one of {string.Join(", ", ChecksumAlgorithms)}."),
     };
 
-    private static async Task<int> FillAsync(Stream source, byte[] buffer, int count, CancellationToken ct)
+    /// <summary>Reads up to <paramref name="count"/> bytes; a failure midway comes back with the bytes read before it.</summary>
+    private static async Task<(int Read, ExceptionDispatchInfo? Failure)> FillAsync(Stream source, byte[] buffer, int count, CancellationToken ct)
     {
         var filled = 0;
-        while (filled < count)
+        try
         {
-            var read = await source.ReadAsync(buffer.AsMemory(filled, count - filled), ct);
-            if (read == 0)
+            while (filled < count)
             {
-                break;
-            }
+                var read = await source.ReadAsync(buffer.AsMemory(filled, count - filled), ct);
+                if (read == 0)
+                {
+                    break;
+                }
 
-            filled += read;
+                filled += read;
+            }
+        }
+        catch (Exception e) when (filled > 0)
+        {
+            return (filled, ExceptionDispatchInfo.Capture(e));
         }
 
-        return filled;
+        return (filled, null);
     }
 
     private static async Task<bool> IsEmptyAsync(Stream body, CancellationToken ct)
