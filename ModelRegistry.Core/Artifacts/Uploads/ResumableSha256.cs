@@ -49,10 +49,10 @@ public sealed class ResumableSha256
     }
 
     /// <summary>
-    /// Whether appends run on libcrypto. Tests set it to false to exercise the managed implementation (which is also
-    /// what runs wherever libcrypto is missing).
+    /// Whether this instance's appends run on libcrypto when it is there. Tests turn it off to exercise the managed
+    /// implementation (which is also what runs wherever libcrypto is missing).
     /// </summary>
-    internal static bool PreferNative { get; set; } = true;
+    internal bool PreferNative { get; set; } = true;
 
     /// <summary>Whether libcrypto's SHA-256 was found and passed its known-answer check.</summary>
     public static bool NativeAvailable => Native.Value is not null;
