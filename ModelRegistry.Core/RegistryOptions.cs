@@ -45,6 +45,13 @@ public sealed class ArtifactOptions
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 200L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// A resumable (tus) upload that receives no byte for this long expires: the sweep removes its staged bytes and a
+    /// client must start again. Each accepted chunk moves the deadline (<c>Upload-Expires</c>).
+    /// </summary>
+    [Range(0.01, 24 * 365)]
+    public double UploadExpiryHours { get; set; } = 24;
+
     /// <summary><c>Registry:Artifacts:S3</c>, read when <see cref="Store"/> is S3.</summary>
     public S3ArtifactOptions S3 { get; set; } = new();
 }

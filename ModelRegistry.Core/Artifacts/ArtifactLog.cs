@@ -32,8 +32,8 @@ internal static partial class ArtifactLog
         Message = "Swept {Removed} leftovers of interrupted uploads from the artifact store.")]
     public static partial void StoreSwept(this ILogger logger, int removed);
 
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Sweeping the artifact store failed; trying again in {Interval}.")]
-    public static partial void StoreSweepFailed(this ILogger logger, Exception exception, TimeSpan interval);
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Sweeping {What} failed; trying again in {Interval}.")]
+    public static partial void SweepFailed(this ILogger logger, Exception exception, string what, TimeSpan interval);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning,
         Message = "Registry:Artifacts:S3:PresignDownloads is on, but the {Store} artifact store cannot presign downloads " +

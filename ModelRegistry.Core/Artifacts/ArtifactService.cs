@@ -33,6 +33,9 @@ public sealed partial class ArtifactService(
     /// <summary>The largest file accepted (<c>Registry:Artifacts:MaxFileBytes</c>).</summary>
     public long MaxFileBytes => options.Value.Artifacts.MaxFileBytes;
 
+    /// <summary>The configured artifact store, for the resumable uploads that stage into it.</summary>
+    internal IArtifactStore Store => store;
+
     /// <summary>A version's files by path; 404 when the model or version is unknown.</summary>
     public async Task<IReadOnlyList<ArtifactInfo>> ListAsync(string modelName, int number, CancellationToken ct = default)
     {
@@ -54,20 +57,37 @@ public sealed partial class ArtifactService(
     {
         var normalized = ArtifactPath.Normalize(path);
         var expected = upload?.ExpectedSha256 is { } e ? ParseChecksum(e) : null;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            await guard.DemandAsync(db, actor, Permission.EditModels, ct);
-            await db.RequireVersionIdAsync(modelName, number, ct);
-            // Before a single byte is read: a frozen version refuses it anyway, and the upload may be hundreds of GB.
-            // (Checked again where the row is written, in the write transaction.)
-            if (await db.Versions.AsNoTracking().Numbered(modelName, number).Where(v => v.FrozenAt != null)
-                    .Select(v => new { v.FrozenAt, v.FrozenByRequestId }).SingleOrDefaultAsync(ct) is { } frozen)
-            {
-                throw new VersionFrozenException(modelName, number, frozen.FrozenAt!.Value, frozen.FrozenByRequestId);
-            }
-        }
-
+        await DemandWritableAsync(actor, modelName, number, ct);
         await using var staged = await store.StageAsync(content, MaxFileBytes, upload?.DeclaredLength, ct);
+        return await CommitAsync(actor, modelName, number, normalized, staged, expected, alsoInTransaction: null, ct);
+    }
+
+    /// <summary>
+    /// What an upload checks before it reads a byte, as the upload may be hundreds of GB: the actor may edit models,
+    /// the version exists (404), it is not frozen (409 <c>version_frozen</c>). The commit checks all of it again.
+    /// </summary>
+    public async Task DemandWritableAsync(Actor actor, string modelName, int number, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.EditModels, ct);
+        await db.RequireVersionIdAsync(modelName, number, ct);
+        if (await db.Versions.AsNoTracking().Numbered(modelName, number).Where(v => v.FrozenAt != null)
+                .Select(v => new { v.FrozenAt, v.FrozenByRequestId }).SingleOrDefaultAsync(ct) is { } frozen)
+        {
+            throw new VersionFrozenException(modelName, number, frozen.FrozenAt!.Value, frozen.FrozenByRequestId);
+        }
+    }
+
+    /// <summary>
+    /// Commits bytes already staged in the store as the file <paramref name="normalized"/> of a version, as every upload
+    /// does at its end (a PUT's body, a resumable upload's last byte): the declared checksum (422 on a mismatch), the
+    /// headers read into the version's metadata, the permission again, the version's own rules and the audit event in
+    /// one transaction (<see cref="VersionWriter"/>), then the blob published under its hash. <paramref name="alsoInTransaction"/>
+    /// records what the caller must commit together with the file (a resumable upload marks itself complete).
+    /// </summary>
+    internal async Task<UploadResult> CommitAsync(Actor actor, string modelName, int number, string normalized, StagedBlob staged,
+        string? expected, Func<VersionChange, Task>? alsoInTransaction, CancellationToken ct)
+    {
         if (expected is not null && expected != staged.Sha256)
         {
             throw new ChecksumMismatchException(expected, staged.Sha256);
@@ -90,12 +110,13 @@ public sealed partial class ArtifactService(
             await guard.DemandAsync(db, actor, Permission.EditModels, ct);
             if (store.PublishesBeforeCommit)
             {
-                (result, previousSha) = await PublishThenRecordAsync(db, actor, modelName, number, normalized, staged, inspection, ct);
+                (result, previousSha) = await PublishThenRecordAsync(db, actor, modelName, number, normalized, staged, inspection,
+                    alsoInTransaction, ct);
             }
             else
             {
                 (result, previousSha) = await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content,
-                    change => RecordAsync(change, normalized, staged, inspection, ct), ct);
+                    change => RecordAsync(change, normalized, staged, inspection, alsoInTransaction, ct), ct);
                 try
                 {
                     // Not cancellable: the row is committed, so its bytes must reach their place.
@@ -127,7 +148,7 @@ public sealed partial class ArtifactService(
     /// the hash's lock, so no delete in this process can take the blob away before the row exists.
     /// </summary>
     private async Task<(UploadResult, string?)> PublishThenRecordAsync(RegistryDbContext db, Actor actor, string modelName, int number,
-        string normalized, StagedBlob staged, FileInspection inspection, CancellationToken ct)
+        string normalized, StagedBlob staged, FileInspection inspection, Func<VersionChange, Task>? alsoInTransaction, CancellationToken ct)
     {
         var existed = await store.ExistsAsync(staged.Sha256, ct);
         await store.PromoteAsync(staged, ct);
@@ -141,7 +162,7 @@ public sealed partial class ArtifactService(
         try
         {
             return await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content,
-                change => RecordAsync(change, normalized, staged, inspection, ct), ct);
+                change => RecordAsync(change, normalized, staged, inspection, alsoInTransaction, ct), ct);
         }
         catch when (!existed)
         {
@@ -393,8 +414,13 @@ public sealed partial class ArtifactService(
             : clock.GetUtcNow(), ct);
 
     private static async Task<(UploadResult, string?)> RecordAsync(VersionChange change, string path, StagedBlob staged,
-        FileInspection inspection, CancellationToken ct)
+        FileInspection inspection, Func<VersionChange, Task>? alsoInTransaction, CancellationToken ct)
     {
+        if (alsoInTransaction is not null)
+        {
+            await alsoInTransaction(change);
+        }
+
         var (db, actor, version, now) = (change.Db, change.Actor, change.Version, change.Now);
         var (modelName, number) = (change.ModelName, version.Number);
         var contentType = ContentTypes.For(path);
@@ -492,12 +518,12 @@ public sealed partial class ArtifactService(
         return rows.Select(r => new MetadataMerge.FileFacts(r.Path, r.Kind, r.Header, r.HeaderProblem)).ToList();
     }
 
-    private static string ParseChecksum(string value)
+    internal static string ParseChecksum(string value, string field = "X-Checksum-Sha256")
     {
         var v = value.Trim();
         if (!Sha256Hex().IsMatch(v))
         {
-            throw ValidationFailedException.For("X-Checksum-Sha256", "X-Checksum-Sha256 must be 64 hexadecimal characters (the SHA-256 of the body).");
+            throw ValidationFailedException.For(field, $"{field} must be 64 hexadecimal characters (the SHA-256 of the file).");
         }
 
         return v.ToLowerInvariant();

@@ -8,7 +8,7 @@ namespace ModelRegistry.Core.Artifacts;
 
 internal static class ArtifactsRegistration
 {
-    /// <summary>A version's files: the store configuration picks (file system or S3), integrity checks, the service, and the file index comparisons read.</summary>
+    /// <summary>A version's files: the store configuration picks (file system or S3), integrity checks, the services (uploads in one request and resumable ones), and the file index comparisons read.</summary>
     internal static IServiceCollection AddArtifacts(this IServiceCollection services)
     {
         // Nested sections are not annotation-validated; an out-of-range lifetime would fail every presigned download.
@@ -32,7 +32,10 @@ internal static class ArtifactsRegistration
 
             return store;
         });
+        // Both stores keep resumable uploads too (artifacts/uploads/ on disk, multipart uploads in a bucket).
+        services.AddSingleton(sp => (Uploads.IResumableStaging)sp.GetRequiredService<IArtifactStore>());
         services.AddSingleton<ArtifactService>();
+        services.AddSingleton<Uploads.ResumableUploadService>();
         return services;
     }
 }

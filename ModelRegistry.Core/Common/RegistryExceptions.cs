@@ -131,3 +131,31 @@ public sealed class InsufficientStorageException(string message, Exception? inne
 {
     public override string Title => "Insufficient storage";
 }
+
+/// <summary>
+/// A resumable upload cannot take the request as it stands (HTTP 409): the client's offset is not the upload's (code
+/// <c>upload_offset_mismatch</c>; ask for the offset again with HEAD), another request is writing to it right now
+/// (<c>upload_busy</c>), or bytes sent again differ from the first ones (<c>upload_bytes_differ</c>; the upload is gone).
+/// </summary>
+public sealed class UploadConflictException(string message, string code) : RegistryException(message)
+{
+    public const string OffsetMismatch = "upload_offset_mismatch";
+    public const string Busy = "upload_busy";
+
+    /// <summary>Bytes sent again after a failed commit are not the ones received the first time: the upload is dropped.</summary>
+    public const string BytesDiffer = "upload_bytes_differ";
+
+    public override string Title => "Upload conflict";
+    public override string Code { get; } = code;
+}
+
+/// <summary>
+/// A chunk of a resumable upload does not match the checksum sent with it (tus checksum extension, HTTP 460): the chunk
+/// was discarded and the upload's offset did not move, so the client sends it again.
+/// </summary>
+public sealed class ChunkChecksumMismatchException(string algorithm)
+    : RegistryException($"The chunk's bytes do not match its Upload-Checksum ({algorithm}); it was discarded and the offset did not move. Send it again.")
+{
+    public override string Title => "Checksum mismatch";
+    public override string Code => "chunk_checksum_mismatch";
+}

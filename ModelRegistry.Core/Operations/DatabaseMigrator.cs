@@ -114,7 +114,7 @@ public sealed class DatabaseMigrator(
 
         if (string.Equals(artifactsTo, "s3", StringComparison.OrdinalIgnoreCase))
         {
-            var s3 = new Artifacts.Storage.S3.S3ArtifactStore(options, logs.CreateLogger<Artifacts.Storage.S3.S3ArtifactStore>(),
+            var s3 = new Artifacts.Storage.S3.S3ArtifactStore(options, data, logs.CreateLogger<Artifacts.Storage.S3.S3ArtifactStore>(),
                 (TimeProvider?)services.GetService(typeof(TimeProvider)) ?? TimeProvider.System);
             return new TargetStoreLease(s3, owned: true);
         }

@@ -43,6 +43,7 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     public DbSet<EvaluationResult> EvaluationResults => Set<EvaluationResult>();
     public DbSet<Signing.Attestation> Attestations => Set<Signing.Attestation>();
     public DbSet<Aliases.ModelAlias> Aliases => Set<Aliases.ModelAlias>();
+    public DbSet<Artifacts.Uploads.ResumableUpload> Uploads => Set<Artifacts.Uploads.ResumableUpload>();
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction

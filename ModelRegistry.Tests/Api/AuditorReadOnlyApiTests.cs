@@ -24,6 +24,12 @@ public sealed partial class AuditorReadOnlyApiTests
     /// </summary>
     private static readonly string[] OwnedByEveryone = ["/api/v1/tokens", "/api/v1/attestations/verify"];
 
+    /// <summary>
+    /// A resumable upload exists only for the one who created it (anyone else gets 404, ResumableUploadApiTests); an Auditor
+    /// cannot create one (its creation, …/versions/{number}/uploads, is in the list below and answers 403).
+    /// </summary>
+    private static readonly string[] OwnedByTheirCreator = ["/api/v1/uploads/"];
+
     [Fact]
     public async Task Every_mutating_endpoint_is_403_for_an_auditor_and_changes_nothing()
     {
@@ -44,7 +50,7 @@ public sealed partial class AuditorReadOnlyApiTests
                 Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
             .Where(e => e.Pattern.StartsWith("/api/", StringComparison.Ordinal))
             .SelectMany(e => e.Methods.Where(m => m is not ("GET" or "HEAD" or "OPTIONS")).Select(m => (Method: m, e.Pattern)))
-            .Where(e => !OwnedByEveryone.Any(p => e.Pattern.StartsWith(p, StringComparison.Ordinal)))
+            .Where(e => !OwnedByEveryone.Concat(OwnedByTheirCreator).Any(p => e.Pattern.StartsWith(p, StringComparison.Ordinal)))
             .Distinct()
             .ToList();
         Assert.True(endpoints.Count >= 15, $"only {endpoints.Count} mutating endpoints found: {string.Join(", ", endpoints)}");
@@ -86,9 +92,20 @@ public sealed partial class AuditorReadOnlyApiTests
         _ when pattern.Contains("/metrics", StringComparison.Ordinal) =>
             new StringContent("""[{"name":"accuracy","value":0.5}]""", System.Text.Encoding.UTF8, "application/json"),
         _ when pattern.Contains("/files/", StringComparison.Ordinal) => new ByteArrayContent("{}"u8.ToArray()),
+        _ when pattern.EndsWith("/uploads", StringComparison.Ordinal) => TusCreation(),
         _ => new StringContent("""{"name":"new-model","toStage":"Production","comment":"c","text":"t","environment":"prod","status":"Deployed","url":"http://127.0.0.1:9/h","events":["model.created"],"secret":"a-secret-of-some-length","version":1}""",
             System.Text.Encoding.UTF8, "application/json"),
     };
+
+    /// <summary>A tus creation request (headers only) that a DataScientist's token would see answered 201.</summary>
+    private static ByteArrayContent TusCreation()
+    {
+        var content = new ByteArrayContent([]);
+        content.Headers.TryAddWithoutValidation("Tus-Resumable", "1.0.0");
+        content.Headers.TryAddWithoutValidation("Upload-Length", "2");
+        content.Headers.TryAddWithoutValidation("Upload-Metadata", "path " + Convert.ToBase64String("new.bin"u8));
+        return content;
+    }
 
     [GeneratedRegex(@"\{\*{0,2}(?<name>[A-Za-z]+)(:[^}]+)?\??\}")]
     private static partial Regex Parameter();

@@ -68,7 +68,18 @@ public sealed class FrozenVersionApiTests(FrozenVersionFixture fixture) : IClass
         ["PATCH /api/v1/models/{name}/versions/{number:int}"] = () => JsonContent.Create(new { description = "Changed after approval." }),
         ["PUT /api/v1/models/{name}/versions/{number:int}/files/{**path}"] = () => new ByteArrayContent([9, 9, 9]),
         ["PUT /api/v1/models/{name}/versions/{number:int}/card/"] = () => new StringContent("# Replaced", Encoding.UTF8, "text/markdown"),
+        ["POST /api/v1/models/{name}/versions/{number:int}/uploads"] = TusCreation,
     };
+
+    /// <summary>The creation of a resumable upload (tus), refused before a byte is sent.</summary>
+    private static ByteArrayContent TusCreation()
+    {
+        var content = new ByteArrayContent([]);
+        content.Headers.TryAddWithoutValidation("Tus-Resumable", "1.0.0");
+        content.Headers.TryAddWithoutValidation("Upload-Length", "3");
+        content.Headers.TryAddWithoutValidation("Upload-Metadata", "path " + Convert.ToBase64String("later.bin"u8));
+        return content;
+    }
 
     /// <summary>Writes that are about a version rather than to it, and stay open after approval.</summary>
     private static readonly Dictionary<string, string> AllowedAfterApproval = new()

@@ -60,6 +60,17 @@ public sealed partial class ArchitectureTests
         ["Webhooks/WebhookService.cs:RedeliverAsync"] = "re-queues a delivery of an event already audited; the delivery log records it",
         ["Webhooks/AuditHeadPublisher.cs:PublishAsync"] = "queues audit.head deliveries: publishing the chain's head must not itself extend the chain",
         ["Operations/DatabaseMigrator.cs:MigrateToPostgresAsync"] = "copies the rows and the audit chain verbatim into a new database; an event would break the copy's verification",
+        // A resumable upload's row is staging bookkeeping, like a PUT's body in flight (which is not audited either): the file it
+        // becomes is committed through ArtifactService.CommitAsync, in VersionWriter's transaction, with artifact.uploaded.
+        ["Artifacts/Uploads/ResumableUploadService.cs:CreateAsync"] = "opens an upload session (staging); an empty file is committed, and audited, through ArtifactService",
+        ["Artifacts/Uploads/ResumableUploadService.cs:AppendAsync"] = "saves a session's offset and hash state; its last byte commits the file through ArtifactService (audited)",
+        ["Artifacts/Uploads/ResumableUploadService.cs:TerminateAsync"] = "ends a session and drops its staged bytes; no file or version changes",
+        ["Artifacts/Uploads/ResumableUploadService.cs:SweepExpiredAsync"] = "drops expired sessions and their staged bytes; no file or version changes",
+        ["Artifacts/Uploads/ResumableUploadService.cs:RecoverAsync"] = "start-up: clears leases a killed process held; no file or version changes",
+        ["Artifacts/Uploads/ResumableUploadService.cs:TakeAsync"] = "a request's lease on a session",
+        ["Artifacts/Uploads/ResumableUploadService.cs:SaveAsync"] = "a session's checkpoint (offset, hash state, store state)",
+        ["Artifacts/Uploads/ResumableUploadService.cs:SaveStoreStateAsync"] = "a session's store state (S3: assembling began)",
+        ["Artifacts/Uploads/ResumableUploadService.cs:DisposeAsync"] = "releases a request's lease on a session",
     };
 
     [Fact]

@@ -25,4 +25,17 @@ public sealed class ConfigurationReferenceTests
         Assert.True(keys.Count > 20, $"read only {keys.Count} keys from appsettings.json");
         Assert.True(missing.Count == 0, $"docs/configuration.md does not name {string.Join(", ", missing)}: add a row for each to its table.");
     }
+
+    [Fact]
+    public void The_upload_expiry_is_the_same_in_the_code_appsettings_json_and_the_reference()
+    {
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "appsettings.json")),
+            new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var reference = File.ReadAllText(Path.Combine(Root, "docs", "configuration.md"));
+
+        var shipped = settings.RootElement.GetProperty("Registry").GetProperty("Artifacts").GetProperty("UploadExpiryHours").GetDouble();
+
+        Assert.Equal(new ModelRegistry.Core.ArtifactOptions().UploadExpiryHours, shipped);
+        Assert.Contains($"| `Registry:Artifacts:UploadExpiryHours` | `{shipped}` |", reference, StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
@@ -109,5 +110,48 @@ public sealed class FileUploadTests(BrowserFixture browser)
         await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "tokenizer.model" })).ToContainTextAsync("3 kB");
         await Assertions.Expect(table.GetByRole(AriaRole.Row).Filter(new() { HasText = "config.json" })).ToContainTextAsync("mistral");
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_file_over_64_MiB_goes_through_the_resumable_protocol_and_is_listed()
+    {
+        var app = browser.App;
+        var ds = await app.CreateUserAsync(Roles.DataScientist);
+        var name = $"e2e-tus-{Guid.NewGuid():N}"[..20];
+        await app.RegisterModelAsync(ds, name);
+        await app.CreateVersionAsync(ds, name);
+        var file = Path.Combine(Path.GetTempPath(), "mr-tests", $"{Guid.NewGuid():N}", "large-weights.bin");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var bytes = RandomNumberGenerator.GetBytes(65 * 1024 * 1024 + 123);
+        await File.WriteAllBytesAsync(file, bytes, TestContext.Current.CancellationToken);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var page = await browser.NewPageAsync(ds);
+        try
+        {
+            await page.GotoAsync($"/models/{name}/versions/1");
+            await BrowserFixture.WaitForCircuitAsync(page);
+            await page.GetByRole(AriaRole.Tab, new() { Name = "Files" }).ClickAsync();
+            await page.WaitForSelectorAsync("[data-uploader=ready]", new() { State = WaitForSelectorState.Attached });
+
+            await page.GetByLabel("Choose files to upload").SetInputFilesAsync(file);
+
+            await Assertions.Expect(page.GetByText("Uploaded 1 of 1 files")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            var row = page.GetByRole(AriaRole.Table).Filter(new() { HasText = "SHA-256" }).GetByRole(AriaRole.Row)
+                .Filter(new() { HasText = "large-weights.bin" });
+            await Assertions.Expect(row.Locator($"[data-sha256='{sha}']")).ToHaveCountAsync(1);
+            // It came through the tus endpoints (an upload that completed), not a PUT; and the browser forgot its URL.
+            await using (var db = await app.DbAsync())
+            {
+                Assert.True(await db.Uploads.AnyAsync(u => u.Path == "large-weights.bin" && u.CompletedAt != null && u.Sha256 == sha,
+                    TestContext.Current.CancellationToken));
+            }
+
+            Assert.Equal(0, await page.EvaluateAsync<int>("() => Object.keys(localStorage).filter(k => k.startsWith('tus::')).length"));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+            File.Delete(file);
+        }
     }
 }

@@ -19,6 +19,12 @@ public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictio
 
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
+    /// <summary>
+    /// Start again on the port of the first start, so that a client that kept a URL (a tus client's URL storage, keyed by
+    /// its endpoint) finds the server where it left it.
+    /// </summary>
+    public bool KeepPort { get; init; }
+
     /// <summary>The last lines the server wrote, for failure messages.</summary>
     public string RecentOutput => string.Join('\n', _output.TakeLast(40));
 
@@ -37,7 +43,7 @@ public sealed partial class RegistryServer(string dataDirectory, IReadOnlyDictio
         }
 
         var start = Cli.RegistryCli.StartInfo(AppContext.BaseDirectory, DataDirectory, []);
-        start.Environment["Urls"] = "http://127.0.0.1:0";
+        start.Environment["Urls"] = KeepPort && BaseAddress.Port != 80 ? $"http://127.0.0.1:{BaseAddress.Port}" : "http://127.0.0.1:0";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

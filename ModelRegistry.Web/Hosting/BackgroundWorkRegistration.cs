@@ -7,8 +7,8 @@ internal static class BackgroundWorkRegistration
 {
     /// <summary>
     /// Work the server does between requests. Webhook deliveries are sent by the server only (the command line queues
-    /// them through the outbox); so is the audit chain head (audit.head). The store sweeper repeats the start-up sweep of
-    /// a store that asks for it (S3).
+    /// them through the outbox); so is the audit chain head (audit.head). The store sweeper removes expired resumable
+    /// uploads and repeats the start-up sweep of a store that asks for it (S3).
     /// </summary>
     public static IServiceCollection AddRegistryBackgroundWork(this IServiceCollection services)
     {

@@ -49,6 +49,8 @@ public static class RegistryInitialization
         await app.Services.GetRequiredService<IArtifactStore>().CheckAsync(CancellationToken.None);
         // Before any upload can start: temporary files of uploads cut off by a crash go.
         await app.Services.GetRequiredService<ArtifactService>().RecoverStoreAsync();
+        // Resumable uploads: leases a killed process held, and a commit cut off before its bytes moved into place.
+        await app.Services.GetRequiredService<Core.Artifacts.Uploads.ResumableUploadService>().RecoverAsync();
         var setup = app.Services.GetRequiredService<FirstRunSetup>();
         if (await setup.IsOpenAsync())
         {

@@ -15,7 +15,7 @@ namespace ModelRegistry.Core.Artifacts.Storage;
 /// the database has committed the artifact row it is renamed into place. A crash leaves only files in
 /// <c>tmp/</c>, which <see cref="SweepAsync"/> removes (or, for a committed upload, moves into place) at start-up.
 /// </summary>
-public sealed class FileSystemArtifactStore : IArtifactStore
+public sealed partial class FileSystemArtifactStore : IArtifactStore
 {
     /// <summary>Bytes read from the request per step; two such buffers per upload, whatever the file's size.</summary>
     public const int ChunkSize = 4 * 1024 * 1024;
@@ -36,12 +36,16 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         _integrity = integrity;
         BlobsRoot = Path.Combine(data.ArtifactsRoot, "blobs");
         TempRoot = Path.Combine(data.ArtifactsRoot, "tmp");
+        UploadsRoot = Path.Combine(data.ArtifactsRoot, "uploads");
         Directory.CreateDirectory(BlobsRoot);
         Directory.CreateDirectory(TempRoot);
     }
 
     public string BlobsRoot { get; }
     public string TempRoot { get; }
+
+    /// <summary>Resumable uploads in progress, one file each (<c>&lt;id&gt;.part</c>); not swept with <see cref="TempRoot"/>.</summary>
+    public string UploadsRoot { get; }
 
     /// <summary>Where the blob with this hash lives (whether or not it exists).</summary>
     public string BlobPath(string sha256) => Path.Combine(BlobsRoot, sha256[..2], sha256[2..4], sha256);
@@ -420,7 +424,10 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     }
 }
 
-/// <summary>A staged upload in the file-system store: a complete, flushed file in <c>artifacts/tmp/</c>.</summary>
+/// <summary>
+/// A staged upload in the file-system store: a complete, flushed file in <c>artifacts/tmp/</c> (a PUT), or a resumable
+/// upload's file in <c>artifacts/uploads/</c>.
+/// </summary>
 public sealed class FileStagedBlob : StagedBlob
 {
     internal FileStagedBlob(string tempPath, string sha256, long size)

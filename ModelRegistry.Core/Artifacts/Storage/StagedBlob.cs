@@ -21,6 +21,13 @@ public abstract class StagedBlob : IAsyncDisposable
     /// <summary>Set once the bytes were published, or are deliberately left for the start-up sweep.</summary>
     internal bool Settled { get; set; }
 
+    /// <summary>
+    /// The bytes are a resumable upload's staging (<see cref="ModelRegistry.Core.Artifacts.Uploads.IResumableStaging"/>): disposing the blob keeps them,
+    /// and publishing copies rather than consumes them where the store copies (S3), so a commit that fails for a
+    /// passing reason can be retried; the upload removes them once committed or abandoned.
+    /// </summary>
+    public bool OwnedByUpload { get; init; }
+
     /// <summary>The bytes (seekable, read synchronously by the header readers) before they are committed.</summary>
     public abstract Stream OpenRead();
 
@@ -29,7 +36,7 @@ public abstract class StagedBlob : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!Settled)
+        if (!Settled && !OwnedByUpload)
         {
             Settled = true;
             await DiscardAsync();

@@ -51,9 +51,10 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
     // Part buffers are reused across uploads and kept to a few per size: memory stays flat however many GB pass.
     private readonly ArrayPool<byte> _buffers = ArrayPool<byte>.Create((int)MaxPartBytes, 8);
 
-    public S3ArtifactStore(IOptions<RegistryOptions> options, ILogger<S3ArtifactStore> logger, TimeProvider clock)
+    public S3ArtifactStore(IOptions<RegistryOptions> options, Persistence.DataDirectory data, ILogger<S3ArtifactStore> logger, TimeProvider clock)
         : this(options.Value.Artifacts.S3, CreateClient(options.Value.Artifacts.S3), logger, clock)
     {
+        PartDirectory = Path.Combine(data.ArtifactsRoot, "parts");
     }
 
     internal S3ArtifactStore(S3ArtifactOptions options, IAmazonS3 s3, ILogger<S3ArtifactStore> logger, TimeProvider clock)
@@ -75,6 +76,9 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
 
     /// <summary>Part size of a copy in parts (smaller in tests).</summary>
     internal long CopyPartSize { get; init; } = CopyPartBytes;
+
+    /// <summary>Over https the transport protects the body, so parts are sent without signing their payload.</summary>
+    private bool SignsNoPayload => Uri.TryCreate(_options.ServiceUrl, UriKind.Absolute, out var url) && url.Scheme == "https";
 
     /// <summary>The object key of the blob with this hash (whether or not it exists).</summary>
     public static string BlobKey(string sha256) => $"{BlobPrefix}{sha256[..2]}/{sha256[2..4]}/{sha256}";
@@ -233,7 +237,10 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         }
 
         blob.Settled = true;
-        await DeleteQuietlyAsync(blob.Key);
+        if (!blob.OwnedByUpload)
+        {
+            await DeleteQuietlyAsync(blob.Key);
+        }
     }
 
     /// <inheritdoc />
@@ -364,7 +371,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
         // A bucket is usually shared by several instances: the configured age applies whatever the caller allows.
         var staleAfter = _clock.GetUtcNow() - TimeSpan.FromHours(_options.StaleUploadHours);
         var cutoff = (leaveNewerThan < staleAfter ? leaveNewerThan : staleAfter).UtcDateTime;
-        var removed = 0;
+        var removed = SweepPartFiles(cutoff);
         string? keyMarker = null, uploadMarker = null;
         do
         {
@@ -468,7 +475,7 @@ public sealed partial class S3ArtifactStore : IArtifactStore, IDisposable
                 PartSize = length,
                 InputStream = content,
                 UseChunkEncoding = false,
-                DisablePayloadSigning = Uri.TryCreate(_options.ServiceUrl, UriKind.Absolute, out var url) && url.Scheme == "https",
+                DisablePayloadSigning = SignsNoPayload,
             }, ct));
             return new PartETag(number, response.ETag);
         }

@@ -16,7 +16,8 @@ namespace ModelRegistry.Web.Components.Pages.Artifacts.Components;
 
 /// <summary>
 /// A version's Files tab: the file table, and for people who may upload, a drop zone whose uploads the
-/// browser sends straight to the API (see wwwroot/js/uploads.js); this component only shows their progress.
+/// browser sends straight to the API (see wwwroot/js/uploads.js: one PUT per file, or the resumable tus protocol for
+/// files over 64 MiB); this component only shows their progress.
 /// </summary>
 public sealed partial class VersionFiles
 {
@@ -109,6 +110,8 @@ public sealed partial class VersionFiles
             _uploader = await _module.InvokeAsync<IJSObjectReference>("attach", _zone, _filesInput, _folderInput, _self, new
             {
                 url = $"/api/v1/models/{Uri.EscapeDataString(ModelName)}/versions/{Number}/files",
+                // Files over 64 MiB go through the resumable (tus) endpoint, so a dropped connection or a reload resumes.
+                uploadsUrl = $"/api/v1/models/{Uri.EscapeDataString(ModelName)}/versions/{Number}/uploads",
                 tokenHeader = AntiforgeryOptions.Value.HeaderName ?? "RequestVerificationToken",
                 token = token.Value,
             });
