@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -12,36 +11,20 @@ namespace ModelRegistry.Tests.Infrastructure;
 /// </summary>
 public sealed class HubClient(Uri registry, string? accessToken)
 {
-    private static readonly SemaphoreSlim Restore = new(1, 1);
-
     /// <summary>The registry's Hub endpoint, as <c>HF_ENDPOINT</c> would be set.</summary>
     public string HubUrl { get; } = new Uri(registry, "/hf").ToString().TrimEnd('/');
 
     /// <summary>Runs the steps (each an object with <c>op</c> and its parameters) in one node process, in order.</summary>
     public async Task<IReadOnlyList<HubResult>> RunAsync(params object[] steps)
     {
-        var root = ClientDirectory();
-        await EnsureRestoredAsync(root);
-        var start = new ProcessStartInfo("node")
+        var root = NodeTool.Folder("hub");
+        await NodeTool.EnsureRestoredAsync(root, "@huggingface/hub", CancellationToken.None);
+        var run = await NodeTool.NodeAsync(root, ["hub-client.mjs"], null, CancellationToken.None,
+            input: JsonSerializer.Serialize(new { hubUrl = HubUrl, accessToken, steps }), timeout: TimeSpan.FromMinutes(3));
+        var output = run.Output;
+        if (run.ExitCode != 0 || output.Length == 0)
         {
-            WorkingDirectory = root,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("hub-client.mjs");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(JsonSerializer.Serialize(new { hubUrl = HubUrl, accessToken, steps }));
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        var output = await stdout;
-        if (process.ExitCode != 0 || output.Length == 0)
-        {
-            throw new InvalidOperationException($"hub-client.mjs exited {process.ExitCode}: {output}\n{await stderr}");
+            throw new InvalidOperationException($"hub-client.mjs exited {run.ExitCode}: {output}\n{run.Errors}");
         }
 
         return JsonNode.Parse(output)!.AsArray().Select(r => new HubResult(r!["ok"]!.GetValue<bool>(), r["value"], r["error"])).ToList();
@@ -53,51 +36,6 @@ public sealed class HubClient(Uri registry, string? accessToken)
         var result = (await RunAsync(step))[0];
         Assert.True(result.Ok, $"the Hub client failed: {result.Error?.ToJsonString()}");
         return result.Value;
-    }
-
-    private static string ClientDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "ModelRegistry.Tests", "hub");
-            if (File.Exists(Path.Combine(candidate, "hub-client.mjs")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("ModelRegistry.Tests/hub/hub-client.mjs not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task EnsureRestoredAsync(string root)
-    {
-        await Restore.WaitAsync();
-        try
-        {
-            if (File.Exists(Path.Combine(root, "node_modules", "@huggingface", "hub", "package.json")))
-            {
-                return;
-            }
-
-            using var npm = Process.Start(new ProcessStartInfo("npm", "ci --ignore-scripts --no-audit --no-fund")
-            {
-                WorkingDirectory = root,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            }) ?? throw new InvalidOperationException("Could not start npm.");
-            var output = npm.StandardOutput.ReadToEndAsync();
-            var errors = npm.StandardError.ReadToEndAsync();
-            await npm.WaitForExitAsync();
-            if (npm.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"npm ci failed in {root}: {await output}{await errors}");
-            }
-        }
-        finally
-        {
-            Restore.Release();
-        }
     }
 }
 

@@ -36,7 +36,7 @@ public static class NodeTool
                 return;
             }
 
-            var npm = await RunAsync("npm", folder, ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], null, ct);
+            var npm = await RunAsync("npm", folder, ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], null, null, TimeSpan.FromMinutes(5), ct);
             if (npm.ExitCode != 0)
             {
                 throw new InvalidOperationException($"npm ci failed in {folder}:\n{npm.Output}\n{npm.Errors}");
@@ -48,16 +48,21 @@ public static class NodeTool
         }
     }
 
-    /// <summary>Runs <c>node</c> with <paramref name="arguments"/> in <paramref name="folder"/> and waits for it (at most two minutes).</summary>
+    /// <summary>
+    /// Runs <c>node</c> with <paramref name="arguments"/> in <paramref name="folder"/>, writes <paramref name="input"/> (if
+    /// any) to its standard input, and waits for it (at most <paramref name="timeout"/>, two minutes unless given).
+    /// </summary>
     public static Task<NodeResult> NodeAsync(string folder, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment,
-        CancellationToken ct) => RunAsync("node", folder, arguments, environment, ct);
+        CancellationToken ct, string? input = null, TimeSpan? timeout = null) =>
+        RunAsync("node", folder, arguments, environment, input, timeout ?? TimeSpan.FromMinutes(2), ct);
 
     private static async Task<NodeResult> RunAsync(string program, string folder, IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string>? environment, CancellationToken ct)
+        IReadOnlyDictionary<string, string>? environment, string? input, TimeSpan limit, CancellationToken ct)
     {
         var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = folder,
+            RedirectStandardInput = input is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -75,8 +80,14 @@ public static class NodeTool
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
         var output = process.StandardOutput.ReadToEndAsync(ct);
         var errors = process.StandardError.ReadToEndAsync(ct);
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input.AsMemory(), ct);
+            process.StandardInput.Close();
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        timeout.CancelAfter(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);

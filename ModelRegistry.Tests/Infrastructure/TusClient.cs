@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace ModelRegistry.Tests.Infrastructure;
@@ -11,8 +10,6 @@ namespace ModelRegistry.Tests.Infrastructure;
 /// </summary>
 public static class TusClient
 {
-    private static readonly SemaphoreSlim Restore = new(1, 1);
-
     /// <summary>What one run printed, one event a line (see upload.js).</summary>
     public sealed record Run(int ExitCode, IReadOnlyList<JsonElement> Events, string Errors)
     {
@@ -25,15 +22,8 @@ public static class TusClient
     public static async Task<Run> UploadAsync(Uri server, string token, string model, int number, string file, string path, string storage,
         long? chunkSize = null, long? stopAfter = null, CancellationToken ct = default)
     {
-        var root = Directory();
-        await EnsureRestoredAsync(root);
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var root = NodeTool.Folder("tus");
+        await NodeTool.EnsureRestoredAsync(root, "tus-js-client", ct);
         var args = new List<string>
         {
             "upload.js", "--endpoint", new Uri(server, $"/api/v1/models/{model}/versions/{number}/uploads").ToString(), "--token", token,
@@ -49,73 +39,9 @@ public static class TusClient
             args.AddRange(["--stop-after", stop.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var events = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var run = await NodeTool.NodeAsync(root, args, null, ct);
+        var events = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
-        return new Run(process.ExitCode, events, await errors);
-    }
-
-    private static string Directory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "ModelRegistry.Tests", "tus");
-            if (File.Exists(Path.Combine(candidate, "upload.js")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("ModelRegistry.Tests/tus/upload.js not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task EnsureRestoredAsync(string root)
-    {
-        await Restore.WaitAsync();
-        try
-        {
-            if (System.IO.Directory.Exists(Path.Combine(root, "node_modules", "tus-js-client")))
-            {
-                return;
-            }
-
-            using var npm = Process.Start(new ProcessStartInfo("npm", "ci --ignore-scripts --no-audit --no-fund")
-            {
-                WorkingDirectory = root,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            }) ?? throw new InvalidOperationException("Could not start npm.");
-            var output = npm.StandardOutput.ReadToEndAsync();
-            var errors = npm.StandardError.ReadToEndAsync();
-            await npm.WaitForExitAsync();
-            if (npm.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"npm ci failed in {root}: {await output}{await errors}");
-            }
-        }
-        finally
-        {
-            Restore.Release();
-        }
+        return new Run(run.ExitCode, events, run.Errors);
     }
 }
