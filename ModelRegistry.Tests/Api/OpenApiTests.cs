@@ -49,7 +49,7 @@ public sealed class OpenApiTests(OpenApiFixture fixture) : IClassFixture<OpenApi
     private static readonly string[] Verbs =
     [
         "list", "get", "create", "update", "delete", "remove", "revoke", "upload", "download", "export", "verify", "request",
-        "approve", "reject", "cancel", "add", "record", "save", "diff", "set", "test", "redeliver", "receive",
+        "approve", "reject", "cancel", "add", "record", "save", "diff", "set", "test", "redeliver", "receive", "append", "override",
     ];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
