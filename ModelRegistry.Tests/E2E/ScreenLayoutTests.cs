@@ -137,10 +137,12 @@ public sealed class ScreenLayoutTests(BrowserFixture browser)
         await BrowserFixture.WaitForCircuitAsync(page);
 
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "version.updated" }).First;
-        await Assertions.Expect(row.Locator(".audit-line").Filter(new() { HasText = "description" })).ToContainTextAsync("Now with French.");
-        await Assertions.Expect(row.Locator(".audit-before").First).ToHaveTextAsync("—");
+        var description = row.Locator(".audit-line").Filter(new() { HasText = "description" });
+        await Assertions.Expect(description.Locator(".audit-before")).ToHaveTextAsync("—");
+        await Assertions.Expect(description.Locator(".audit-after")).ToHaveTextAsync("Now with French.");
         var raw = row.Locator(".audit-raw pre");
         await Assertions.Expect(raw).Not.ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "audit-log-rows");
         var height = (await row.BoundingBoxAsync())!.Height;
         Assert.True(height < 160, $"A row is {height}px tall.");
         await row.GetByText("Raw JSON").ClickAsync();
@@ -150,7 +152,8 @@ public sealed class ScreenLayoutTests(BrowserFixture browser)
         // Dates are picked from a calendar; the choice lands in the address like every filter.
         await page.GetByLabel("From date").ClickAsync();
         var today = DateTime.UtcNow;
-        await page.Locator(".mud-picker-calendar-day:not(.mud-hidden) .mud-button-label").GetByText(today.Day.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Exact = true }).First.ClickAsync();
+        await page.Locator("button.mud-picker-calendar-day:not(.mud-hidden)")
+            .Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^\\s*{today.Day}\\s*$") }).First.ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"from={today:yyyy-MM-dd}"));
         await Assertions.Expect(page.GetByLabel("From (UTC)")).ToHaveValueAsync(today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         await BrowserFixture.ScreenshotAsync(page, "audit-log-readable");

@@ -18,6 +18,9 @@ public static class AuditChange
     public const int MaxValueLength = 120;
     public const int MaxLines = 12;
 
+    /// <summary>Fields every change moves (when it happened is the event's own time): left to the raw JSON.</summary>
+    private static readonly HashSet<string> Bookkeeping = new(StringComparer.Ordinal) { "updatedAt" };
+
     public static IReadOnlyList<AuditChangeLine> Describe(string json)
     {
         JsonElement root;
@@ -73,7 +76,7 @@ public static class AuditChange
 
         var names = before.EnumerateObject().Select(p => p.Name)
             .Concat(after.EnumerateObject().Select(p => p.Name)).Distinct(StringComparer.Ordinal);
-        foreach (var name in names)
+        foreach (var name in names.Where(n => !Bookkeeping.Contains(n)))
         {
             var b = before.TryGetProperty(name, out var bv) ? bv : default;
             var a = after.TryGetProperty(name, out var av) ? av : default;
@@ -90,7 +93,7 @@ public static class AuditChange
 
     private static string Text(JsonElement e) => e.ValueKind switch
     {
-        JsonValueKind.String => Shorten(e.GetString() ?? ""),
+        JsonValueKind.String => Readable(e.GetString() ?? ""),
         JsonValueKind.Null or JsonValueKind.Undefined => "—",
         JsonValueKind.True => "yes",
         JsonValueKind.False => "no",
@@ -101,6 +104,30 @@ public static class AuditChange
         JsonValueKind.Array => string.Create(CultureInfo.InvariantCulture, $"{e.GetArrayLength()} items"),
         _ => Shorten(e.GetRawText()),
     };
+
+    /// <summary>A digest by its first 12 hex digits (the whole one is in the raw JSON), a time as people write it.</summary>
+    private static string Readable(string s)
+    {
+        if (s.Length == 71 && s.StartsWith("sha256:", StringComparison.Ordinal) && !s.AsSpan(7).ContainsAnyExcept(HexDigits))
+        {
+            return s[..19] + "…";
+        }
+
+        if (s.Length == 64 && !s.AsSpan().ContainsAnyExcept(HexDigits))
+        {
+            return s[..12] + "…";
+        }
+
+        if (s.Length is >= 20 and <= 40 && s[4] == '-' && s[10] == 'T'
+            && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+        {
+            return t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+        }
+
+        return Shorten(s);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     private static string Shorten(string s) => s.Length <= MaxValueLength ? s : s[..(MaxValueLength - 1)] + "…";
 }
