@@ -1,4 +1,5 @@
 using ModelRegistry.Core.Artifacts.Headers;
+using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Artifacts;
 
@@ -42,6 +43,14 @@ public sealed record MetadataConflict(string Field, string Entered, string FromF
 /// <summary>Which metadata of a version came from its files, and where files disagree with people.</summary>
 public sealed record MetadataOrigins(IReadOnlyList<MetadataFromFile> FromFiles, IReadOnlyList<MetadataConflict> Conflicts)
 {
+    /// <summary>Where each field that holds a value got it (API field names; see <see cref="MetadataProvenance"/>).</summary>
+    public IReadOnlyDictionary<string, FieldOrigin> Fields { get; init; } = new Dictionary<string, FieldOrigin>();
+
+    /// <summary>"gguf" and "safetensors" when the version's files mix both weight formats; empty otherwise.</summary>
+    public IReadOnlyList<string> MixedWeightFormats { get; init; } = [];
+
+    public FieldOrigin? OriginOf(string field) => Fields.TryGetValue(field, out var o) ? o : null;
+
     public MetadataFromFile? For(string field) => FromFiles.FirstOrDefault(f => f.Field == field);
     public MetadataConflict? ConflictFor(string field) => Conflicts.FirstOrDefault(c => c.Field == field);
 }

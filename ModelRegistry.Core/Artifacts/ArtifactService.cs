@@ -344,7 +344,56 @@ public sealed partial class ArtifactService(
         var version = await db.Versions.AsNoTracking().SingleAsync(v => v.Id == versionId, ct);
         var fills = await db.MetadataFills.AsNoTracking().Where(f => f.VersionId == versionId).ToListAsync(ct);
         var files = await FileFactsAsync(db, versionId, exceptPath: null, ct);
-        return MetadataMerge.Origins(version.Metadata, fills, MetadataMerge.Derive(files));
+        return MetadataMerge.Origins(version, fills, files);
+    }
+
+    /// <summary>
+    /// Resolves a conflict the files' way: <paramref name="field"/> takes the value the version's file headers give, and
+    /// from then on counts as filled from a file (later files refresh it). DataScientist or Admin; refused on a frozen
+    /// version; 400 when the files give no value for the field. Audited as a version update with before and after.
+    /// </summary>
+    public async Task<MetadataOrigins> UseFileValueAsync(Actor actor, string modelName, int number, string field,
+        CancellationToken ct = default)
+    {
+        if (!MetadataFields.All.Contains(field))
+        {
+            throw ValidationFailedException.For("field", $"Files give only {string.Join(", ", MetadataFields.All)}.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content, async change =>
+        {
+            var version = change.Version;
+            var files = await FileFactsAsync(db, version.Id, exceptPath: null, ct);
+            var derived = MetadataMerge.Derive(files).FirstOrDefault(d => d.Field == field)
+                ?? throw ValidationFailedException.For("field", $"No file of version {number} gives a value for {field}.");
+            var before = MetadataFields.Get(version.Metadata, field);
+            MetadataFields.Set(version.Metadata, field, derived.Value);
+            var fill = await db.MetadataFills.SingleOrDefaultAsync(f => f.VersionId == version.Id && f.Field == field, ct);
+            if (fill is null)
+            {
+                db.MetadataFills.Add(new MetadataFill(version.Id, field, derived.Value, derived.Source, change.Now));
+            }
+            else
+            {
+                fill.Update(derived.Value, derived.Source, change.Now);
+            }
+
+            MetadataProvenance.Set(version, field, FieldOrigin.FileHeader);
+            version.Touch(change.Now);
+            version.Model.Touch(change.Now);
+            change.Audit(AuditActions.VersionUpdated, AuditEntities.Version, $"{modelName}/{number}", new
+            {
+                field,
+                before,
+                after = derived.Value,
+                origin = "file-header",
+                source = derived.Source,
+            });
+            return true;
+        }, ct);
+
+        return await MetadataOriginsAsync(modelName, number, ct);
     }
 
     /// <summary>
@@ -439,8 +488,7 @@ public sealed partial class ArtifactService(
         var files = await FileFactsAsync(db, version.Id, exceptPath: path, ct);
         files.Add(new MetadataMerge.FileFacts(path, artifact.Kind, artifact.Header, artifact.HeaderProblem));
         var fills = await db.MetadataFills.Where(f => f.VersionId == version.Id).ToDictionaryAsync(f => f.Field, ct);
-        var merge = MetadataMerge.Apply(version.Metadata, fills, MetadataMerge.Derive(files), version.Id, now,
-            fill => db.MetadataFills.Add(fill));
+        var merge = MetadataMerge.Apply(version, fills, MetadataMerge.Derive(files), now, fill => db.MetadataFills.Add(fill));
         version.Touch(now);
         version.Model.Touch(now);
 

@@ -112,10 +112,15 @@ internal static class MetadataMerge
         return result;
     }
 
-    /// <summary>Merges <paramref name="derived"/> into <paramref name="metadata"/>, updating <paramref name="fills"/>.</summary>
-    public static Outcome Apply(LlmMetadata metadata, IDictionary<string, MetadataFill> fills, IReadOnlyList<Derived> derived,
-        long versionId, DateTimeOffset now, Action<MetadataFill> addFill)
+    /// <summary>
+    /// Merges <paramref name="derived"/> into <paramref name="version"/>'s metadata, updating <paramref name="fills"/>: a
+    /// file value fills an empty field, refreshes one a file filled, and replaces one carried over from the previous
+    /// version; it never replaces a value a person entered (or the card gave), it reports the difference.
+    /// </summary>
+    public static Outcome Apply(ModelVersion version, IDictionary<string, MetadataFill> fills, IReadOnlyList<Derived> derived,
+        DateTimeOffset now, Action<MetadataFill> addFill)
     {
+        var metadata = version.Metadata;
         var filled = new List<MetadataFromFile>();
         var conflicts = new List<MetadataConflict>();
         foreach (var d in derived)
@@ -123,14 +128,15 @@ internal static class MetadataMerge
             var current = MetadataFields.Get(metadata, d.Field);
             fills.TryGetValue(d.Field, out var fill);
             var fromFile = fill is not null && current == fill.Value;
-            if (current is null || fromFile)
+            var carried = MetadataProvenance.Of(version, d.Field) == FieldOrigin.CarriedOver;
+            if (current is null || fromFile || carried)
             {
-                if (current != d.Value || fill?.Source != d.Source)
+                if (current != d.Value || fill?.Source != d.Source || carried)
                 {
                     MetadataFields.Set(metadata, d.Field, d.Value);
                     if (fill is null)
                     {
-                        fill = new MetadataFill(versionId, d.Field, d.Value, d.Source, now);
+                        fill = new MetadataFill(version.Id, d.Field, d.Value, d.Source, now);
                         fills[d.Field] = fill;
                         addFill(fill);
                     }
@@ -139,6 +145,7 @@ internal static class MetadataMerge
                         fill.Update(d.Value, d.Source, now);
                     }
 
+                    MetadataProvenance.Set(version, d.Field, FieldOrigin.FileHeader);
                     filled.Add(new MetadataFromFile(d.Field, d.Value, d.Source));
                 }
             }
@@ -151,9 +158,14 @@ internal static class MetadataMerge
         return new Outcome(filled, conflicts);
     }
 
-    /// <summary>Which fields hold a value a file put there, and where files disagree with a person's value.</summary>
-    public static MetadataOrigins Origins(LlmMetadata metadata, IEnumerable<MetadataFill> fills, IReadOnlyList<Derived> derived)
+    /// <summary>
+    /// Where each field's value came from, which fields hold a value a file put there, where files disagree with a
+    /// person's value, and whether the files mix weight formats.
+    /// </summary>
+    public static MetadataOrigins Origins(ModelVersion version, IEnumerable<MetadataFill> fills, IReadOnlyList<FileFacts> files)
     {
+        var metadata = version.Metadata;
+        var derived = Derive(files);
         var fromFiles = fills.Where(f => MetadataFields.Get(metadata, f.Field) == f.Value)
             .Select(f => new MetadataFromFile(f.Field, f.Value, f.Source))
             .OrderBy(f => MetadataFields.All.ToList().IndexOf(f.Field))
@@ -163,7 +175,32 @@ internal static class MetadataMerge
                 && MetadataFields.Get(metadata, d.Field) is { } current && !MetadataFields.Same(d.Field, current, d.Value))
             .Select(d => new MetadataConflict(d.Field, MetadataFields.Get(metadata, d.Field)!, d.Value, d.Source))
             .ToList();
-        return new MetadataOrigins(fromFiles, conflicts);
+        var fields = new Dictionary<string, FieldOrigin>();
+        foreach (var field in MetadataProvenance.Fields)
+        {
+            if (fromFiles.Any(f => f.Field == field))
+            {
+                fields[field] = FieldOrigin.FileHeader;
+            }
+            else if (MetadataProvenance.Of(version, field) is { } origin)
+            {
+                // A value once filled from a file that a person has since changed is theirs.
+                fields[field] = origin == FieldOrigin.FileHeader ? FieldOrigin.Entered : origin;
+            }
+        }
+
+        return new MetadataOrigins(fromFiles, conflicts) { Fields = fields, MixedWeightFormats = MixedWeightFormats(files) };
+    }
+
+    /// <summary>
+    /// The weight file formats of one version when it holds more than one of safetensors and GGUF (say a full-precision
+    /// checkpoint and a quantised GGUF side by side): one version should be one set of weights. Empty otherwise.
+    /// </summary>
+    public static IReadOnlyList<string> MixedWeightFormats(IEnumerable<FileFacts> files)
+    {
+        var kinds = files.Select(f => f.Kind).Where(k => k is ArtifactKind.Safetensors or ArtifactKind.Gguf).Distinct()
+            .Select(k => k == ArtifactKind.Gguf ? "gguf" : "safetensors").Order(StringComparer.Ordinal).ToList();
+        return kinds.Count > 1 ? kinds : [];
     }
 
     private static (long Count, string Source)? ParameterCount(List<FileFacts> safetensors, List<FileFacts> ggufs)

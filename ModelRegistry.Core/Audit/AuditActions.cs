@@ -29,6 +29,12 @@ public static class AuditActions
     public const string AliasRemoved = "alias.removed";
     public const string CardRevised = "card.revised";
     public const string EvaluationRecorded = "evaluation.recorded";
+
+    /// <summary>An evaluation result of a version not yet frozen was corrected (data: id, before, after).</summary>
+    public const string EvaluationCorrected = "evaluation.corrected";
+
+    /// <summary>An evaluation result of a version not yet frozen was removed (data: id, the result as it was).</summary>
+    public const string EvaluationRemoved = "evaluation.removed";
     public const string UserCreated = "user.created";
     public const string UserRoleGranted = "user.role_granted";
     public const string UserRoleRevoked = "user.role_revoked";

@@ -88,6 +88,7 @@ public sealed class CardService(
             var row = new CardRevision(version, next, text, sha, bytes, actor.UserId, actor.DisplayName, now, note);
             db.CardRevisions.Add(row);
             var (added, updated) = await EvaluationService.ImportModelIndexAsync(db, version, metadata.Results, actor, now, ct);
+            var metadataFilled = MetadataProvenance.FromCard(version, metadata);
             version.Touch(now);
             change.Audit(AuditActions.CardRevised, AuditEntities.Version, $"{modelName}/{number}",
                 new
@@ -98,6 +99,7 @@ public sealed class CardService(
                     sha256 = sha,
                     metricsImported = added,
                     metricsUpdated = updated,
+                    metadataFromCard = metadataFilled.Count == 0 ? null : metadataFilled,
                     frontMatterProblems = metadata.Problems.Count == 0 ? null : metadata.Problems,
                 });
             return (row, added, updated);

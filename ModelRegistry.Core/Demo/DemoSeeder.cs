@@ -32,6 +32,7 @@ public sealed class DemoSeeder(
     CardService cards,
     EvaluationService evaluations,
     Artifacts.ArtifactService artifacts,
+    Artifacts.Storage.IArtifactStore store,
     TimeProvider clock)
 {
     /// <summary>Decides the demo's requests: four eyes hold for the command line too, so its requests need another actor.</summary>
@@ -216,10 +217,12 @@ public sealed class DemoSeeder(
     /// </summary>
     public async Task<SeedSummary> SeedBulkAsync(int modelCount, int versionsPerModel, CancellationToken ct)
     {
+        // The files' bytes go to the store first, once for every version: rows may only name blobs that exist.
+        var content = await DemoBulkContent.PrepareAsync(store, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (db.Database.IsNpgsql())
         {
-            return await SeedBulkPostgresAsync(db, modelCount, versionsPerModel, ct);
+            return await SeedBulkPostgresAsync(db, content, modelCount, versionsPerModel, ct);
         }
 
         var actor = Actor.CommandLine;
@@ -238,8 +241,20 @@ public sealed class DemoSeeder(
             "INSERT INTO Versions (ModelId, Number, Stage, CreatedByUserId, CreatedBy, CreatedAt, UpdatedAt, Source, Architecture, BaseModel, " +
             "ParameterCount, ContextLength, Quantization, Format, License, MetadataTags, ParentVersionNumber, Datasets, Digest) " +
             "VALUES ($model, $number, 'None', $by, $byName, $at, $at, $source, 'LlamaForCausalLM', 'meta-llama/Llama-3.1-8B', " +
-            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', '[]', $parent, '[]', $digest)",
+            "8030261248, 131072, 'bf16', 'Safetensors', 'llama3.1', '[]', $parent, '[]', $digest) RETURNING Id",
             "$model", "$number", "$by", "$byName", "$at", "$source", "$parent", "$digest");
+        await using var insertArtifact = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO Artifacts (VersionId, Path, Sha256, Size, ContentType, Kind, UnsafeFormat, HeaderProblem, HeaderJson, " +
+            "UploadedByUserId, UploadedBy, UploadedAt) VALUES ($version, $path, $sha, $size, $type, $kind, 0, NULL, $header, $by, $byName, $at)",
+            "$version", "$path", "$sha", "$size", "$type", "$kind", "$header", "$by", "$byName", "$at");
+        await using var insertCard = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO CardRevisions (VersionId, Number, Markdown, Sha256, SizeBytes, AuthorUserId, Author, CreatedAt, Comment) " +
+            "VALUES ($version, 1, $markdown, $sha, $size, $by, $byName, $at, 'seed-demo')",
+            "$version", "$markdown", "$sha", "$size", "$by", "$byName", "$at");
+        await using var insertMetric = Prepare(connection, tx.GetDbTransaction(),
+            "INSERT INTO EvaluationResults (VersionId, Name, Value, Dataset, Split, HigherIsBetter, Unit, Source, RecordedByUserId, " +
+            "RecordedBy, RecordedAt, AfterApproval) VALUES ($version, $name, $value, $dataset, $split, $higher, $unit, 'Api', $by, $byName, $at, 0)",
+            "$version", "$name", "$value", "$dataset", "$split", "$higher", "$unit", "$by", "$byName", "$at");
         await using var insertAudit = Prepare(connection, tx.GetDbTransaction(),
             "INSERT INTO AuditEvents (Sequence, Time, ActorId, ActorName, Action, EntityType, EntityId, ModelName, Data, PreviousHash, Hash) " +
             "VALUES ($seq, $time, $actorId, $actorName, $action, $entityType, $entityId, $modelName, $data, $prev, $hash)",
@@ -260,11 +275,29 @@ public sealed class DemoSeeder(
             var template = new RegisteredModel(name, actor.UserId, "seed-demo", now); // only its name is read
             for (var v = 1; v <= versionsPerModel; v++)
             {
+                var metrics = DemoBulkContent.MetricsFor(i, v);
+                var card = DemoBulkContent.CardFor(name, task, v, metrics);
                 Set(insertVersion, modelId, v, actor.UserId, actor.DisplayName, Ticks(now), $"seed-demo run {run}",
-                    v > 1 ? v - 1 : DBNull.Value, SeededDigest(template, v, $"seed-demo run {run}", now));
-                await insertVersion.ExecuteNonQueryAsync(ct);
+                    v > 1 ? v - 1 : DBNull.Value, SeededDigest(template, v, $"seed-demo run {run}", now, content, card.Sha256));
+                var versionId = (long)(await insertVersion.ExecuteScalarAsync(ct))!;
+                foreach (var f in content.Files)
+                {
+                    Set(insertArtifact, versionId, f.Path, f.Sha256, (long)f.Bytes.Length, f.ContentType, f.Inspection.Kind.ToString(),
+                        (object?)f.HeaderJson ?? DBNull.Value, actor.UserId, actor.DisplayName, Ticks(now));
+                    await insertArtifact.ExecuteNonQueryAsync(ct);
+                }
+
+                Set(insertCard, versionId, card.Markdown, card.Sha256, card.Size, actor.UserId, actor.DisplayName, Ticks(now));
+                await insertCard.ExecuteNonQueryAsync(ct);
+                foreach (var m in metrics)
+                {
+                    Set(insertMetric, versionId, m.Name, m.Value, (object?)m.Dataset ?? DBNull.Value, (object?)m.Split ?? DBNull.Value,
+                        m.HigherIsBetter ? 1 : 0, (object?)m.Unit ?? DBNull.Value, actor.UserId, actor.DisplayName, Ticks(now));
+                    await insertMetric.ExecuteNonQueryAsync(ct);
+                }
+
                 await audit.WriteAsync(insertAudit, now, actor, AuditActions.VersionCreated, AuditEntities.Version,
-                    $"{name}/{v}", name, new { number = v, bulk = true }, ct);
+                    $"{name}/{v}", name, BulkVersionData(v, content, card, metrics), ct);
             }
         }
 
@@ -277,8 +310,8 @@ public sealed class DemoSeeder(
     /// model ids are drawn from the table's identity sequence first, then models, versions and the audit events
     /// are copied in that order, the events hashed in the same order as on SQLite.
     /// </summary>
-    private async Task<SeedSummary> SeedBulkPostgresAsync(RegistryDbContext db, int modelCount, int versionsPerModel,
-        CancellationToken ct)
+    private async Task<SeedSummary> SeedBulkPostgresAsync(RegistryDbContext db, DemoBulkContent content, int modelCount,
+        int versionsPerModel, CancellationToken ct)
     {
         var actor = Actor.CommandLine;
         await using var tx = await db.BeginWriteTransactionAsync(ct);
@@ -367,11 +400,130 @@ public sealed class DemoSeeder(
                     }
 
                     await versions.WriteAsync("[]", NpgsqlTypes.NpgsqlDbType.Jsonb, ct);
-                    await versions.WriteAsync(SeededDigest(template, v, $"seed-demo run {run}", times[i]), NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    var card = DemoBulkContent.CardFor(ModelName(i), ModelTask(i), v, DemoBulkContent.MetricsFor(i, v));
+                    await versions.WriteAsync(SeededDigest(template, v, $"seed-demo run {run}", times[i], content, card.Sha256),
+                        NpgsqlTypes.NpgsqlDbType.Varchar, ct);
                 }
             }
 
             await versions.CompleteAsync(ct);
+        }
+
+        // The versions' ids, for their files, cards and results (COPY returns none).
+        var versionIds = new Dictionary<(long Model, int Number), long>(modelCount * versionsPerModel);
+        await using (var query = new Npgsql.NpgsqlCommand(
+            "SELECT \"Id\", \"ModelId\", \"Number\" FROM \"Versions\" WHERE \"ModelId\" = ANY(@ids)", connection))
+        {
+            query.Parameters.AddWithValue("ids", ids.ToArray());
+            await using var reader = await query.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                versionIds[(reader.GetInt64(1), reader.GetInt32(2))] = reader.GetInt64(0);
+            }
+        }
+
+        await using (var files = await connection.BeginBinaryImportAsync(
+            "COPY \"Artifacts\" (\"VersionId\", \"Path\", \"Sha256\", \"Size\", \"ContentType\", \"Kind\", \"UnsafeFormat\", " +
+            "\"HeaderJson\", \"UploadedByUserId\", \"UploadedBy\", \"UploadedAt\") FROM STDIN (FORMAT BINARY)", ct))
+        {
+            for (var i = 0; i < modelCount; i++)
+            {
+                for (var v = 1; v <= versionsPerModel; v++)
+                {
+                    foreach (var f in content.Files)
+                    {
+                        await files.StartRowAsync(ct);
+                        await files.WriteAsync(versionIds[(ids[i], v)], NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+                        await files.WriteAsync(f.Path, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await files.WriteAsync(f.Sha256, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await files.WriteAsync((long)f.Bytes.Length, NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+                        await files.WriteAsync(f.ContentType, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await files.WriteAsync(f.Inspection.Kind.ToString(), NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await files.WriteAsync(false, NpgsqlTypes.NpgsqlDbType.Boolean, ct);
+                        if (f.HeaderJson is null)
+                        {
+                            await files.WriteNullAsync(ct);
+                        }
+                        else
+                        {
+                            await files.WriteAsync(f.HeaderJson, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                        }
+
+                        await files.WriteAsync(actor.UserId, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await files.WriteAsync(actor.DisplayName, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await files.WriteAsync(times[i], NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+                    }
+                }
+            }
+
+            await files.CompleteAsync(ct);
+        }
+
+        await using (var cards = await connection.BeginBinaryImportAsync(
+            "COPY \"CardRevisions\" (\"VersionId\", \"Number\", \"Markdown\", \"Sha256\", \"SizeBytes\", \"AuthorUserId\", \"Author\", " +
+            "\"CreatedAt\", \"Comment\") FROM STDIN (FORMAT BINARY)", ct))
+        {
+            for (var i = 0; i < modelCount; i++)
+            {
+                for (var v = 1; v <= versionsPerModel; v++)
+                {
+                    var card = DemoBulkContent.CardFor(ModelName(i), ModelTask(i), v, DemoBulkContent.MetricsFor(i, v));
+                    await cards.StartRowAsync(ct);
+                    await cards.WriteAsync(versionIds[(ids[i], v)], NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+                    await cards.WriteAsync(1, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+                    await cards.WriteAsync(card.Markdown, NpgsqlTypes.NpgsqlDbType.Text, ct);
+                    await cards.WriteAsync(card.Sha256, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await cards.WriteAsync(card.Size, NpgsqlTypes.NpgsqlDbType.Integer, ct);
+                    await cards.WriteAsync(actor.UserId, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await cards.WriteAsync(actor.DisplayName, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                    await cards.WriteAsync(times[i], NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+                    await cards.WriteAsync("seed-demo", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                }
+            }
+
+            await cards.CompleteAsync(ct);
+        }
+
+        await using (var results = await connection.BeginBinaryImportAsync(
+            "COPY \"EvaluationResults\" (\"VersionId\", \"Name\", \"Value\", \"Dataset\", \"Split\", \"HigherIsBetter\", \"Unit\", " +
+            "\"Source\", \"RecordedByUserId\", \"RecordedBy\", \"RecordedAt\", \"AfterApproval\") FROM STDIN (FORMAT BINARY)", ct))
+        {
+            async Task TextOrNullAsync(string? value)
+            {
+                if (value is null)
+                {
+                    await results.WriteNullAsync(ct);
+                }
+                else
+                {
+                    await results.WriteAsync(value, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                }
+            }
+
+            for (var i = 0; i < modelCount; i++)
+            {
+                for (var v = 1; v <= versionsPerModel; v++)
+                {
+                    foreach (var m in DemoBulkContent.MetricsFor(i, v))
+                    {
+                        await results.StartRowAsync(ct);
+                        await results.WriteAsync(versionIds[(ids[i], v)], NpgsqlTypes.NpgsqlDbType.Bigint, ct);
+                        await results.WriteAsync(m.Name, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await results.WriteAsync(m.Value, NpgsqlTypes.NpgsqlDbType.Double, ct);
+                        await TextOrNullAsync(m.Dataset);
+                        await TextOrNullAsync(m.Split);
+                        await results.WriteAsync(m.HigherIsBetter, NpgsqlTypes.NpgsqlDbType.Boolean, ct);
+                        await TextOrNullAsync(m.Unit);
+                        await results.WriteAsync("Api", NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await results.WriteAsync(actor.UserId, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await results.WriteAsync(actor.DisplayName, NpgsqlTypes.NpgsqlDbType.Varchar, ct);
+                        await results.WriteAsync(times[i], NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+                        await results.WriteAsync(false, NpgsqlTypes.NpgsqlDbType.Boolean, ct);
+                    }
+                }
+            }
+
+            await results.CompleteAsync(ct);
         }
 
         await using (var events = await connection.BeginBinaryImportAsync(
@@ -385,8 +537,10 @@ public sealed class DemoSeeder(
                     new { name, task, bulk = true }), ct);
                 for (var v = 1; v <= versionsPerModel; v++)
                 {
+                    var metrics = DemoBulkContent.MetricsFor(i, v);
+                    var card = DemoBulkContent.CardFor(name, task, v, metrics);
                     await WriteEventAsync(events, audit.Next(times[i], actor, AuditActions.VersionCreated, AuditEntities.Version,
-                        $"{name}/{v}", name, new { number = v, bulk = true }), ct);
+                        $"{name}/{v}", name, BulkVersionData(v, content, card, metrics)), ct);
                 }
             }
 
@@ -396,7 +550,8 @@ public sealed class DemoSeeder(
         await tx.CommitAsync(ct);
         // Statistics and the visibility map now, while seeding: the planner pages the new rows by index at once, and
         // autovacuum does not descend on 100k fresh rows while the registry serves its first requests.
-        await db.Database.ExecuteSqlRawAsync("VACUUM (ANALYZE) \"Models\", \"Versions\", \"AuditEvents\"", ct);
+        await db.Database.ExecuteSqlRawAsync(
+            "VACUUM (ANALYZE) \"Models\", \"Versions\", \"Artifacts\", \"CardRevisions\", \"EvaluationResults\", \"AuditEvents\"", ct);
         return new SeedSummary(modelCount, modelCount * versionsPerModel);
     }
 
@@ -440,10 +595,25 @@ public sealed class DemoSeeder(
     }
 
     /// <summary>
-    /// The digest of a bulk-seeded version, computed as it is inserted (no files, no card; the fields both bulk paths
+    /// What the audit event of a bulk-seeded version records: its number and how much it was given (kept short: the audit
+    /// log's text index reads every byte of it, and at 100k versions that is most of the seeding time).
+    /// </summary>
+    private static object BulkVersionData(int number, DemoBulkContent content, DemoBulkContent.Card card,
+        IReadOnlyList<DemoBulkContent.Metric> metrics) => new
+        {
+            number,
+            bulk = true,
+            files = content.Files.Count,
+            card = card.Size > 0,
+            metrics = metrics.Count,
+        };
+
+    /// <summary>
+    /// The digest of a bulk-seeded version, computed as it is inserted (its files, its card and the fields both bulk paths
     /// write), so seeding does not pay for a second pass over 100k rows.
     /// </summary>
-    private static string SeededDigest(RegisteredModel model, int number, string source, DateTimeOffset now)
+    private static string SeededDigest(RegisteredModel model, int number, string source, DateTimeOffset now,
+        DemoBulkContent content, string cardSha256)
     {
         var modelName = model.Name;
         var version = new ModelVersion(model, number,
@@ -462,7 +632,7 @@ public sealed class DemoSeeder(
                 License = "llama3.1",
             },
         };
-        return VersionManifest.Of(modelName, version, [], null).Digest;
+        return VersionManifest.Of(modelName, version, content.ManifestFiles, cardSha256).Digest;
     }
 
     private static void Set(DbCommand command, params object?[] values)

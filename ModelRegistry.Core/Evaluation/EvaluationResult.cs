@@ -71,6 +71,20 @@ public sealed class EvaluationResult
     /// <summary>Recorded after the version was approved (a post-release evaluation): added, never part of the review.</summary>
     public bool AfterApproval { get; internal set; }
 
+    /// <summary>A person's correction of a result on a version that is not frozen (name, value, data set, split, direction, unit).</summary>
+    internal void Correct(MetricInput input, string recordedByUserId, string recordedBy, DateTimeOffset at)
+    {
+        Name = input.Name!;
+        Value = input.Value!.Value;
+        Dataset = input.Dataset;
+        Split = input.Split;
+        HigherIsBetter = input.HigherIsBetter ?? MetricDirection.HigherIsBetter(Name);
+        Unit = input.Unit;
+        RecordedByUserId = recordedByUserId;
+        RecordedBy = recordedBy;
+        RecordedAt = at;
+    }
+
     /// <summary>A later import of the same model-index entry with a different number replaces the number.</summary>
     internal void Reimport(double value, string recordedByUserId, string recordedBy, DateTimeOffset at)
     {

@@ -94,6 +94,68 @@ public sealed class EvaluationService(
     }
 
     /// <summary>
+    /// Corrects result <paramref name="resultId"/> of a version that is not frozen: every field is replaced by
+    /// <paramref name="metric"/> (validated as when recording), the corrector becomes its recorder, and the before and
+    /// after are audited. DataScientist or Admin. 404 when the result is not one of the version's; 409
+    /// <c>version_frozen</c> on a frozen version (what reviewers approved stays as they saw it); 409 for a result
+    /// imported from the card's model-index (the card is its source: edit the card).
+    /// </summary>
+    public async Task<EvaluationResultInfo> CorrectAsync(Actor actor, string modelName, int number, long resultId,
+        MetricInput? metric, CancellationToken ct = default)
+    {
+        var valid = Validate(metric is null ? null : [metric])[0];
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.EvaluationCorrection, async change =>
+        {
+            var row = await FindForChangeAsync(db, change, resultId, ct);
+            var before = ToInfo(row);
+            row.Correct(valid, actor.UserId, actor.DisplayName, change.Now);
+            change.Audit(AuditActions.EvaluationCorrected, AuditEntities.Version, $"{modelName}/{number}", new
+            {
+                id = resultId,
+                before = new { before.Name, before.Value, before.Dataset, before.Split, before.HigherIsBetter, before.Unit, before.Source },
+                after = new { row.Name, row.Value, row.Dataset, row.Split, row.HigherIsBetter, row.Unit },
+            });
+            return row;
+        }, ct);
+        return ToInfo(row);
+    }
+
+    /// <summary>
+    /// Removes result <paramref name="resultId"/> of a version that is not frozen, audited with the result as it was.
+    /// DataScientist or Admin. Refused as <see cref="CorrectAsync"/> is.
+    /// </summary>
+    public async Task RemoveAsync(Actor actor, string modelName, int number, long resultId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.EvaluationCorrection, async change =>
+        {
+            var row = await FindForChangeAsync(db, change, resultId, ct);
+            db.EvaluationResults.Remove(row);
+            change.Audit(AuditActions.EvaluationRemoved, AuditEntities.Version, $"{modelName}/{number}", new
+            {
+                id = resultId,
+                removed = new { row.Name, row.Value, row.Dataset, row.Split, row.HigherIsBetter, row.Unit, row.Source, row.RecordedBy, row.RecordedAt },
+            });
+            return true;
+        }, ct);
+    }
+
+    private static async Task<EvaluationResult> FindForChangeAsync(RegistryDbContext db, VersionChange change, long resultId,
+        CancellationToken ct)
+    {
+        var row = await db.EvaluationResults.SingleOrDefaultAsync(r => r.Id == resultId && r.VersionId == change.Version.Id, ct)
+            ?? throw new NotFoundException($"Version {change.Version.Number} of '{change.ModelName}' has no evaluation result {resultId}.");
+        if (row.Source == EvaluationSource.ModelIndex)
+        {
+            throw new ConflictException(
+                $"Result {resultId} ({row.Name}) was imported from the model card's model-index; correct or remove it in the card.");
+        }
+
+        return row;
+    }
+
+    /// <summary>
     /// Each metric across the model's versions (the newest <see cref="MaxChartVersions"/> that have results), for the
     /// chart: one series per metric, data set and split; a version's newest result of a series is its point.
     /// </summary>

@@ -60,6 +60,12 @@ public sealed class ModelVersion
     public string? Description { get; set; }
     public LlmMetadata Metadata { get; set; } = new();
 
+    /// <summary>
+    /// Where each metadata field's value came from, by API field name (<see cref="MetadataProvenance"/>); a field with a
+    /// value but no entry was written before provenance was kept and counts as entered.
+    /// </summary>
+    public Dictionary<string, FieldOrigin> MetadataOrigins { get; private set; } = [];
+
     /// <summary>The version of the same model this one was trained or derived from.</summary>
     public int? ParentVersionNumber { get; set; }
 

@@ -40,6 +40,12 @@ public sealed record DatasetInfo(string Name, string? Version = null, string? Ur
 /// The fields of a version a person or pipeline describes. On create, null means "not given";
 /// on update, null leaves a field as it is and an empty string clears a text field.
 /// </summary>
+/// <param name="CarriedOver">
+/// On create only: metadata fields (API names, e.g. <c>architecture</c>) whose values the caller copied from the parent
+/// version without a person choosing them, as the dashboard's form prefills them. Each that still equals the parent's
+/// value is recorded as carried over, so the new version's file headers and card replace it; every other given value
+/// counts as entered.
+/// </param>
 /// <param name="CopyFrom">
 /// On create only: the number of an existing version whose metadata, lineage, card and files (by reference: no bytes
 /// are copied) the new version starts from; the other given fields then override what was carried over.
@@ -57,4 +63,5 @@ public sealed record VersionInput(
     IReadOnlyList<string>? Tags = null,
     int? ParentVersion = null,
     IReadOnlyList<DatasetInfo>? Datasets = null,
-    int? CopyFrom = null);
+    int? CopyFrom = null,
+    IReadOnlyList<string>? CarriedOver = null);

@@ -125,11 +125,18 @@ public sealed partial class VersionService(
             if (origin is not null)
             {
                 CarryOver(origin, version);
+                MetadataProvenance.CarryOver(origin, version);
+                var carried = Copy(version.Metadata);
                 Apply(version, valid, creating: false);
+                MetadataProvenance.AfterInput(version, carried, carriedOver: null, parent: null);
             }
             else
             {
                 Apply(version, valid, creating: true);
+                var parentMetadata = valid.ParentVersion is { } p && valid.CarriedOver is { Count: > 0 }
+                    ? (await db.Versions.AsNoTracking().Numbered(model.Id, p).SingleAsync(ct)).Metadata
+                    : null;
+                MetadataProvenance.AfterInput(version, before: null, valid.CarriedOver, parentMetadata);
             }
 
             db.Versions.Add(version);
@@ -166,6 +173,11 @@ public sealed partial class VersionService(
             throw ValidationFailedException.For("copyFrom", "copyFrom applies only when a version is created.");
         }
 
+        if (valid.CarriedOver is not null)
+        {
+            throw ValidationFailedException.For("carriedOver", "carriedOver applies only when a version is created.");
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content, async change =>
         {
@@ -178,7 +190,9 @@ public sealed partial class VersionService(
             }
 
             var before = ToInfo(modelName, version);
+            var metadataBefore = Copy(version.Metadata);
             Apply(version, valid, creating: false);
+            MetadataProvenance.AfterInput(version, metadataBefore, carriedOver: null, parent: null);
             var after = ToInfo(modelName, version);
             if (before with { Tags = [], Datasets = [] } == after with { Tags = [], Datasets = [] }
                 && before.Tags.SequenceEqual(after.Tags) && before.Datasets.SequenceEqual(after.Datasets))
@@ -263,7 +277,25 @@ public sealed partial class VersionService(
             Tags: input.Tags is null ? null : Input.Tags("tags", input.Tags),
             ParentVersion: input.ParentVersion ?? input.CopyFrom,
             Datasets: datasets,
-            CopyFrom: input.CopyFrom);
+            CopyFrom: input.CopyFrom,
+            CarriedOver: CarriedOverFields(input.CarriedOver));
+    }
+
+    private static List<string>? CarriedOverFields(IReadOnlyList<string>? fields)
+    {
+        if (fields is null)
+        {
+            return null;
+        }
+
+        var unknown = fields.FirstOrDefault(f => !MetadataProvenance.Fields.Contains(f));
+        if (unknown is not null)
+        {
+            throw ValidationFailedException.For("carriedOver",
+                $"carriedOver names metadata fields: {string.Join(", ", MetadataProvenance.Fields)}.");
+        }
+
+        return fields.Distinct().ToList();
     }
 
     /// <summary>
@@ -364,17 +396,7 @@ public sealed partial class VersionService(
         version.Source = origin.Source;
         version.Description = origin.Description;
         var m = origin.Metadata;
-        version.Metadata = new LlmMetadata
-        {
-            Architecture = m.Architecture,
-            BaseModel = m.BaseModel,
-            ParameterCount = m.ParameterCount,
-            ContextLength = m.ContextLength,
-            Quantization = m.Quantization,
-            Format = m.Format,
-            License = m.License,
-            Tags = m.Tags.ToList(),
-        };
+        version.Metadata = Copy(m);
         version.ParentVersionNumber = origin.Number;
         version.Datasets = origin.Datasets.Select(d => new TrainingDataset
         {
@@ -385,6 +407,18 @@ public sealed partial class VersionService(
             Split = d.Split,
         }).ToList();
     }
+
+    private static LlmMetadata Copy(LlmMetadata m) => new()
+    {
+        Architecture = m.Architecture,
+        BaseModel = m.BaseModel,
+        ParameterCount = m.ParameterCount,
+        ContextLength = m.ContextLength,
+        Quantization = m.Quantization,
+        Format = m.Format,
+        License = m.License,
+        Tags = m.Tags.ToList(),
+    };
 
     internal static VersionInfo ToInfo(string modelName, ModelVersion v) => new(
         modelName, v.Number, v.Stage, v.CreatedBy, v.CreatedAt, v.UpdatedAt, v.Source, v.Description,

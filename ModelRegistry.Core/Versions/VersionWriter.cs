@@ -19,6 +19,12 @@ public enum VersionWriteKind
 
     /// <summary>Evaluation results added after the fact: allowed on a frozen version, never changes the digest.</summary>
     Evaluation,
+
+    /// <summary>
+    /// An evaluation result corrected or removed: never changes the digest, but refused on a frozen version like a content
+    /// write — what reviewers approved stays as they saw it.
+    /// </summary>
+    EvaluationCorrection,
 }
 
 /// <summary>One write in progress: the version, loaded for change inside the transaction, and the audit events to record.</summary>
@@ -67,7 +73,7 @@ public sealed class VersionWriter(AccessGuard guard, AuditTrail audit, TimeProvi
     /// <summary>
     /// Runs <paramref name="change"/> on version <paramref name="number"/> of <paramref name="modelName"/> in one write
     /// transaction on <paramref name="db"/> (which must not be in one). 404 when the model or version is unknown, 403
-    /// without <see cref="Permission.EditModels"/>, 409 <c>version_frozen</c> for a content write to a frozen version.
+    /// without <see cref="Permission.EditModels"/>, 409 <c>version_frozen</c> for a content write (or an evaluation correction) to a frozen version.
     /// </summary>
     public async Task<T> ChangeAsync<T>(RegistryDbContext db, Actor actor, string modelName, int number, VersionWriteKind kind,
         Func<VersionChange, Task<T>> change, CancellationToken ct)
@@ -77,7 +83,7 @@ public sealed class VersionWriter(AccessGuard guard, AuditTrail audit, TimeProvi
         {
             var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
 
-            if (kind == VersionWriteKind.Content && version.IsFrozen)
+            if (kind is VersionWriteKind.Content or VersionWriteKind.EvaluationCorrection && version.IsFrozen)
             {
                 throw new VersionFrozenException(modelName, number, version.FrozenAt!.Value, version.FrozenByRequestId);
             }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Webhooks;
@@ -39,6 +40,8 @@ public sealed partial class AuditorReadOnlyApiTests
         var admin = await app.CreateUserAsync(Roles.Admin);
         await app.ModelWithVersionsAsync(ds, model, 1);
         await app.UploadAsync(ds, model, 1, "config.json", "{}"u8.ToArray());
+        var result = (await app.Get<EvaluationService>().RecordAsync(ds.Actor, model, 1, [new MetricInput("accuracy", 0.5)],
+            EvaluationSource.Api, Ct))[0];
         var pending = await app.RequestAsync(ds, model, 1, Stage.Staging);
         var (webhook, _) = await app.Get<WebhookService>().CreateAsync(admin.Actor,
             new CreateWebhook("http://127.0.0.1:9/registry-hook", [WebhookEvents.ModelCreated], "a-secret-of-some-length"), Ct);
@@ -68,6 +71,7 @@ public sealed partial class AuditorReadOnlyApiTests
                 "alias" => "champion",
                 "id" when pattern.Contains("/transitions/", StringComparison.Ordinal) => pending.Id.ToString(CultureInfo.InvariantCulture),
                 "id" when pattern.Contains("/webhooks/", StringComparison.Ordinal) => webhook.Id.ToString(CultureInfo.InvariantCulture),
+                "id" when pattern.Contains("/metrics/", StringComparison.Ordinal) => result.Id.ToString(CultureInfo.InvariantCulture),
                 var other => throw new InvalidOperationException($"No sample value for {{{other}}} in {pattern}: add one."),
             });
             // A request that would succeed for a DataScientist or Admin: only the role may stop it.
@@ -89,6 +93,8 @@ public sealed partial class AuditorReadOnlyApiTests
     {
         _ when pattern.EndsWith("/card", StringComparison.Ordinal) || pattern.EndsWith("/card/", StringComparison.Ordinal) =>
             new StringContent("# Card\n\n## Intended use\nTests.", System.Text.Encoding.UTF8, "text/markdown"),
+        _ when pattern.Contains("/metrics/{id", StringComparison.Ordinal) =>
+            new StringContent("""{"name":"accuracy","value":0.6}""", System.Text.Encoding.UTF8, "application/json"),
         _ when pattern.Contains("/metrics", StringComparison.Ordinal) =>
             new StringContent("""[{"name":"accuracy","value":0.5}]""", System.Text.Encoding.UTF8, "application/json"),
         _ when pattern.Contains("/files/", StringComparison.Ordinal) => new ByteArrayContent("{}"u8.ToArray()),

@@ -69,6 +69,9 @@ public sealed class FrozenVersionApiTests(FrozenVersionFixture fixture) : IClass
         ["PUT /api/v1/models/{name}/versions/{number:int}/files/{**path}"] = () => new ByteArrayContent([9, 9, 9]),
         ["PUT /api/v1/models/{name}/versions/{number:int}/card/"] = () => new StringContent("# Replaced", Encoding.UTF8, "text/markdown"),
         ["POST /api/v1/models/{name}/versions/{number:int}/uploads"] = TusCreation,
+        // Corrections and removals of evaluation results: what reviewers approved stays as they saw it.
+        ["PUT /api/v1/models/{name}/versions/{number:int}/metrics/{id:long}"] = () => JsonContent.Create(new { name = "accuracy", value = 0.99 }),
+        ["DELETE /api/v1/models/{name}/versions/{number:int}/metrics/{id:long}"] = () => null,
     };
 
     /// <summary>The creation of a resumable upload (tus), refused before a byte is sent.</summary>
@@ -115,7 +118,8 @@ public sealed class FrozenVersionApiTests(FrozenVersionFixture fixture) : IClass
     private static string Concrete(string route) => route[(route.IndexOf(' ') + 1)..]
         .Replace("{name}", FrozenVersionFixture.Model, StringComparison.Ordinal)
         .Replace("{number:int}", "1", StringComparison.Ordinal)
-        .Replace("{**path}", "weights.bin", StringComparison.Ordinal);
+        .Replace("{**path}", "weights.bin", StringComparison.Ordinal)
+        .Replace("{id:long}", "1", StringComparison.Ordinal);
 
     [Fact]
     public async Task Every_route_that_writes_to_a_version_is_classified()

@@ -100,4 +100,24 @@ public sealed class MetricsApiTests(CardApiFixture fixture) : IClassFixture<Card
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    [Fact]
+    public async Task A_result_is_corrected_with_put_and_removed_with_delete_and_a_viewer_may_do_neither()
+    {
+        var ds = fixture.ClientFor(Roles.DataScientist);
+        var post = await ds.PostAsync(Url, Json("""[{"name":"typo_metric","value":0.12}]"""), Ct);
+        var id = (await post.Content.ReadFromJsonAsync<JsonElement>(Ct))[0].GetProperty("id").GetInt64();
+
+        var viewerPut = await fixture.ClientFor(Roles.Viewer).PutAsync($"{Url}/{id}", Json("""{"name":"typo_metric","value":0.21}"""), Ct);
+        var put = await ds.PutAsync($"{Url}/{id}", Json("""{"name":"fixed_metric","value":0.21,"dataset":"support-eval"}"""), Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, viewerPut.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var corrected = await put.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(("fixed_metric", 0.21), (corrected.GetProperty("name").GetString(), corrected.GetProperty("value").GetDouble()));
+        Assert.Equal(HttpStatusCode.NotFound, (await ds.DeleteAsync($"{Url}/999999999", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ds.DeleteAsync($"{Url}/{id}", Ct)).StatusCode);
+        var list = await ds.GetFromJsonAsync<JsonElement>(Url, Ct);
+        Assert.DoesNotContain(list.EnumerateArray(), m => m.GetProperty("id").GetInt64() == id);
+    }
 }

@@ -17,11 +17,14 @@ public sealed class VersionFormTests : IAsyncDisposable
     private IRenderedComponent<VersionForm> _form = null!;
     private IRenderedComponent<MudPopoverProvider> _popovers = null!;
 
-    private void RenderForm(IReadOnlyList<int>? existing = null, VersionInfo? initial = null)
+    private void RenderForm(IReadOnlyList<int>? existing = null, VersionInfo? initial = null, int? carriedFrom = null,
+        ModelRegistry.Core.Artifacts.MetadataOrigins? origins = null)
     {
         (_form, _popovers) = _ctx.RenderWithPopovers<VersionForm>(p => p
             .Add(x => x.ExistingVersions, existing ?? [])
             .Add(x => x.Initial, initial)
+            .Add(x => x.CarriedFrom, carriedFrom)
+            .Add(x => x.Origins, origins)
             .Add(x => x.OnSubmit, (VersionInput input) => _submitted.Add(input)));
     }
 
@@ -159,6 +162,66 @@ public sealed class VersionFormTests : IAsyncDisposable
         var options = OpenSelect("Derived from version").Select(i => i.TextContent.Trim()).ToList();
 
         Assert.Equal(["None", "Version 3", "Version 2", "Version 1"], options);
+    }
+
+    private static VersionInfo Previous => new("chat", 2, Stage.Staging, "ds", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch,
+        Source: null, Description: null, Architecture: "LlamaForCausalLM", BaseModel: "meta-llama/Llama-3.1-8B",
+        ParameterCount: 8_030_261_248, ContextLength: 131_072, Quantization: "bf16", Format: WeightFormat.Safetensors,
+        License: "llama3.1", Tags: [], ParentVersion: 2, Datasets: []);
+
+    private string OriginText(string field) => _form.Find($"[data-testid='origin-{field}']").TextContent.Trim();
+
+    [Fact]
+    public async Task Values_prefilled_from_the_previous_version_are_shown_and_sent_as_carried_over_until_a_person_changes_them()
+    {
+        RenderForm(existing: [1, 2], initial: Previous, carriedFrom: 2);
+
+        Assert.Equal("carried over from v2", OriginText("contextLength"));
+        Assert.Equal("carried over from v2", OriginText("format"));
+        Type("Context length (tokens)", "32768");
+        Type("Quantization", "");
+        Assert.Equal("entered", OriginText("contextLength"));
+        Assert.Empty(_form.FindAll("[data-testid='origin-quantization']"));
+        await SubmitAsync();
+
+        var input = Assert.Single(_submitted);
+        Assert.Equal(32768, input.ContextLength);
+        Assert.Equal(["architecture", "baseModel", "format", "license", "parameterCount"], input.CarriedOver!.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_version_derived_from_another_than_the_one_copied_sends_nothing_as_carried_over()
+    {
+        RenderForm(existing: [1, 2], initial: Previous, carriedFrom: 2);
+
+        Choose("Derived from version", "Version 1");
+        await SubmitAsync();
+
+        Assert.Null(Assert.Single(_submitted).CarriedOver);
+    }
+
+    [Fact]
+    public void Editing_shows_where_each_stored_value_came_from_and_a_changed_one_as_entered()
+    {
+        var origins = new ModelRegistry.Core.Artifacts.MetadataOrigins(
+            [new ModelRegistry.Core.Artifacts.MetadataFromFile("contextLength", "131072", "config.json")], [])
+        {
+            Fields = new Dictionary<string, FieldOrigin>
+            {
+                ["contextLength"] = FieldOrigin.FileHeader,
+                ["license"] = FieldOrigin.Card,
+                ["architecture"] = FieldOrigin.Entered,
+            },
+            MixedWeightFormats = ["gguf", "safetensors"],
+        };
+        RenderForm(existing: [1], initial: Previous, origins: origins);
+
+        Assert.Equal("from config.json", OriginText("contextLength"));
+        Assert.Equal("from card", OriginText("license"));
+        Assert.Equal("entered", OriginText("architecture"));
+        Assert.Contains("mixes weight formats (GGUF and safetensors)", _form.Find("[data-testid='mixed-formats']").TextContent, StringComparison.Ordinal);
+        Type("Licence", "mit");
+        Assert.Equal("entered", OriginText("license"));
     }
 
     public ValueTask DisposeAsync() => _ctx.DisposeAsync();

@@ -80,14 +80,14 @@ public sealed class AuditLogPageTests(BrowserFixture browser)
         await page.GotoAsync($"/audit?model={name}");
         await BrowserFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByText("1,000+ events")).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByText("\"note\": \"busy revision 1029\"")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".audit-value").GetByText("busy revision 1029", new() { Exact = true })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "audit-log-bounded");
 
         // The pager offers the page past the counted ones; that page knows the exact total.
         await page.GetByRole(AriaRole.Button, new() { Name = "Page 21" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("page=21"));
         await Assertions.Expect(page.GetByText("1,030 events")).ToBeVisibleAsync();
-        await Assertions.Expect(page.GetByText("\"note\": \"busy revision 0\"")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".audit-value").GetByText("busy revision 0", new() { Exact = true })).ToBeVisibleAsync();
 
         await page.GotoAsync($"/audit?model={name}");
         await BrowserFixture.WaitForCircuitAsync(page);

@@ -76,9 +76,10 @@ public sealed class ChartInjectionTests(BrowserFixture browser)
         // The legend shows each label as the text that was recorded.
         var legendTexts = await chart.Locator(".apexcharts-legend-text").AllTextContentsAsync();
         Assert.Equal(legend.Order(StringComparer.Ordinal), legendTexts.Order(StringComparer.Ordinal));
-        // Axis titles are SVG text: the metric name and the unit appear as written, not entity-encoded.
+        // Axis titles are SVG text: the unit appears as written, not entity-encoded. (The two 0–1 scores, one of them
+        // named ImgName, share the axis titled "Score (0–1)" since each metric family has one axis.)
         var axisTitles = await chart.Locator(".apexcharts-yaxis-title-text").AllTextContentsAsync();
-        Assert.Contains(ImgName, axisTitles);
+        Assert.Contains("Score (0–1)", axisTitles);
         Assert.Contains(ImgUnit, axisTitles);
 
         // The tooltip of a point names each series and its value with the unit, as text.

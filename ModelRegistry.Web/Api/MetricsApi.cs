@@ -34,6 +34,28 @@ internal static class MetricsApi
             .Changes()
             .TakesJson();
 
+        // Corrections take a number too; on a frozen version they are refused (409 version_frozen).
+        metrics.MapPut("/{id:long}", async (string name, int number, long id, MetricInput? body, EvaluationService evaluations,
+                ClaimsPrincipal user, CancellationToken ct) =>
+                TypedResults.Ok(await evaluations.CorrectAsync(user.ToActor(), name, number, id, body, ct)))
+            .WithName("updateMetric")
+            .WithSummary("Corrects an evaluation result of a version that is not frozen")
+            .WithDescription("Replaces every field of the result (validated as when recording), audited with before and after. " +
+                "DataScientist, Admin. 409 on a frozen version (version_frozen) or for a result imported from the card's model-index.")
+            .Changes()
+            .TakesJson();
+
+        metrics.MapDelete("/{id:long}", async (string name, int number, long id, EvaluationService evaluations,
+                ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                await evaluations.RemoveAsync(user.ToActor(), name, number, id, ct);
+                return TypedResults.NoContent();
+            })
+            .WithName("removeMetric")
+            .WithSummary("Removes an evaluation result of a version that is not frozen")
+            .WithDescription("Audited with the result as it was. DataScientist, Admin. Refused like a correction.")
+            .Changes();
+
         api.MapGet("/models/{name}/metrics", async (string name, EvaluationService evaluations, CancellationToken ct) =>
                 TypedResults.Ok(await evaluations.ModelMetricsAsync(name, ct)))
             .WithTags("Evaluation")

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using ModelRegistry.Core.Versions;
 
@@ -6,6 +8,8 @@ namespace ModelRegistry.Core.Persistence.Configurations;
 
 internal sealed class VersionConfiguration : IEntityTypeConfiguration<ModelVersion>
 {
+    private static readonly JsonSerializerOptions OriginsJson = new(JsonSerializerDefaults.Web);
+
     public void Configure(EntityTypeBuilder<ModelVersion> b)
     {
         b.ToTable("Versions");
@@ -32,6 +36,17 @@ internal sealed class VersionConfiguration : IEntityTypeConfiguration<ModelVersi
             m.Property(x => x.Tags).HasColumnName("MetadataTags");
         });
         b.Navigation(v => v.Metadata).IsRequired();
+        b.Property(v => v.MetadataOrigins)
+            .HasConversion(
+                o => JsonSerializer.Serialize(o, OriginsJson),
+                s => JsonSerializer.Deserialize<Dictionary<string, FieldOrigin>>(s, OriginsJson) ?? new Dictionary<string, FieldOrigin>(),
+                new ValueComparer<Dictionary<string, FieldOrigin>>(
+                    (a, c) => a!.Count == c!.Count && !a.Except(c).Any(),
+                    o => o.Aggregate(0, (h, p) => HashCode.Combine(h, p.Key, p.Value)),
+                    o => new Dictionary<string, FieldOrigin>(o)))
+            .HasMaxLength(1000)
+            .HasDefaultValueSql("'{}'")
+            .IsRequired();
         b.OwnsMany(v => v.Datasets, d => d.ToJson("Datasets"));
     }
 }

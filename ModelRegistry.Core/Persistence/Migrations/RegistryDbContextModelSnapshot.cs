@@ -1137,6 +1137,13 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.Property<long?>("FrozenByRequestId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("MetadataOrigins")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValueSql("'{}'");
+
                     b.Property<long>("ModelId")
                         .HasColumnType("INTEGER");
 

@@ -1199,6 +1199,13 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                     b.Property<long?>("FrozenByRequestId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("MetadataOrigins")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasDefaultValueSql("'{}'");
+
                     b.Property<long>("ModelId")
                         .HasColumnType("bigint");
 

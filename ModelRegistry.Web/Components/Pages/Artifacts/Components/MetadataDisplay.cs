@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelRegistry.Core.Artifacts;
+using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Components.Shared;
 
 namespace ModelRegistry.Web.Components.Pages.Artifacts.Components;
@@ -14,6 +15,8 @@ public static class MetadataDisplay
         MetadataFields.ContextLength => "Context length",
         MetadataFields.Quantization => "Quantization",
         MetadataFields.Format => "Weight format",
+        MetadataProvenance.BaseModel => "Base model",
+        MetadataProvenance.License => "Licence",
         _ => field,
     };
 
