@@ -83,7 +83,7 @@ public static class Mreg
 
         await env.Error.WriteLineAsync($"mreg: {failure.Message}");
         await env.Error.FlushAsync();
-        if (json)
+        if (json && !results.Written)
         {
             await env.Out.WriteLineAsync(JsonSerializer.Serialize(new
             {
@@ -105,8 +105,10 @@ public static class Mreg
 
     private static string Operation(RegistryApiException e) => e.StatusCode switch
     {
+        400 => "Invalid request",
         404 => "Not found",
-        _ => "The registry refused",
+        >= 500 => "Server error",
+        _ => "Refused",
     };
 
     private static Exception Innermost(Exception e)

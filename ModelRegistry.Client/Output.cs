@@ -18,9 +18,13 @@ internal sealed class Results(MregEnvironment env, bool json)
 
     public bool Json { get; } = json;
 
+    /// <summary>Whether a result was written (a failure after it adds no second JSON document).</summary>
+    public bool Written { get; private set; }
+
     /// <summary>Writes <paramref name="value"/> as JSON with <c>--json</c>, else the lines <paramref name="text"/> gives.</summary>
     public async Task WriteAsync(object value, Func<IEnumerable<string>> text)
     {
+        Written = true;
         if (Json)
         {
             await env.Out.WriteLineAsync(JsonSerializer.Serialize(value, JsonOptions));

@@ -17,7 +17,8 @@ internal sealed class RegistryConnection : IDisposable
     {
         Http = http;
         BaseAddress = baseAddress;
-        Api = new Api.RegistryApi(http);
+        // The raw body too, so problem details reach the user whatever schema the operation declares for them.
+        Api = new Api.RegistryApi(http) { ReadResponseAsString = true };
     }
 
     public HttpClient Http { get; }

@@ -230,6 +230,7 @@ internal static class PushCommand
                 Content = FileContent(file, 0, item),
             };
             request.Headers.Add(ChecksumHeader, sha);
+            request.Headers.ExpectContinue = true;
             try
             {
                 using var response = await connection.Http.SendAsync(request, ct);
@@ -285,7 +286,9 @@ internal static class PushCommand
                 item.Reset(offset);
                 while (offset < file.Size)
                 {
-                    offset = await PatchAsync(connection, url, file, offset, item, ct);
+                    var (sentFrom, reached) = await PatchAsync(connection, url, file, offset, item, ct);
+                    resumed |= sentFrom > 0;
+                    offset = reached;
                 }
 
                 state.SetUploadUrl(file, null);
@@ -337,8 +340,12 @@ internal static class PushCommand
         return length == file.Size ? HeaderLong(response, "Upload-Offset") : null;
     }
 
-    /// <summary>Sends the file from <paramref name="offset"/> to its end; returns the offset the server reached.</summary>
-    private static async Task<long> PatchAsync(RegistryConnection connection, string url, LocalFile file, long offset, IProgressItem item,
+    /// <summary>
+    /// Sends the file from <paramref name="offset"/> (or where the server says it stands) to its end; returns where the
+    /// bytes were sent from and the offset the server reached. <c>Expect: 100-continue</c> keeps the body back until the
+    /// server has accepted the request, so a refusal (409 while an interrupted request still holds the upload) costs no bytes.
+    /// </summary>
+    private static async Task<(long SentFrom, long Reached)> PatchAsync(RegistryConnection connection, string url, LocalFile file, long offset, IProgressItem item,
         CancellationToken ct)
     {
         var busySince = DateTimeOffset.UtcNow;
@@ -348,10 +355,11 @@ internal static class PushCommand
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
             request.Headers.Add("Tus-Resumable", TusVersion);
             request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
+            request.Headers.ExpectContinue = true;
             using var response = await connection.Http.SendAsync(request, ct);
             if (response.IsSuccessStatusCode)
             {
-                return HeaderLong(response, "Upload-Offset");
+                return (offset, HeaderLong(response, "Upload-Offset"));
             }
 
             var failure = await RegistryConnection.FailureAsync(response, $"uploading '{file.Path}'", ct);
@@ -369,7 +377,7 @@ internal static class PushCommand
             {
                 // Not the offset the server kept (a request it finished after we gave up on it): continue at its offset.
                 item.Reset(actual);
-                return actual;
+                return (actual, actual);
             }
 
             throw failure;
