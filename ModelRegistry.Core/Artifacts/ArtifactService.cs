@@ -63,6 +63,65 @@ public sealed partial class ArtifactService(
     }
 
     /// <summary>
+    /// Stores the file <paramref name="path"/> of a version from bytes the model already holds, without receiving them
+    /// again: when some version of the same model has a file whose SHA-256 is <paramref name="sha256"/>, the new file
+    /// refers to that blob (content-addressed, so no byte is copied) and is committed exactly as an upload of those bytes
+    /// would be — same permission, frozen rule, header reading, metadata, and one <c>artifact.uploaded</c> audit event
+    /// (with <c>reused</c> true). Only this model's files count, so nobody learns of or obtains bytes of a model they
+    /// might not see. 404 <c>blob_not_stored</c> when there is no such file (or its stored bytes are missing or known
+    /// damaged): the caller sends the bytes instead. This is how <c>mreg push</c> sends nothing twice.
+    /// </summary>
+    public async Task<UploadResult> ReuseAsync(Actor actor, string modelName, int number, string path, string sha256,
+        CancellationToken ct = default)
+    {
+        var normalized = ArtifactPath.Normalize(path);
+        var sha = ParseChecksum(sha256, ReuseField);
+        await DemandWritableAsync(actor, modelName, number, ct);
+        UploadResult result;
+        string? previousSha;
+        using (await store.LockAsync(sha, ct))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            await using var blobLock = await db.LockBlobAsync(sha, ct);
+            var modelId = await db.RequireModelIdAsync(modelName, ct);
+            var size = await db.Artifacts.AsNoTracking().Where(a => a.Version.ModelId == modelId && a.Sha256 == sha)
+                .Select(a => (long?)a.Size).FirstOrDefaultAsync(ct);
+            if (size is null || integrity.IsKnownDamaged(sha))
+            {
+                throw NotStored(modelName, sha);
+            }
+
+            FileInspection inspection;
+            await using (var stored = await store.OpenReadAsync(sha, ct))
+            {
+                if (stored is null || stored.Length != size)
+                {
+                    throw NotStored(modelName, sha);
+                }
+
+                // The header readers are synchronous; off the request's thread, as a store may read over the network.
+                inspection = await Task.Run(() => FileInspector.Inspect(normalized, stored, size.Value), ct);
+            }
+
+            (result, previousSha) = await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content,
+                change => RecordAsync(change, normalized, sha, size.Value, inspection, alsoInTransaction: null, ct, reused: true), ct);
+        }
+
+        if (previousSha is not null && previousSha != sha)
+        {
+            await DeleteIfUnreferencedAsync(previousSha);
+        }
+
+        return result;
+    }
+
+    /// <summary>The request header of <see cref="ReuseAsync"/>, named in its validation errors.</summary>
+    public const string ReuseField = "X-Registry-Reuse-Sha256";
+
+    private static NotFoundException NotStored(string modelName, string sha) => new(
+        $"No file of model '{modelName}' has the SHA-256 {sha}; send the bytes.", "blob_not_stored");
+
+    /// <summary>
     /// What an upload checks before it reads a byte, as the upload may be hundreds of GB: the actor may edit models,
     /// the version exists (404), it is not frozen (409 <c>version_frozen</c>). The commit checks all of it again.
     /// </summary>
@@ -116,7 +175,7 @@ public sealed partial class ArtifactService(
             else
             {
                 (result, previousSha) = await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content,
-                    change => RecordAsync(change, normalized, staged, inspection, alsoInTransaction, ct), ct);
+                    change => RecordAsync(change, normalized, staged.Sha256, staged.Size, inspection, alsoInTransaction, ct), ct);
                 try
                 {
                     // Not cancellable: the row is committed, so its bytes must reach their place.
@@ -162,7 +221,7 @@ public sealed partial class ArtifactService(
         try
         {
             return await writer.ChangeAsync(db, actor, modelName, number, VersionWriteKind.Content,
-                change => RecordAsync(change, normalized, staged, inspection, alsoInTransaction, ct), ct);
+                change => RecordAsync(change, normalized, staged.Sha256, staged.Size, inspection, alsoInTransaction, ct), ct);
         }
         catch when (!existed)
         {
@@ -462,8 +521,8 @@ public sealed partial class ArtifactService(
             ? clock.GetUtcNow() - FileSystemArtifactStore.UnfinishedUploadGrace
             : clock.GetUtcNow(), ct);
 
-    private static async Task<(UploadResult, string?)> RecordAsync(VersionChange change, string path, StagedBlob staged,
-        FileInspection inspection, Func<VersionChange, Task>? alsoInTransaction, CancellationToken ct)
+    private static async Task<(UploadResult, string?)> RecordAsync(VersionChange change, string path, string sha256, long size,
+        FileInspection inspection, Func<VersionChange, Task>? alsoInTransaction, CancellationToken ct, bool reused = false)
     {
         if (alsoInTransaction is not null)
         {
@@ -477,12 +536,12 @@ public sealed partial class ArtifactService(
         var previous = artifact is null ? null : new { sha256 = artifact.Sha256, size = artifact.Size };
         if (artifact is null)
         {
-            artifact = new Artifact(version, path, staged.Sha256, staged.Size, contentType, inspection, actor.UserId, actor.DisplayName, now);
+            artifact = new Artifact(version, path, sha256, size, contentType, inspection, actor.UserId, actor.DisplayName, now);
             db.Artifacts.Add(artifact);
         }
         else
         {
-            artifact.Replace(staged.Sha256, staged.Size, contentType, inspection, actor.UserId, actor.DisplayName, now);
+            artifact.Replace(sha256, size, contentType, inspection, actor.UserId, actor.DisplayName, now);
         }
 
         var files = await FileFactsAsync(db, version.Id, exceptPath: path, ct);
@@ -496,11 +555,12 @@ public sealed partial class ArtifactService(
         change.Audit(AuditActions.ArtifactUploaded, AuditEntities.Artifact, $"{modelName}/{number}/{path}", new
         {
             path,
-            size = staged.Size,
-            sha256 = staged.Sha256,
+            size = size,
+            sha256 = sha256,
             contentType,
             kind = artifact.Kind.ToString(),
             replaced = previous,
+            reused,
             flags = info.Flags,
             filled = merge.Filled,
             conflicts = merge.Conflicts,

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ModelRegistry.Core.Artifacts;
+using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Versions;
 using ModelRegistry.Web.Security;
 
@@ -25,6 +26,9 @@ internal static class ArtifactsApi
                 + "chunked or not); 201 for a new path, 200 when it replaces the file there. DataScientist or Admin.")
             .Accepts<Stream>("application/octet-stream")
             .RequestHeader(ChecksumHeader, "The body's SHA-256 (64 hex digits): a mismatch is 422 and nothing is kept.", "^[0-9a-fA-F]{64}$")
+            .RequestHeader(ArtifactService.ReuseField, "Instead of a body (send none): the SHA-256 of a file some version of this model already has; "
+                + "the file is stored from those bytes without receiving them again. 404 with code blob_not_stored when the model has "
+                + "no such file: send the bytes.", "^[0-9a-fA-F]{64}$")
             .Changes()
             .Problems(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status422UnprocessableEntity);
 
@@ -108,8 +112,28 @@ internal static class ArtifactsApi
         }
 
         var checksum = http.Request.Headers[ChecksumHeader].ToString();
-        var result = await service.UploadAsync(user.ToActor(), name, number, FilePath(path), http.Request.Body,
-            new UploadOptions(string.IsNullOrWhiteSpace(checksum) ? null : checksum, http.Request.ContentLength), ct);
+        var reuse = http.Request.Headers[ArtifactService.ReuseField].ToString();
+        UploadResult result;
+        if (!string.IsNullOrWhiteSpace(reuse))
+        {
+            if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+            {
+                throw ValidationFailedException.For(ArtifactService.ReuseField, $"A PUT with {ArtifactService.ReuseField} carries no body.");
+            }
+
+            if (!string.IsNullOrWhiteSpace(checksum) && !checksum.Trim().Equals(reuse.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ChecksumMismatchException(checksum.Trim(), reuse.Trim());
+            }
+
+            result = await service.ReuseAsync(user.ToActor(), name, number, FilePath(path), reuse, ct);
+        }
+        else
+        {
+            result = await service.UploadAsync(user.ToActor(), name, number, FilePath(path), http.Request.Body,
+                new UploadOptions(string.IsNullOrWhiteSpace(checksum) ? null : checksum, http.Request.ContentLength), ct);
+        }
+
         if (result.Replaced)
         {
             return TypedResults.Ok(result);
