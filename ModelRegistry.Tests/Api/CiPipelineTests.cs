@@ -10,6 +10,10 @@ public sealed class CiPipelineTests
 {
     private static readonly string Script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "docs", "ci", "pipeline.sh"));
 
+    /// <summary>The mreg the solution build made (the Client project's own output, with its runtime config).</summary>
+    private static readonly string Mreg = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..",
+        "ModelRegistry.Client", "bin", Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!), "net10.0", "mreg.dll"));
+
     [Fact]
     public async Task Documented_pipeline_registers_uploads_requests_waits_for_approval_and_records_the_deployment()
     {
@@ -25,6 +29,11 @@ public sealed class CiPipelineTests
         await File.WriteAllTextAsync(Path.Combine(files.FullName, "config.json"),
             "{\"architectures\":[\"LlamaForCausalLM\"],\"max_position_embeddings\":131072}", ct);
         await File.WriteAllBytesAsync(Path.Combine(files.FullName, "tokenizer.model"), [1, 2, 3, 4, 5], ct);
+        Directory.CreateDirectory(Path.Combine(files.FullName, "weights"));
+        var shard = System.Security.Cryptography.RandomNumberGenerator.GetBytes(9 * 1024 * 1024);   // large: goes through tus
+        await File.WriteAllBytesAsync(Path.Combine(files.FullName, "weights", "shard-1.bin"), shard, ct);
+        var deployDir = Directory.CreateTempSubdirectory("mr-deploy-");
+        var home = Directory.CreateTempSubdirectory("mr-home-");
 
         // The reviewer: approves the pipeline's request once it shows up in the queue.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -51,6 +60,9 @@ public sealed class CiPipelineTests
         start.Environment["FILES_DIR"] = files.FullName;
         start.Environment["WAIT_SECONDS"] = "60";
         start.Environment["CI_RUN_URL"] = "https://ci.example.com/runs/42";
+        start.Environment["DEPLOY_DIR"] = deployDir.FullName;
+        start.Environment["HOME"] = home.FullName;   // mreg's config and push state stay out of the real home
+        start.Environment["MREG"] = $"dotnet {Mreg}";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
@@ -58,8 +70,13 @@ public sealed class CiPipelineTests
         await process.WaitForExitAsync(timeout.Token);
         await stop.CancelAsync();
         files.Delete(recursive: true);
+        home.Delete(recursive: true);
 
         Assert.True(process.ExitCode == 0, await stderr);
+        // The deploy job pulled exactly the approved bytes, subfolders included.
+        Assert.Equal(shard, await File.ReadAllBytesAsync(Path.Combine(deployDir.FullName, "weights", "shard-1.bin"), ct));
+        Assert.Equal([1, 2, 3, 4, 5], await File.ReadAllBytesAsync(Path.Combine(deployDir.FullName, "tokenizer.model"), ct));
+        deployDir.Delete(recursive: true);
         Assert.Equal("1", (await stdout).Trim());
         Assert.Equal(Stage.Staging, await app.StageOfAsync("ci-assistant", 1));
         var deployments = await app.Get<ModelRegistry.Core.Deployments.DeploymentService>()

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# A worked CI/CD pipeline against the Model Registry REST API, with curl (and python3 to read JSON).
+# A worked CI/CD pipeline against the Model Registry, with `mreg` (the registry's client; see docs/cli.md).
 #
-#   training job: register the model (once), create a version, upload its files, post evaluation
-#                 results, ask for Staging
-#   release job:  wait for a reviewer's decision, resolve the version now in Staging, record its deployment
+#   training job: push the model directory as a new version (the model is registered on the first push; files the
+#                 registry already stores are not sent again; a rerun after a cut resumes), post evaluation results,
+#                 ask for Staging and wait for the reviewers' decision
+#   deploy job:   pull what the registry says is in Staging (every file verified by SHA-256) and record the deployment
 #
 # Environment:
 #   REGISTRY_URL   e.g. https://registry.example.com            (required)
 #   REGISTRY_TOKEN a DataScientist's API token (make one under API tokens, or `tokens create`)   (required)
 #   MODEL          model name (default: support-assistant)
-#   FILES_DIR      directory whose files are uploaded (default: ./model)
+#   FILES_DIR      directory pushed as the version, subfolders included (default: ./model)
+#   DEPLOY_DIR     where the deploy job pulls the approved files (default: a temporary directory)
 #   ENVIRONMENT    deployment environment (default: staging)
-#   WAIT_SECONDS   how long to wait for the reviewer (default: 3600)
-#   CI_RUN_URL     link to this pipeline run, stored with the deployment
-# Exit status: 0 deployed; 1 refused, rejected or timed out; 2 bad setup.
+#   WAIT_SECONDS   how long to wait for the reviewers (default: 3600)
+#   CI_RUN_URL     link to this pipeline run, stored as the version's source and with the deployment
+#   MREG           how to run mreg (default: mreg, after `dotnet tool install --global ModelRegistry.Client`)
+# Exit status: 0 deployed; otherwise mreg's exit code (1 usage, 2 not found, 3 refused, rejected or not decided in
+# time, 4 verification failed, 5 registry unreachable).
 set -euo pipefail
 
 : "${REGISTRY_URL:?set REGISTRY_URL}" "${REGISTRY_TOKEN:?set REGISTRY_TOKEN}"
@@ -22,69 +26,32 @@ FILES_DIR="${FILES_DIR:-./model}"
 ENVIRONMENT="${ENVIRONMENT:-staging}"
 WAIT_SECONDS="${WAIT_SECONDS:-3600}"
 CI_RUN_URL="${CI_RUN_URL:-}"
-API="${REGISTRY_URL%/}/api/v1"
+read -r -a MREG <<<"${MREG:-mreg}"
+export MREG_URL="$REGISTRY_URL" MREG_TOKEN="$REGISTRY_TOKEN"   # mreg reads these instead of a saved login
 
-# api METHOD PATH [curl args…]: prints the body; fails (showing the problem details) on HTTP >= 400.
-api() {
-  local method=$1 path=$2; shift 2
-  local out status
-  out=$(mktemp)
-  status=$(curl -sS -o "$out" -w '%{http_code}' -X "$method" -H "Authorization: Bearer $REGISTRY_TOKEN" "$@" "$API$path")
-  if [ "$status" -ge 400 ]; then
-    echo "$method $path → HTTP $status: $(cat "$out")" >&2
-    rm -f "$out"
-    return 1
-  fi
-  cat "$out"
-  rm -f "$out"
-}
-field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# --- training job ---------------------------------------------------------------------------------------------------
+# 1. Push: prints "NUMBER DIGEST"; progress goes to standard error.
+read -r VERSION DIGEST < <("${MREG[@]}" push "$FILES_DIR" --model "$MODEL" --source "${CI_RUN_URL:-ci}")
+echo "pushed $MODEL v$VERSION ($DIGEST)" >&2
 
-# 1. Register the model the first time (409 = it exists: fine).
-if ! curl -sS -f -o /dev/null -H "Authorization: Bearer $REGISTRY_TOKEN" "$API/models/$MODEL"; then
-  api POST /models -H 'Content-Type: application/json' \
-    -d "{\"name\":\"$MODEL\",\"task\":\"text-generation\",\"tags\":[\"ci\"]}" >/dev/null
-fi
+# 2. Evaluation results.
+"${MREG[@]}" metrics add "$MODEL" "$VERSION" accuracy=0.74 --dataset MMLU --split test >/dev/null
 
-# 2. A new version, with where it came from.
-VERSION=$(api POST "/models/$MODEL/versions" -H 'Content-Type: application/json' \
-  -d "{\"source\":\"${CI_RUN_URL:-ci}\",\"baseModel\":\"meta-llama/Llama-3.1-8B-Instruct\",\"datasets\":[{\"name\":\"support-tickets\",\"split\":\"train\"}]}" \
-  | field number)
-echo "created $MODEL v$VERSION" >&2
+# 3. Ask for Staging (the registry checks its gates at once) and wait for the reviewers (exit 3 when rejected or
+#    not decided within the time).
+"${MREG[@]}" promote "$MODEL" "$VERSION" --to Staging \
+  --comment "CI run ${CI_RUN_URL:-local}: accuracy 0.74 on MMLU." --wait --timeout "${WAIT_SECONDS}s" >/dev/null
 
-# 3. Upload every file, with its checksum (a mismatch is refused with 422 and nothing is kept).
-for f in "$FILES_DIR"/*; do
-  [ -f "$f" ] || continue
-  name=$(basename "$f")
-  api PUT "/models/$MODEL/versions/$VERSION/files/$name" -T "$f" \
-    -H "X-Checksum-Sha256: $(sha256sum "$f" | cut -d' ' -f1)" >/dev/null
-  echo "uploaded $name" >&2
-done
+# --- deploy job -----------------------------------------------------------------------------------------------------
+# 4. Pull what is in Staging now (prints "NUMBER DIGEST"; a file whose SHA-256 differs fails with exit 4).
+DEPLOY_DIR="${DEPLOY_DIR:-$(mktemp -d)}"
+read -r STAGED STAGED_DIGEST < <("${MREG[@]}" pull "$MODEL@staging" "$DEPLOY_DIR")
+echo "pulled $MODEL v$STAGED ($STAGED_DIGEST) into $DEPLOY_DIR" >&2
 
-# 4. Evaluation results.
-api POST "/models/$MODEL/versions/$VERSION/metrics" -H 'Content-Type: application/json' \
-  -d '[{"name":"accuracy","value":0.74,"dataset":"MMLU","split":"test"},{"name":"p95 latency","value":388,"unit":"ms","higherIsBetter":false}]' >/dev/null
-
-# 5. Ask for Staging; the registry checks its gates at once (409 with unmetGates when something is missing).
-REQUEST=$(api POST "/models/$MODEL/versions/$VERSION/transitions" -H 'Content-Type: application/json' \
-  -d "{\"toStage\":\"Staging\",\"comment\":\"CI run ${CI_RUN_URL:-local}: accuracy 0.74 on MMLU.\"}" | field id)
-echo "transition request $REQUEST is waiting for a reviewer" >&2
-
-# 6. Wait for the decision (bounded).
-deadline=$(( $(date +%s) + WAIT_SECONDS ))
-while :; do
-  STATUS=$(api GET "/transitions/$REQUEST" | field status)
-  case "$STATUS" in
-    Approved) break ;;
-    Rejected|Cancelled) echo "request $REQUEST was $STATUS" >&2; exit 1 ;;
-  esac
-  if [ "$(date +%s)" -ge "$deadline" ]; then echo "no decision within $WAIT_SECONDS s" >&2; exit 1; fi
-  sleep 2
-done
-
-# 7. Deploy what the registry says is in Staging, and record it.
-STAGED=$(api GET "/models/$MODEL/stages/Staging" | field number)
-api POST "/models/$MODEL/versions/$STAGED/deployments" -H 'Content-Type: application/json' \
-  -d "{\"environment\":\"$ENVIRONMENT\",\"status\":\"Deployed\",\"target\":\"https://llm.example.com/$ENVIRONMENT/$MODEL\",\"externalRef\":\"${CI_RUN_URL:-https://ci.example.com/local}\"}" >/dev/null
+# 5. … hand $DEPLOY_DIR to the serving stack here, then record the deployment (plain REST: mreg has no deploy verb).
+status=$(curl -sS -o /dev/stderr -w '%{http_code}' -X POST -H "Authorization: Bearer $REGISTRY_TOKEN" \
+  -H 'Content-Type: application/json' "${REGISTRY_URL%/}/api/v1/models/$MODEL/versions/$STAGED/deployments" \
+  -d "{\"environment\":\"$ENVIRONMENT\",\"status\":\"Deployed\",\"target\":\"https://llm.example.com/$ENVIRONMENT/$MODEL\",\"externalRef\":\"${CI_RUN_URL:-https://ci.example.com/local}\"}")
+[ "$status" -lt 400 ] || { echo "recording the deployment failed with HTTP $status" >&2; exit 3; }
 echo "deployed $MODEL v$STAGED to $ENVIRONMENT" >&2
 echo "$STAGED"
