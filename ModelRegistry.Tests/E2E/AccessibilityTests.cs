@@ -1,0 +1,170 @@
+using Microsoft.Playwright;
+using ModelRegistry.Core.Security;
+using ModelRegistry.Tests.Infrastructure;
+
+namespace ModelRegistry.Tests.E2E;
+
+/// <summary>
+/// axe-core (WCAG 2.0 A/AA, 2.1 AA) finds no serious or critical problem on any dashboard page, for any role, with the
+/// demo showcase as content; every page in the light theme for every role, and in the dark theme for the role that
+/// sees the most (Admin). docs/design.md, "Dashboard". Each visit also leaves a screenshot under TestResults/.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class AccessibilityTests(BrowserFixture browser, ShowcaseSite site) : IClassFixture<ShowcaseSite>
+{
+    private const string Model = ShowcaseSite.Model;
+
+    /// <summary>Every route of the dashboard (the tabs too: each is its own address), with the showcase's names filled in.</summary>
+    public static IReadOnlyList<string> Paths { get; } =
+    [
+        "/",
+        "/models",
+        "/models?search=support&stage=Production",
+        "/models/new",
+        $"/models/{Model}",
+        $"/models/{Model}?tab=stages",
+        $"/models/{Model}/compare?versions=1,2,3",
+        $"/models/{Model}/versions/new",
+        $"/models/{Model}/versions/2",
+        $"/models/{Model}/versions/2?tab=files",
+        $"/models/{Model}/versions/2?tab=card",
+        $"/models/{Model}/versions/2?tab=evaluation",
+        $"/models/{Model}/versions/3?tab=lifecycle",
+        $"/models/{Model}/versions/2?tab=deployments",
+        $"/models/{Model}/versions/2?tab=activity",
+        $"/models/{Model}/versions/3/edit",
+        $"/models/{Model}/versions/production",
+        $"/models/{ShowcaseSite.ChecklistModel}/versions/1?tab=card",
+        "/approvals",
+        "/approvals?view=decided",
+        "/deployments",
+        "/tokens",
+        "/audit",
+        "/admin/users",
+        "/admin/webhooks",
+        "/not-found",
+        "/no/such/page",
+        "/Account/Manage",
+        "/Account/Manage/Email",
+        "/Account/Manage/ChangePassword",
+        "/Account/Manage/TwoFactorAuthentication",
+        "/Account/Manage/Passkeys",
+        "/Account/Manage/PersonalData",
+        "/Error",
+    ];
+
+    public static TheoryData<string, string, bool> Pages()
+    {
+        var data = new TheoryData<string, string, bool>();
+        foreach (var role in ShowcaseSite.CheckedRoles)
+        {
+            foreach (var path in Paths)
+            {
+                data.Add(role, path, false);
+            }
+        }
+
+        foreach (var path in Paths)
+        {
+            data.Add(Roles.Admin, path, true);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task Page_has_no_serious_accessibility_problem(string role, string path, bool dark)
+    {
+        var page = await site.OpenAsync(browser, role, path, BrowserFixture.Desktop, dark);
+        try
+        {
+            var violations = await Axe.SeriousViolationsAsync(page);
+            await BrowserFixture.ScreenshotAsync(page, $"a11y/{ScreenshotName(role, path, dark)}");
+            Assert.True(violations.Count == 0, $"{path} as {role}{(dark ? " (dark)" : "")}:\n" + string.Join("\n", violations));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("/Account/Login")]
+    [InlineData("/Account/ForgotPassword")]
+    public async Task Signed_out_page_has_no_serious_accessibility_problem(string path)
+    {
+        var page = await site.OpenAsync(browser, null, path, BrowserFixture.Desktop);
+        try
+        {
+            var violations = await Axe.SeriousViolationsAsync(page);
+            Assert.True(violations.Count == 0, $"{path}:\n" + string.Join("\n", violations));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Open_menus_have_no_serious_accessibility_problem(bool dark)
+    {
+        var page = await site.OpenAsync(browser, Roles.DataScientist, "/", BrowserFixture.Desktop, dark);
+        try
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Notifications, 1 unread" }).ClickAsync();
+            await Assertions.Expect(page.GetByText("Mark all read")).ToBeVisibleAsync();
+            var violations = await Axe.SeriousViolationsAsync(page);
+            Assert.True(violations.Count == 0, "Notifications:\n" + string.Join("\n", violations));
+            await page.Keyboard.PressAsync("Escape");
+
+            await page.Locator(".account-chip").ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+            violations = await Axe.SeriousViolationsAsync(page);
+            Assert.True(violations.Count == 0, "Account menu:\n" + string.Join("\n", violations));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Keyboard_focus_is_always_visible_and_the_content_is_one_skip_away()
+    {
+        var page = await site.OpenAsync(browser, Roles.DataScientist, "/models", BrowserFixture.Desktop);
+        try
+        {
+            // The first Tab lands on the skip link, shown on screen; following it puts focus on <main>.
+            await page.Keyboard.PressAsync("Tab");
+            var skip = page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" });
+            await Assertions.Expect(skip).ToBeFocusedAsync();
+            await Assertions.Expect(skip).ToBeInViewportAsync();
+            Assert.Single(await page.Locator("main").AllAsync());
+
+            // Every control reached by Tab shows a ring (an outline of at least 2 px, or a box shadow).
+            for (var i = 0; i < 12; i++)
+            {
+                await page.Keyboard.PressAsync("Tab");
+                var ring = await page.EvaluateAsync<string>(
+                    """
+                    () => {
+                      const e = document.activeElement, s = getComputedStyle(e);
+                      const visible = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
+                      return visible ? '' : `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} "${(e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 40)}"`;
+                    }
+                    """);
+                Assert.True(ring.Length == 0, $"No visible focus on {ring}");
+            }
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    internal static string ScreenshotName(string role, string path, bool dark) =>
+        $"{role.ToLowerInvariant()}{(dark ? "-dark" : "")}{string.Concat(path.Select(c => char.IsLetterOrDigit(c) ? c : '_'))}";
+}
