@@ -94,6 +94,8 @@ public sealed partial class CardRenderer
                     break;
                 case "input":
                     element.SetAttribute("disabled", "disabled");
+                    // A task-list box is named by its item's text (set as an attribute: AngleSharp encodes it).
+                    element.SetAttribute("aria-label", TaskLabel(element));
                     break;
             }
         };
@@ -123,6 +125,18 @@ public sealed partial class CardRenderer
         }
 
         return Sanitize(html);
+    }
+
+    /// <summary>The text of the task-list item a checkbox sits in, with its state when the item has no text.</summary>
+    private static string TaskLabel(IElement checkbox)
+    {
+        var text = string.Join(' ', (checkbox.ParentElement?.TextContent ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (text.Length > 200)
+        {
+            text = text[..200] + "…";
+        }
+
+        return text.Length > 0 ? text : checkbox.HasAttribute("checked") ? "Done" : "To do";
     }
 
     /// <summary>The card as text, encoded by us (nothing of it is markup), so it needs no sanitiser pass.</summary>

@@ -116,6 +116,17 @@ public sealed class CardRenderingTests
     }
 
     [Fact]
+    public void Task_list_checkboxes_are_named_by_their_item_and_hostile_text_stays_text()
+    {
+        var doc = Parse(Renderer.ToHtml("- [x] red-teamed\n- [ ] bias \"audit\" <script>x()</script>\n- [ ]\n"));
+
+        var boxes = doc.QuerySelectorAll("input[type=checkbox]");
+        Assert.Equal("red-teamed", boxes[0].GetAttribute("aria-label"));
+        Assert.Equal("bias \"audit\" <script>x()</script>", boxes[1].GetAttribute("aria-label"));
+        Assert.Empty(doc.QuerySelectorAll("script"));
+    }
+
+    [Fact]
     public void Bare_web_addresses_become_links_that_open_safely()
     {
         var doc = Parse(Renderer.ToHtml("See https://huggingface.co/meta-llama and www.example.com for details."));

@@ -15,7 +15,7 @@ public sealed class AppBarTests(BrowserFixture browser)
         var page = await browser.NewPageAsync(user);
 
         await page.Locator(".account-chip").ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Sign out" }).ClickAsync();
 
         // Signed out, the home page sends them to sign in, and so does any other page.
         await page.WaitForURLAsync("**/Account/Login**");

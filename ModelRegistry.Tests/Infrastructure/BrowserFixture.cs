@@ -41,21 +41,35 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>A fresh context and page, signed in as <paramref name="user"/> when given.</summary>
     public async Task<IPage> NewPageAsync(TestUser? user = null)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseUrl,
-            ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
-        });
-        // 30 s (Playwright's own default): CI shares 2 cores with benchmarks and other builds, and a 15 s wait for a
-        // navigation timed out there once with nothing wrong (DataScientistJourneyTests, load ≈ 8 with a 1 GiB benchmark).
-        context.SetDefaultTimeout(30_000);
-        var page = await context.NewPageAsync();
+        var page = await NewPageAsync(BaseUrl, Desktop);
         if (user is not null)
         {
             await SignInAsync(page, user);
         }
 
         return page;
+    }
+
+    /// <summary>The viewport most tests use.</summary>
+    public static ViewportSize Desktop { get; } = new() { Width = 1400, Height = 900 };
+
+    /// <summary>
+    /// A fresh context and page on <paramref name="baseUrl"/> (this fixture's registry or another one) at
+    /// <paramref name="viewport"/>, carrying the cookies of <paramref name="storageState"/> (from
+    /// <see cref="IBrowserContext.StorageStateAsync"/>) when given.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(string baseUrl, ViewportSize viewport, string? storageState = null)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl,
+            ViewportSize = viewport,
+            StorageState = storageState,
+        });
+        // 30 s (Playwright's own default): CI shares 2 cores with benchmarks and other builds, and a 15 s wait for a
+        // navigation timed out there once with nothing wrong (DataScientistJourneyTests, load ≈ 8 with a 1 GiB benchmark).
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
     }
 
     public static async Task SignInAsync(IPage page, TestUser user)
@@ -76,8 +90,13 @@ public sealed class BrowserFixture : IAsyncLifetime
             null, new PageWaitForFunctionOptions { Timeout = 15_000 });
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+    /// <summary>A full-page screenshot at TestResults/screenshots/<paramref name="name"/>.png (a name may hold a folder).</summary>
+    public static Task ScreenshotAsync(IPage page, string name)
+    {
+        var path = Path.Combine(ScreenshotDirectory, name + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -54,6 +54,10 @@ public static class WebRegistration
         app.UseWhen(context => IsApiRequest(context.Request), api => api.UseStatusCodePages());
         app.UseWhen(context => !IsApiRequest(context.Request),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Routing after the status-code pages, not implicitly before everything: a 404 re-executed as /not-found must
+        // be routed again, or the re-executed request finds no endpoint and the browser gets an empty 404 (the body
+        // a signed-in person saw at an unknown address). Nothing above reads the endpoint.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -18,3 +18,16 @@ window.registry = {
     }
   },
 };
+
+// The "Skip to content" link moves focus to <main> itself: with <base href="/"> a plain "#main-content" link would be
+// taken by Blazor's navigation for "/#main-content" (the home page). Capture phase, so it runs before that.
+document.addEventListener("click", event => {
+  const link = event.target instanceof Element ? event.target.closest("a.skip-link") : null;
+  const main = document.getElementById("main-content");
+  if (link && main) {
+    event.preventDefault();
+    event.stopPropagation();
+    main.focus();
+    main.scrollIntoView();
+  }
+}, true);
