@@ -17,6 +17,7 @@ using ModelRegistry.Core.Operations;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Core.Signing;
+using ModelRegistry.Core.Teams;
 using ModelRegistry.Core.Versions;
 using ModelRegistry.Core.Webhooks;
 
@@ -38,6 +39,7 @@ public static class DependencyInjection
         services.AddPersistence();    // before Security: Identity's stores use the context registered here
         services.AddSecurity();
         services.AddModels();
+        services.AddTeams();
         services.AddVersions();
         services.AddAliases();
         services.AddArtifacts();

@@ -12,7 +12,7 @@
 #
 # Usage: bench/paging.sh            (from anywhere; ~1.5–3 minutes on 2 cores)
 # Environment: REQUESTS=200 WARMUP=20 ROUNDS=10 MAX_RATIO=2 MAX_SEED_SECONDS=20 SKIP_BUILD=1 REPORT=path.md
-#              SHAPES="grid deep wide" (subset to run)
+#              SHAPES="grid deep wide" (subset to run; "teams" is the team-visibility shape, TEAMS_MAX_RATIO=1.2)
 #              DATABASE=Postgres: the same on PostgreSQL — a throwaway cluster (Debian's postgresql package, run as
 #              the postgres user when root) on a free loopback port, one database per data set; no SQLite baseline.
 # Exit status: 0 when every target holds, 1 when one fails, 2 on a setup error.
@@ -30,9 +30,12 @@ SHAPES="${SHAPES:-grid deep wide}"
 DATABASE="${DATABASE:-Sqlite}"
 
 # shape → "label models versions-per-model" for the 1k and the 100k side, and the endpoints to time.
-declare -A SMALL=([grid]="1k 10 100" [deep]="1k 1 1000" [wide]="1k 50 20")
-declare -A LARGE=([grid]="100k 1000 100" [deep]="100k 1 100000" [wide]="100k 5000 20")
-declare -A ENDPOINTS=([grid]="models,versions" [deep]="models,versions" [wide]="models,versions")
+# teams (run it with SHAPES=teams): the same 10,000 models × 10 versions on both sides; on the "teams" side 1,000
+# teams, half the models Restricted to one of them, the bench user in 20 teams. Target: TEAMS_MAX_RATIO (1.2×) of
+# the plain side's p50 — today's model list against the list filtered by visibility (docs/design.md, "Teams").
+declare -A SMALL=([grid]="1k 10 100" [deep]="1k 1 1000" [wide]="1k 50 20" [teams]="plain 10000 10")
+declare -A LARGE=([grid]="100k 1000 100" [deep]="100k 1 100000" [wide]="100k 5000 20" [teams]="teams 10000 10")
+declare -A ENDPOINTS=([grid]="models,versions" [deep]="models,versions" [wide]="models,versions" [teams]="models")
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mr-paging.XXXXXX")"
 pids=()
@@ -133,6 +136,12 @@ for shape in $SHAPES; do
   ldir="$work/$shape-$llabel"
   seed "$sdir" "$slabel" "$smodels" "$svpm"
   seed "$ldir" "$llabel" "$lmodels" "$lvpm"
+  shape_limit=()
+  if [ "$shape" = teams ]; then
+    [ "$DATABASE" = Postgres ] && { say "the teams shape seeds its teams into SQLite only"; exit 2; }
+    python3 "$helper" restrict-teams --db "$ldir/registry.db" --email bench@example.com --teams 1000 --member-teams 20
+    shape_limit=(--max-ratio "${TEAMS_MAX_RATIO:-1.2}")
+  fi
   if [ "$shape" = grid ] && [ -z "${baseline_s:-}" ] && [ "$DATABASE" != Postgres ]; then
     baseline_s=$(python3 "$helper" baseline --schema-from "$sdir/registry.db" --db "$work/baseline.db" \
       --models 1000 --versions-per-model 100)
@@ -145,7 +154,7 @@ for shape in $SHAPES; do
   python3 "$helper" measure --shape "$shape" --endpoints "${ENDPOINTS[$shape]}" \
     --small-port "$sport" --small-token "$sdir/token" --small-label "$slabel ($smodels×$svpm)" \
     --large-port "$lport" --large-token "$ldir/token" --large-label "$llabel ($lmodels×$lvpm)" \
-    --requests "$REQUESTS" --warmup "$WARMUP" --rounds "$ROUNDS" --out "$results"
+    --requests "$REQUESTS" --warmup "$WARMUP" --rounds "$ROUNDS" --out "$results" "${shape_limit[@]}"
   stop_servers
   rm -rf "$sdir" "$ldir"
 done

@@ -50,6 +50,7 @@ public sealed class AliasService(
         {
             var model = await db.Models.SingleOrDefaultAsync(m => m.Name == modelName, ct)
                 ?? throw ModelService.NotFound(modelName);
+            await guard.DemandModelWriteAsync(db, actor, model.OwnerTeamId, ct);
             var target = await db.RequireVersionAsync(modelName, number, track: true, ct);
             var existing = await db.Aliases.Include(a => a.Version).SingleOrDefaultAsync(a => a.ModelId == model.Id && a.Name == name, ct);
             if (existing?.VersionId == target.Id)
@@ -89,6 +90,7 @@ public sealed class AliasService(
         await db.InTransactionAsync(async () =>
         {
             var modelId = await db.RequireModelIdAsync(modelName, ct);
+            await guard.DemandModelWriteAsync(db, actor, modelName, ct);
             var existing = alias is null ? null
                 : await db.Aliases.Include(a => a.Version).SingleOrDefaultAsync(a => a.ModelId == modelId && a.Name == alias, ct);
             if (existing is null)

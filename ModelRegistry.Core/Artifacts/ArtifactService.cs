@@ -130,6 +130,7 @@ public sealed partial class ArtifactService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.EditModels, ct);
         await db.RequireVersionIdAsync(modelName, number, ct);
+        await guard.DemandModelWriteAsync(db, actor, modelName, ct);
         if (await db.Versions.AsNoTracking().Numbered(modelName, number).Where(v => v.FrozenAt != null)
                 .Select(v => new { v.FrozenAt, v.FrozenByRequestId }).SingleOrDefaultAsync(ct) is { } frozen)
         {

@@ -63,6 +63,16 @@ public static class AuditActions
     public const string WebhookCreated = "webhook.created";
     public const string WebhookDeleted = "webhook.deleted";
 
+    /// <summary>An Admin set the Restricted models whose events a webhook receives (data: url, before, after).</summary>
+    public const string WebhookModelsAllowed = "webhook.models_allowed";
+
+    // Teams (docs/design.md, "Teams and model access"); changes made by single sign-on have the actor "sso".
+    public const string TeamCreated = "team.created";
+    public const string TeamDeleted = "team.deleted";
+    public const string TeamMemberAdded = "team.member_added";
+    public const string TeamMemberRemoved = "team.member_removed";
+    public const string TeamGroupBound = "team.group_bound";
+
     /// <summary>Someone downloaded a version's evidence pack (who, when, which format): compliance asks who took copies.</summary>
     public const string EvidenceExported = "evidence.exported";
 }
@@ -86,4 +96,5 @@ public static class AuditEntities
     public const string User = "user";
     public const string Token = "token";
     public const string Webhook = "webhook";
+    public const string Team = "team";
 }

@@ -45,6 +45,7 @@ public sealed class DeploymentService(
         var id = await db.InTransactionAsync(async () =>
         {
             var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
+            await guard.DemandModelWriteAsync(db, actor, version.Model.OwnerTeamId, ct);
             if (input.Status is DeploymentStatus.Deployed && version.Stage is not (Stage.Staging or Stage.Production))
             {
                 throw new ConflictException(

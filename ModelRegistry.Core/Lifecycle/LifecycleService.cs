@@ -48,6 +48,7 @@ public sealed class LifecycleService(
         var id = await db.InTransactionAsync(async () =>
         {
             var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
+            await guard.DemandModelWriteAsync(db, actor, version.Model.OwnerTeamId, ct);
             if (version.Stage == toStage)
             {
                 throw new ConflictException($"Version {number} of '{modelName}' is already in {toStage}.");

@@ -14,7 +14,9 @@ public sealed record ModelInfo(
     int? LatestVersion,
     int? ProductionVersion,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? OwnerTeam = null,
+    Teams.ModelVisibility Visibility = Teams.ModelVisibility.Internal);
 
 /// <summary>What to register.</summary>
 public sealed record CreateModel(
@@ -25,13 +27,18 @@ public sealed record CreateModel(
     IReadOnlyList<string>? Tags = null,
     string? Owner = null);
 
-/// <summary>A partial update: null leaves a field as it is.</summary>
+/// <summary>
+/// A partial update: null leaves a field as it is. <see cref="OwnerTeam"/> "" removes the owner team; it and
+/// <see cref="Visibility"/> may be changed by an Admin or a member of the owner team (docs/design.md, "Teams and model access").
+/// </summary>
 public sealed record UpdateModel(
     string? DisplayName = null,
     string? Description = null,
     string? Task = null,
     IReadOnlyList<string>? Tags = null,
-    string? Owner = null);
+    string? Owner = null,
+    string? OwnerTeam = null,
+    Teams.ModelVisibility? Visibility = null);
 
 public enum ModelSort
 {

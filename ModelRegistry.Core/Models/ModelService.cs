@@ -95,7 +95,8 @@ public sealed class ModelService(
         await guard.DemandAsync(db, actor, Permission.EditModels, ct);
         await db.InTransactionAsync(async () =>
         {
-            if (await db.Models.AnyAsync(m => m.Name == name, ct))
+            // Every model counts, seen or not: names are unique across the registry.
+            if (await db.Models.IgnoreQueryFilters().AnyAsync(m => m.Name == name, ct))
             {
                 throw new ConflictException($"A model named '{name}' already exists.");
             }
@@ -135,6 +136,11 @@ public sealed class ModelService(
         var task = input.Task is null ? null : Input.Line("task", input.Task, MaxTask) ?? "";
         var tags = input.Tags is null ? null : Input.Tags("tags", input.Tags);
         var owner = input.Owner is null ? null : Input.Line("owner", input.Owner, MaxOwner) ?? "";
+        var ownerTeam = input.OwnerTeam is null ? null : Input.Line("ownerTeam", input.OwnerTeam, 100) ?? "";
+        if (input.Visibility is { } v && !Enum.IsDefined(v))
+        {
+            throw ValidationFailedException.For("visibility", "visibility must be Internal or Restricted.");
+        }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await guard.DemandAsync(db, actor, Permission.EditModels, ct);
@@ -147,7 +153,13 @@ public sealed class ModelService(
                     $"'{name}' was changed at {model.UpdatedAt:O}, after the copy this edit was based on ({expected:O}). Read it again and reapply the edit.");
             }
 
+            await guard.DemandModelWriteAsync(db, actor, model.OwnerTeamId, ct);
             var changes = new Dictionary<string, object?>();
+            if (ownerTeam is not null || input.Visibility is not null)
+            {
+                await ChangeAccessAsync(db, actor, model, ownerTeam, input.Visibility, changes, ct);
+            }
+
             Change(changes, "displayName", model.DisplayName, displayName, v => model.DisplayName = v);
             Change(changes, "description", model.Description, description, v => model.Description = v);
             Change(changes, "task", model.Task ?? "", task, v => model.Task = v.Length == 0 ? null : v);
@@ -169,6 +181,61 @@ public sealed class ModelService(
         }, ct);
 
         return await GetAsync(name, ct);
+    }
+
+    /// <summary>
+    /// Owner team and visibility: an Admin, or (for a model that has an owner team) a DataScientist member of it, who may
+    /// hand the model only to a team they belong to. Restricted needs an owner team (400); an unknown team is 400.
+    /// </summary>
+    private async Task ChangeAccessAsync(RegistryDbContext db, Actor actor, RegisteredModel model, string? ownerTeam,
+        Teams.ModelVisibility? visibility, Dictionary<string, object?> changes, CancellationToken ct)
+    {
+        var isAdmin = actor.IsSystem || (await guard.CurrentRolesAsync(db, actor.UserId, ct))?.Contains(Roles.Admin) == true;
+        if (!isAdmin && model.OwnerTeamId is null)
+        {
+            throw new ForbiddenException("Only an Admin can give a model without an owner team an owner team or a visibility.");
+        }
+
+        var teamId = model.OwnerTeamId;
+        var teamName = model.OwnerTeamId is { } current
+            ? await db.Teams.Where(t => t.Id == current).Select(t => t.Name).SingleAsync(ct)
+            : null;
+        var beforeTeam = teamName;
+        if (ownerTeam is not null)
+        {
+            if (ownerTeam.Length == 0)
+            {
+                (teamId, teamName) = (null, null);
+            }
+            else
+            {
+                teamId = await db.Teams.Where(t => t.Name == ownerTeam).Select(t => (long?)t.Id).SingleOrDefaultAsync(ct)
+                    ?? throw ValidationFailedException.For("ownerTeam", $"There is no team named '{ownerTeam}'.");
+                teamName = ownerTeam;
+                if (!isAdmin && !await db.TeamMembers.AnyAsync(m => m.TeamId == teamId && m.UserId == actor.UserId, ct))
+                {
+                    throw new ForbiddenException($"You can hand a model only to a team you belong to; you are not in '{ownerTeam}'.");
+                }
+            }
+        }
+
+        var newVisibility = visibility ?? model.Visibility;
+        if (newVisibility == Teams.ModelVisibility.Restricted && teamId is null)
+        {
+            throw ValidationFailedException.For("visibility", "A Restricted model needs an owner team: only its members, Auditors and Admins see it.");
+        }
+
+        if (teamId != model.OwnerTeamId)
+        {
+            changes["ownerTeam"] = new { before = beforeTeam, after = teamName };
+            model.OwnerTeamId = teamId;
+        }
+
+        if (newVisibility != model.Visibility)
+        {
+            changes["visibility"] = new { before = model.Visibility.ToString(), after = newVisibility.ToString() };
+            model.Visibility = newVisibility;
+        }
     }
 
     internal static NotFoundException NotFound(string name) => new($"There is no model named '{name}'.");
@@ -207,5 +274,7 @@ public sealed class ModelService(
             m.Versions.Max(v => (int?)v.Number),
             m.Versions.Where(v => v.Stage == Stage.Production).Select(v => (int?)v.Number).FirstOrDefault(),
             m.CreatedAt,
-            m.UpdatedAt));
+            m.UpdatedAt,
+            m.OwnerTeam == null ? null : m.OwnerTeam.Name,
+            m.Visibility));
 }

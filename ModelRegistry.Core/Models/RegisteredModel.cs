@@ -32,6 +32,14 @@ public sealed class RegisteredModel
     public string Owner { get; set; } = "";
 
     public List<string> Tags { get; set; } = [];
+
+    /// <summary>The team whose members write to the model (and alone see it when <see cref="Visibility"/> is Restricted).</summary>
+    public long? OwnerTeamId { get; set; }
+
+    public Teams.Team? OwnerTeam { get; private set; }
+
+    /// <summary>Who reads the model (docs/design.md, "Teams and model access").</summary>
+    public Teams.ModelVisibility Visibility { get; set; }
     public string CreatedByUserId { get; private set; } = "";
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }

@@ -10,6 +10,7 @@ using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Teams;
 using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Persistence;
@@ -44,6 +45,14 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     public DbSet<Signing.Attestation> Attestations => Set<Signing.Attestation>();
     public DbSet<Aliases.ModelAlias> Aliases => Set<Aliases.ModelAlias>();
     public DbSet<Artifacts.Uploads.ResumableUpload> Uploads => Set<Artifacts.Uploads.ResumableUpload>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
+
+    /// <summary>
+    /// The user whose view the query filters apply (<see cref="ModelViewer"/>): taken from the ambient viewer when
+    /// the context is made, set to the actor by <see cref="AccessGuard.DemandAsync"/>; null hides nothing.
+    /// </summary>
+    public string? ViewerId { get; set; } = ModelViewer.Current;
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and saves its changes. On SQLite the transaction
@@ -133,6 +142,35 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(RegistryDbContext).Assembly);
+        ApplyVisibilityFilters(builder);
+    }
+
+    /// <summary>
+    /// The one place model visibility is decided (docs/design.md, "Teams and model access"): a Restricted model is seen
+    /// only by members of its owner team, Auditors and Admins. Every query of a model, or of a row that belongs to one
+    /// (versions, files, cards, metrics, requests, stage changes, deployments, aliases, attestations, uploads), passes
+    /// through these filters, so a hidden model is missing from lists, counts, search and lookups alike (404).
+    /// </summary>
+    private void ApplyVisibilityFilters(ModelBuilder builder)
+    {
+        builder.Entity<RegisteredModel>().HasQueryFilter(m => ViewerId == null
+            || m.Visibility == ModelVisibility.Internal
+            || TeamMembers.Any(t => t.UserId == ViewerId && t.TeamId == m.OwnerTeamId)
+            || UserRoles.Any(ur => ur.UserId == ViewerId
+                && Roles.Any(r => r.Id == ur.RoleId && (r.Name == Security.Roles.Admin || r.Name == Security.Roles.Auditor))));
+        builder.Entity<ModelVersion>().HasQueryFilter(v => ViewerId == null || Models.Any(m => m.Id == v.ModelId));
+        builder.Entity<Artifact>().HasQueryFilter(a => ViewerId == null || Versions.Any(v => v.Id == a.VersionId));
+        builder.Entity<MetadataFill>().HasQueryFilter(a => ViewerId == null || Versions.Any(v => v.Id == a.VersionId));
+        builder.Entity<TransitionRequest>().HasQueryFilter(r => ViewerId == null || Versions.Any(v => v.Id == r.VersionId));
+        builder.Entity<TransitionApproval>().HasQueryFilter(a => ViewerId == null || TransitionRequests.Any(r => r.Id == a.RequestId));
+        builder.Entity<TransitionComment>().HasQueryFilter(c => ViewerId == null || TransitionRequests.Any(r => r.Id == c.RequestId));
+        builder.Entity<StageChange>().HasQueryFilter(c => ViewerId == null || Versions.Any(v => v.Id == c.VersionId));
+        builder.Entity<Deployment>().HasQueryFilter(d => ViewerId == null || Versions.Any(v => v.Id == d.VersionId));
+        builder.Entity<CardRevision>().HasQueryFilter(c => ViewerId == null || Versions.Any(v => v.Id == c.VersionId));
+        builder.Entity<EvaluationResult>().HasQueryFilter(e => ViewerId == null || Versions.Any(v => v.Id == e.VersionId));
+        builder.Entity<Signing.Attestation>().HasQueryFilter(a => ViewerId == null || Versions.Any(v => v.Id == a.VersionId));
+        builder.Entity<Aliases.ModelAlias>().HasQueryFilter(a => ViewerId == null || Models.Any(m => m.Id == a.ModelId));
+        builder.Entity<Artifacts.Uploads.ResumableUpload>().HasQueryFilter(u => ViewerId == null || Versions.Any(v => v.Id == u.VersionId));
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

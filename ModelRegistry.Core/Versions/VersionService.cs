@@ -107,6 +107,7 @@ public sealed partial class VersionService(
         {
             var model = await db.Models.SingleOrDefaultAsync(m => m.Name == modelName, ct)
                 ?? throw ModelService.NotFound(modelName);
+            await guard.DemandModelWriteAsync(db, actor, model.OwnerTeamId, ct);
             ModelVersion? origin = null;
             if (valid.CopyFrom is { } from)
             {

@@ -82,6 +82,7 @@ public sealed class VersionWriter(AccessGuard guard, AuditTrail audit, TimeProvi
         return await db.InTransactionAsync(async () =>
         {
             var version = await db.RequireVersionAsync(modelName, number, track: true, ct);
+            await guard.DemandModelWriteAsync(db, actor, version.Model.OwnerTeamId, ct);
 
             if (kind is VersionWriteKind.Content or VersionWriteKind.EvaluationCorrection && version.IsFrozen)
             {

@@ -22,6 +22,10 @@ public sealed class WebhookSubscription
     public string ProtectedSecret { get; private set; } = "";
 
     public string CreatedBy { get; private set; } = "";
+
+    /// <summary>Restricted models whose events an Admin allowed this webhook to receive (none by default).</summary>
+    public List<string> RestrictedModels { get; set; } = [];
+
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset? DeletedAt { get; private set; }
 

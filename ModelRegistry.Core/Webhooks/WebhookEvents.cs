@@ -25,6 +25,13 @@ public static class WebhookEvents
     /// <summary>The final approval into Staging or Production was signed (docs/attestations.md).</summary>
     public const string AttestationSigned = "attestation.signed";
 
+    /// <summary>Teams and their members (<c>team.*</c>, docs/design.md, "Teams and model access").</summary>
+    public const string TeamCreated = "team.created";
+    public const string TeamDeleted = "team.deleted";
+    public const string TeamMemberAdded = "team.member_added";
+    public const string TeamMemberRemoved = "team.member_removed";
+    public const string TeamGroupBound = "team.group_bound";
+
     /// <summary>
     /// The audit chain's head (sequence and hash), sent every <c>Registry:Audit:HeadPublishMinutes</c> when it moved, so a
     /// system outside the registry holds a copy to verify against (<see cref="AuditHeadPublisher"/>). Not an audit action.
@@ -37,7 +44,8 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> All =
     [
         ModelCreated, VersionCreated, ArtifactUploaded, CardRevised, TransitionRequested, TransitionApproved,
-        TransitionRejected, TransitionVersionChanged, StageChanged, DeploymentRecorded, AliasSet, AliasRemoved, AttestationSigned, AuditHead,
+        TransitionRejected, TransitionVersionChanged, StageChanged, DeploymentRecorded, AliasSet, AliasRemoved, AttestationSigned,
+        TeamCreated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamGroupBound, AuditHead,
     ];
 
     /// <summary>The webhook event an audit action raises, if any (stage changes are audited as <c>version.stage_changed</c>).</summary>

@@ -23,7 +23,11 @@ public sealed class WebhookOutbox(TimeProvider clock) : IAuditObserver
         }
 
         var subscriptions = await db.WebhookSubscriptions.AsNoTracking().Where(s => s.DeletedAt == null).ToListAsync(ct);
-        foreach (var subscription in subscriptions.Where(s => s.Wants(eventType)))
+        // A Restricted model's events go only to the webhooks an Admin allowed for it (docs/design.md, "Teams and model access").
+        var restricted = auditEvent.ModelName is { } model && await db.Models.IgnoreQueryFilters()
+            .AnyAsync(m => m.Name == model && m.Visibility == Teams.ModelVisibility.Restricted, ct);
+        foreach (var subscription in subscriptions.Where(s => s.Wants(eventType)
+            && (!restricted || s.RestrictedModels.Contains(auditEvent.ModelName!))))
         {
             db.WebhookDeliveries.Add(new WebhookDelivery(subscription.Id, eventType, Payload(eventType, auditEvent), clock.GetUtcNow()));
         }

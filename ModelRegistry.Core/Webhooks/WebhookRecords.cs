@@ -1,7 +1,8 @@
 namespace ModelRegistry.Core.Webhooks;
 
 /// <summary>A subscription as listed (never the secret).</summary>
-public sealed record WebhookInfo(long Id, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTimeOffset CreatedAt);
+public sealed record WebhookInfo(long Id, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTimeOffset CreatedAt,
+    IReadOnlyList<string>? RestrictedModels = null);
 
 /// <summary>What an Admin asks for.</summary>
 public sealed record CreateWebhook(string Url, IReadOnlyList<string>? Events, string? Secret = null);

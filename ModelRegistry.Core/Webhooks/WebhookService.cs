@@ -90,6 +90,34 @@ public sealed class WebhookService(
         }, ct);
     }
 
+    /// <summary>
+    /// Sets the Restricted models whose events the subscription may receive (docs/design.md, "Teams and model access"):
+    /// a Restricted model's events go only to webhooks listed for it. Admin only; audited as <c>webhook.models_allowed</c>.
+    /// Unknown model names are refused (400).
+    /// </summary>
+    public async Task<WebhookInfo> AllowRestrictedModelsAsync(Actor actor, long id, IReadOnlyList<string>? models, CancellationToken ct = default)
+    {
+        var names = (models ?? []).Select(m => Models.ModelName.Validate(m)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await guard.DemandAsync(db, actor, Permission.Administer, ct);
+        var subscription = await db.InTransactionAsync(async () =>
+        {
+            var s = await FindAsync(db, id, ct);
+            var known = await db.Models.IgnoreQueryFilters().Where(m => names.Contains(m.Name)).Select(m => m.Name).ToListAsync(ct);
+            if (names.FirstOrDefault(n => !known.Contains(n)) is { } unknown)
+            {
+                throw ValidationFailedException.For("models", $"There is no model named '{unknown}'.");
+            }
+
+            var before = s.RestrictedModels.ToList();
+            s.RestrictedModels = names;
+            await audit.RecordAsync(db, actor, AuditActions.WebhookModelsAllowed, AuditEntities.Webhook,
+                id.ToString(CultureInfo.InvariantCulture), null, new { url = s.Url, before, after = names }, ct);
+            return s;
+        }, ct);
+        return ToInfo(subscription);
+    }
+
     /// <summary>The newest deliveries of a subscription with every attempt.</summary>
     public async Task<IReadOnlyList<DeliveryInfo>> DeliveriesAsync(Actor actor, long id, int take = 50, CancellationToken ct = default)
     {
@@ -180,7 +208,8 @@ public sealed class WebhookService(
         await db.WebhookSubscriptions.SingleOrDefaultAsync(s => s.Id == id && (includeDeleted || s.DeletedAt == null), ct)
         ?? throw new NotFoundException("There is no such webhook.");
 
-    private static WebhookInfo ToInfo(WebhookSubscription s) => new(s.Id, s.Url, s.Events.ToList(), s.CreatedBy, s.CreatedAt);
+    private static WebhookInfo ToInfo(WebhookSubscription s) => new(s.Id, s.Url, s.Events.ToList(), s.CreatedBy, s.CreatedAt,
+        s.RestrictedModels.ToList());
 
     private static DeliveryInfo ToInfo(WebhookDelivery d) => new(d.Id, d.EventType, d.Status, d.Attempts, d.LastStatusCode,
         d.LastError, d.CreatedAt, d.NextAttemptAt, d.CompletedAt,

@@ -42,6 +42,7 @@ public static class ApiExtensions
         api.MapEvidence();      // EvidenceApi     …/versions/{number}/evidence (Compliance)
         api.MapAttestations();  // AttestationsApi …/versions/{number}/attestations, /signing-key(s), /attestations/verify (Signing)
         api.MapAliases();       // AliasesApi      /models/{name}/aliases
+        api.MapTeams();         // TeamsApi        /teams, /me (Teams)
         api.MapUploads();       // UploadsApi      /uploads, …/versions/{number}/uploads (resumable, tus 1.0; Artifacts)
         app.MapHubCompat();     // Hub/            /hf, the Hub-compatible read API: its own contract, not in the OpenAPI document
         return app;

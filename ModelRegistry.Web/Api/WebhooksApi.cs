@@ -9,6 +9,9 @@ internal static class WebhooksApi
     /// <summary>A new webhook with its secret, echoed this once (it may have been generated); stored encrypted, never shown again.</summary>
     public sealed record WebhookCreated(long Id, string Url, IReadOnlyList<string> Events, DateTimeOffset CreatedAt, string Secret);
 
+    /// <summary>The Restricted models whose events a webhook may receive (replaces the list).</summary>
+    public sealed record RestrictedModels(IReadOnlyList<string>? Models);
+
     public static void MapWebhooks(this RouteGroupBuilder api)
     {
         var webhooks = api.MapGroup("/webhooks").WithTags("Webhooks");
@@ -38,6 +41,14 @@ internal static class WebhooksApi
             .WithName("deleteWebhook")
             .WithSummary("Deletes a webhook")
             .Problems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status507InsufficientStorage);
+
+        webhooks.MapPut("/{id:long}/restricted-models", async (long id, RestrictedModels body, WebhookService service, ClaimsPrincipal user,
+                CancellationToken ct) => TypedResults.Ok(await service.AllowRestrictedModelsAsync(user.ToActor(), id, body.Models, ct)))
+            .WithName("setWebhookRestrictedModels")
+            .WithSummary("Sets the Restricted models a webhook receives events of")
+            .WithDescription("Admin. A Restricted model's events go only to webhooks listed for it. Audited as webhook.models_allowed.")
+            .Problems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status507InsufficientStorage)
+            .TakesJson();
 
         webhooks.MapGet("/{id:long}/deliveries", async (long id, WebhookService service, ClaimsPrincipal user, CancellationToken ct) =>
                 TypedResults.Ok(await service.DeliveriesAsync(user.ToActor(), id, 100, ct)))

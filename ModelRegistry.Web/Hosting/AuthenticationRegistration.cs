@@ -23,6 +23,7 @@ internal static class AuthenticationRegistration
         services.AddScoped<IdentityRedirectManager>();
         services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
         services.AddScoped<CurrentActor>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ModelViewerCircuitHandler>();
 
         services.AddAuthentication(options =>
             {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using ModelRegistry.Web.Api;
+using ModelRegistry.Web.Security;
 
 namespace ModelRegistry.Web.Hosting;
 
@@ -59,6 +60,7 @@ public static class WebRegistration
         // a signed-in person saw at an unknown address). Nothing above reads the endpoint.
         app.UseRouting();
         app.UseAuthentication();
+        app.UseModelViewer();   // Core's reads see only the models this user may see (Restricted models)
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();

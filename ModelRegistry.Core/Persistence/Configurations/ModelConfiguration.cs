@@ -18,6 +18,10 @@ internal sealed class ModelConfiguration : IEntityTypeConfiguration<RegisteredMo
         b.Property(m => m.Task).HasMaxLength(100);
         b.Property(m => m.Owner).HasMaxLength(200);
         b.Property(m => m.Tags);
+        b.Property(m => m.Visibility).HasConversion<string>().HasMaxLength(20).HasDefaultValue(Teams.ModelVisibility.Internal)
+            .HasSentinel(Teams.ModelVisibility.Internal);
+        b.HasIndex(m => m.OwnerTeamId);
+        b.HasOne(m => m.OwnerTeam).WithMany().HasForeignKey(m => m.OwnerTeamId).OnDelete(DeleteBehavior.Restrict);
         b.HasMany(m => m.Versions).WithOne(v => v.Model).HasForeignKey(v => v.ModelId).OnDelete(DeleteBehavior.Restrict);
     }
 }

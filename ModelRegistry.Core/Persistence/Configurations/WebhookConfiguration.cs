@@ -12,6 +12,7 @@ internal sealed class WebhookSubscriptionConfiguration : IEntityTypeConfiguratio
         b.Property(s => s.Url).HasMaxLength(WebhookService.MaxUrlLength).IsRequired();
         b.Property(s => s.ProtectedSecret).HasMaxLength(4000).IsRequired();
         b.Property(s => s.CreatedBy).HasMaxLength(256);
+        b.Property(s => s.RestrictedModels);
     }
 }
 

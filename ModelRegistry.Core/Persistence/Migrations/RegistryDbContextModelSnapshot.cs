@@ -884,6 +884,9 @@ namespace ModelRegistry.Core.Persistence.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("OwnerTeamId")
+                        .HasColumnType("INTEGER");
+
                     b.PrimitiveCollection<string>("Tags")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -898,10 +901,19 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.Property<int>("VersionCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Visibility")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("Internal");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")
                         .IsUnique();
+
+                    b.HasIndex("OwnerTeamId");
 
                     b.HasIndex("Task");
 
@@ -1101,6 +1113,53 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.ToTable("Attestations", (string)null);
                 });
 
+            modelBuilder.Entity("ModelRegistry.Core.Teams.Team", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Group")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Group");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Teams", (string)null);
+                });
+
+            modelBuilder.Entity("ModelRegistry.Core.Teams.TeamMember", b =>
+                {
+                    b.Property<long>("TeamId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AddedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TeamId", "UserId");
+
+                    b.HasIndex("UserId", "TeamId");
+
+                    b.ToTable("TeamMembers", (string)null);
+                });
+
             modelBuilder.Entity("ModelRegistry.Core.Versions.ModelVersion", b =>
                 {
                     b.Property<long>("Id")
@@ -1290,6 +1349,10 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.Property<string>("ProtectedSecret")
                         .IsRequired()
                         .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.PrimitiveCollection<string>("RestrictedModels")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Url")
@@ -1536,6 +1599,16 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.Navigation("Version");
                 });
 
+            modelBuilder.Entity("ModelRegistry.Core.Models.RegisteredModel", b =>
+                {
+                    b.HasOne("ModelRegistry.Core.Teams.Team", "OwnerTeam")
+                        .WithMany()
+                        .HasForeignKey("OwnerTeamId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("OwnerTeam");
+                });
+
             modelBuilder.Entity("ModelRegistry.Core.Security.ApiToken", b =>
                 {
                     b.HasOne("ModelRegistry.Core.Security.ApplicationUser", "User")
@@ -1564,6 +1637,21 @@ namespace ModelRegistry.Core.Persistence.Migrations
                     b.Navigation("Request");
 
                     b.Navigation("Version");
+                });
+
+            modelBuilder.Entity("ModelRegistry.Core.Teams.TeamMember", b =>
+                {
+                    b.HasOne("ModelRegistry.Core.Teams.Team", null)
+                        .WithMany("Members")
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ModelRegistry.Core.Security.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ModelRegistry.Core.Versions.ModelVersion", b =>
@@ -1694,6 +1782,11 @@ namespace ModelRegistry.Core.Persistence.Migrations
             modelBuilder.Entity("ModelRegistry.Core.Models.RegisteredModel", b =>
                 {
                     b.Navigation("Versions");
+                });
+
+            modelBuilder.Entity("ModelRegistry.Core.Teams.Team", b =>
+                {
+                    b.Navigation("Members");
                 });
 
             modelBuilder.Entity("ModelRegistry.Core.Webhooks.WebhookDelivery", b =>

@@ -938,6 +938,9 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<long?>("OwnerTeamId")
+                        .HasColumnType("bigint");
+
                     b.PrimitiveCollection<List<string>>("Tags")
                         .IsRequired()
                         .HasColumnType("text[]");
@@ -952,10 +955,19 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                     b.Property<int>("VersionCount")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Visibility")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("Internal");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")
                         .IsUnique();
+
+                    b.HasIndex("OwnerTeamId");
 
                     b.HasIndex("Task");
 
@@ -1161,6 +1173,55 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                     b.ToTable("Attestations", (string)null);
                 });
 
+            modelBuilder.Entity("ModelRegistry.Core.Teams.Team", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Group")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Group");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Teams", (string)null);
+                });
+
+            modelBuilder.Entity("ModelRegistry.Core.Teams.TeamMember", b =>
+                {
+                    b.Property<long>("TeamId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TeamId", "UserId");
+
+                    b.HasIndex("UserId", "TeamId");
+
+                    b.ToTable("TeamMembers", (string)null);
+                });
+
             modelBuilder.Entity("ModelRegistry.Core.Versions.ModelVersion", b =>
                 {
                     b.Property<long>("Id")
@@ -1357,6 +1418,10 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
+
+                    b.PrimitiveCollection<List<string>>("RestrictedModels")
+                        .IsRequired()
+                        .HasColumnType("text[]");
 
                     b.Property<string>("Url")
                         .IsRequired()
@@ -1602,6 +1667,16 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                     b.Navigation("Version");
                 });
 
+            modelBuilder.Entity("ModelRegistry.Core.Models.RegisteredModel", b =>
+                {
+                    b.HasOne("ModelRegistry.Core.Teams.Team", "OwnerTeam")
+                        .WithMany()
+                        .HasForeignKey("OwnerTeamId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("OwnerTeam");
+                });
+
             modelBuilder.Entity("ModelRegistry.Core.Security.ApiToken", b =>
                 {
                     b.HasOne("ModelRegistry.Core.Security.ApplicationUser", "User")
@@ -1630,6 +1705,21 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
                     b.Navigation("Request");
 
                     b.Navigation("Version");
+                });
+
+            modelBuilder.Entity("ModelRegistry.Core.Teams.TeamMember", b =>
+                {
+                    b.HasOne("ModelRegistry.Core.Teams.Team", null)
+                        .WithMany("Members")
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ModelRegistry.Core.Security.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ModelRegistry.Core.Versions.ModelVersion", b =>
@@ -1760,6 +1850,11 @@ namespace ModelRegistry.Core.Persistence.Migrations.Postgres
             modelBuilder.Entity("ModelRegistry.Core.Models.RegisteredModel", b =>
                 {
                     b.Navigation("Versions");
+                });
+
+            modelBuilder.Entity("ModelRegistry.Core.Teams.Team", b =>
+                {
+                    b.Navigation("Members");
                 });
 
             modelBuilder.Entity("ModelRegistry.Core.Webhooks.WebhookDelivery", b =>
