@@ -69,6 +69,8 @@ public sealed partial class AuditorReadOnlyApiTests
                 "path" => "config.json",
                 "deliveryId" => "1",
                 "alias" => "champion",
+                "team" => "ml-platform",
+                "email" => "someone@example.com",
                 "id" when pattern.Contains("/transitions/", StringComparison.Ordinal) => pending.Id.ToString(CultureInfo.InvariantCulture),
                 "id" when pattern.Contains("/webhooks/", StringComparison.Ordinal) => webhook.Id.ToString(CultureInfo.InvariantCulture),
                 "id" when pattern.Contains("/metrics/", StringComparison.Ordinal) => result.Id.ToString(CultureInfo.InvariantCulture),

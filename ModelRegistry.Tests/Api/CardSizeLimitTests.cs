@@ -63,7 +63,15 @@ public sealed class CardSizeLimitTests : IAsyncLifetime
         var request = new HttpRequestMessage(HttpMethod.Put, "/api/v1/models/big-card/versions/1/card") { Content = Card(CardService.MaxCardBytes) };
         request.Headers.ExpectContinue = true;
 
-        var response = await _client.SendAsync(request, Ct);
+        // HttpClient sends the body anyway after 1 s without an answer (its default), which a loaded machine can exceed:
+        // then the server's refusal cuts the upload off and the client sees a broken pipe instead of the 413.
+        using var patient = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(30) })
+        {
+            BaseAddress = _client.BaseAddress,
+        };
+        patient.DefaultRequestHeaders.Authorization = _client.DefaultRequestHeaders.Authorization;
+
+        var response = await patient.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(before.Count, (await _app.Get<CardService>().ListRevisionsAsync("big-card", 1, Ct)).Count);
