@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
 using ModelRegistry.Client.Api;
 
@@ -9,11 +10,15 @@ namespace ModelRegistry.Client.Commands;
 
 /// <summary>
 /// <c>mreg push DIR --model NAME [--source S] [--parent N] [--parallel 4]</c>: a new version with every file under DIR.
-/// Each file's SHA-256 is computed from disk first (bounded buffer) and declared with its bytes, so the server refuses
-/// anything that changed on the way. A file the model already stores is not sent again (the server commits it from its
-/// stored bytes: <c>PUT … X-Registry-Reuse-Sha256</c>); small files go by one <c>PUT</c>, large ones through the tus
-/// endpoints. An interrupted push leaves <see cref="PushState"/> behind, and the rerun continues the same version:
-/// files already there are skipped, and a large file resumes at the offset the server reports (<c>HEAD</c>).
+/// Every file's SHA-256 reaches the server with its bytes, so the server refuses anything that changed on the way.
+/// Small files are hashed first and go by one <c>PUT</c>. A large file is read once (docs/decisions/0027): hashed while
+/// it is sent through the tus endpoints, its last piece sent by a final <c>PATCH</c> that carries the whole file's
+/// <c>X-Checksum-Sha256</c>; it is hashed first only when its hash is known (<see cref="HashCache"/>) or a stored file
+/// of the model has its size — then, if the model already stores it, it is not sent again (the server commits it from
+/// its stored bytes: <c>PUT … X-Registry-Reuse-Sha256</c>). A file that changed during the push is not committed:
+/// its upload is deleted and the push exits 4. An interrupted push leaves <see cref="PushState"/> behind, and the rerun
+/// continues the same version: files already there are skipped, and a large file resumes at the offset the server
+/// reports (<c>HEAD</c>), after hashing the bytes before it again.
 /// </summary>
 internal static class PushCommand
 {
@@ -47,7 +52,15 @@ internal static class PushCommand
         Resumed,
     }
 
-    private sealed record Pushed(string Path, long Size, string Sha256, Transfer Transfer);
+    /// <summary>How the file's SHA-256 was learnt: known from an earlier run, read before sending, or while sending.</summary>
+    private enum Hashing
+    {
+        Known,
+        Before,
+        WhileSending,
+    }
+
+    private sealed record Pushed(string Path, long Size, string Sha256, Transfer Transfer, Hashing Hashed);
 
     private static async Task<int> RunAsync(MregEnvironment env, Results results, string dir, string model, string? source, int? parent,
         int parallel, CancellationToken ct)
@@ -63,44 +76,69 @@ internal static class PushCommand
         var settings = ClientSettings.Load(env);
         using var connection = RegistryConnection.Open(env, settings);
         var state = PushState.Load(env, settings.Url, model, root);
+        var cache = HashCache.Load(env);
         var bytesSent = new long[1];
 
         var (number, resumed, pushed) = await ProgressView.RunAsync(env, async view =>
         {
-            var hashes = await HashAllAsync(files, state, view, parallel, ct);
+            var hashes = files.Select(f => state.KnownSha256(f) ?? cache.Get(f)).ToArray();
+            var hashing = hashes.Select(h => h is null ? Hashing.WhileSending : Hashing.Known).ToArray();
+            // Sizes of the files the model's latest version stores, asked before this push makes a version of its own.
+            var storedSizes = await StoredSizesAsync(connection, model, ct);
             var (number, resumed, present) = await VersionToFillAsync(connection, state, model, source, parent, files, ct);
+            // Hashed before sending: small files (one PUT declares the hash up front) and large files that may be stored
+            // already (a stored file has their size), so that the server can be asked to reuse them. The rest are read once.
+            var first = Enumerable.Range(0, files.Count).Where(i => hashes[i] is null && (files[i].Size < ResumableFrom
+                || storedSizes.Contains(files[i].Size) || present.TryGetValue(files[i].Path, out var p) && p.Size == files[i].Size)).ToList();
+            await HashAllAsync(files, first, hashes, state, view, parallel, ct);
+            foreach (var i in first)
+            {
+                hashing[i] = Hashing.Before;
+            }
+
             var pushed = new Pushed?[files.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
-                async (i, token) =>
-                {
-                    var file = files[i];
-                    var sha = hashes[i];
-                    if (present.TryGetValue(file.Path, out var stored) && stored == sha)
+            try
+            {
+                await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct },
+                    async (i, token) =>
                     {
-                        pushed[i] = new Pushed(file.Path, file.Size, sha, Transfer.Present);
-                        return;
-                    }
+                        var file = files[i];
+                        var sha = hashes[i];
+                        if (sha is not null && present.TryGetValue(file.Path, out var stored) && stored.Sha256 == sha)
+                        {
+                            cache.Set(file, sha);
+                            pushed[i] = new Pushed(file.Path, file.Size, sha, Transfer.Present, hashing[i]);
+                            return;
+                        }
 
-                    var item = view.Add(file.Path, file.Size);
-                    var counted = new CountingItem(item, bytesSent);
-                    Transfer transfer;
-                    if (await TryReuseAsync(connection, model, number, file, sha, token))
-                    {
-                        transfer = Transfer.Reused;
-                    }
-                    else if (file.Size < ResumableFrom)
-                    {
-                        await PutAsync(connection, model, number, file, sha, counted, token);
-                        transfer = Transfer.Sent;
-                    }
-                    else
-                    {
-                        transfer = await SendResumableAsync(connection, state, model, number, file, sha, counted, token);
-                    }
+                        var item = view.Add(file.Path, file.Size);
+                        var counted = new CountingItem(item, bytesSent);
+                        Transfer transfer;
+                        if (sha is not null && await TryReuseAsync(connection, model, number, file, sha, token))
+                        {
+                            transfer = Transfer.Reused;
+                        }
+                        else if (sha is not null && file.Size < ResumableFrom)
+                        {
+                            await PutAsync(connection, model, number, file, sha, counted, token);
+                            transfer = Transfer.Sent;
+                        }
+                        else
+                        {
+                            (transfer, sha) = await SendResumableAsync(connection, state, model, number, file, sha, counted, token);
+                        }
 
-                    item.Done(transfer switch { Transfer.Reused => "already stored, not sent", Transfer.Resumed => "resumed", _ => "sent" });
-                    pushed[i] = new Pushed(file.Path, file.Size, sha, transfer);
-                });
+                        state.SetSha256(file, sha);
+                        cache.Set(file, sha);
+                        item.Done(transfer switch { Transfer.Reused => "already stored, not sent", Transfer.Resumed => "resumed", _ => "sent" });
+                        pushed[i] = new Pushed(file.Path, file.Size, sha, transfer, hashing[i]);
+                    });
+            }
+            finally
+            {
+                cache.Save();
+            }
+
             return (number, resumed, pushed.Select(p => p!).ToList());
         });
 
@@ -114,20 +152,25 @@ internal static class PushCommand
             commit = version.Commit,
             resumed,
             bytesSent = bytesSent[0],
-            files = pushed.Select(p => new { path = p.Path, size = p.Size, sha256 = p.Sha256, transfer = p.Transfer.ToString().ToLowerInvariant() }),
+            files = pushed.Select(p => new
+            {
+                path = p.Path,
+                size = p.Size,
+                sha256 = p.Sha256,
+                transfer = p.Transfer.ToString().ToLowerInvariant(),
+                hashed = p.Hashed switch { Hashing.Known => "known", Hashing.Before => "before sending", _ => "while sending" },
+            }),
         }, () => [$"{number} {version.Digest}"]);
         return ExitCodes.Ok;
     }
 
-    /// <summary>Every file's SHA-256, from the saved state where the file has not changed since, else read from disk.</summary>
-    private static async Task<string[]> HashAllAsync(IReadOnlyList<LocalFile> files, PushState state, ProgressView view, int parallel,
-        CancellationToken ct)
+    /// <summary>The SHA-256 of the files <paramref name="todo"/> (by index), read from disk in parallel.</summary>
+    private static async Task HashAllAsync(IReadOnlyList<LocalFile> files, List<int> todo, string?[] hashes, PushState state, ProgressView view,
+        int parallel, CancellationToken ct)
     {
-        var hashes = new string[files.Count];
-        var todo = Enumerable.Range(0, files.Count).Where(i => (hashes[i] = state.KnownSha256(files[i])!) is null).ToList();
         if (todo.Count == 0)
         {
-            return hashes;
+            return;
         }
 
         var item = view.Add($"hashing {todo.Count} file(s)", todo.Sum(i => files[i].Size));
@@ -136,7 +179,7 @@ internal static class PushCommand
             await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (i, token) =>
             {
                 hashes[i] = await LocalFiles.Sha256Async(files[i].FullPath, item, token);
-                state.SetSha256(files[i], hashes[i]);
+                state.SetSha256(files[i], hashes[i]!);
             });
         }
         finally
@@ -145,15 +188,28 @@ internal static class PushCommand
         }
 
         item.Done("hashed");
-        return hashes;
+    }
+
+    /// <summary>The sizes of the files in the model's latest version (none when the model or its versions are not there yet).</summary>
+    private static async Task<HashSet<long>> StoredSizesAsync(RegistryConnection connection, string model, CancellationToken ct)
+    {
+        try
+        {
+            var stored = await connection.Api.ListFilesAsync(model, "latest", ct);
+            return stored.Select(f => f.Size).ToHashSet();
+        }
+        catch (RegistryApiException e) when (e.StatusCode == 404)
+        {
+            return [];
+        }
     }
 
     /// <summary>
     /// The version this push fills: the one an interrupted push of the same directory left (when it still takes files
     /// and holds nothing the directory lacks), else a new one — with the model created first if it does not exist.
-    /// Returns what the version already holds (path → SHA-256).
+    /// Returns what the version already holds (by path).
     /// </summary>
-    private static async Task<(int Number, bool Resumed, Dictionary<string, string> Present)> VersionToFillAsync(RegistryConnection connection,
+    private static async Task<(int Number, bool Resumed, Dictionary<string, ArtifactInfo> Present)> VersionToFillAsync(RegistryConnection connection,
         PushState state, string model, string? source, int? parent, IReadOnlyList<LocalFile> files, CancellationToken ct)
     {
         if (state.Version is { } earlier)
@@ -165,7 +221,7 @@ internal static class PushCommand
                 var paths = files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
                 if (version.FrozenAt is null && stored.All(f => paths.Contains(f.Path)))
                 {
-                    return (earlier, true, stored.ToDictionary(f => f.Path, f => f.Sha256, StringComparer.Ordinal));
+                    return (earlier, true, stored.ToDictionary(f => f.Path, StringComparer.Ordinal));
                 }
             }
             catch (RegistryApiException e) when (e.StatusCode == 404)
@@ -188,7 +244,7 @@ internal static class PushCommand
         }
 
         state.SetVersion(created.Number);
-        return (created.Number, false, new Dictionary<string, string>(StringComparer.Ordinal));
+        return (created.Number, false, new Dictionary<string, ArtifactInfo>(StringComparer.Ordinal));
     }
 
     private static Uri FileUri(RegistryConnection connection, string model, int number, string path) =>
@@ -250,17 +306,21 @@ internal static class PushCommand
 
     /// <summary>
     /// A large file through tus: a new upload (its URL saved in the state at once) or the one an earlier run left, asked
-    /// for its offset; then the rest of the file in one PATCH, continued at the server's offset after a broken connection.
+    /// for its offset; then the rest of the file, continued at the server's offset after a broken connection. With
+    /// <paramref name="sha"/> unknown the file is hashed as it is sent (after hashing again the bytes the server already
+    /// has), all but its last piece in one PATCH and the last piece in a final PATCH that carries the whole file's
+    /// <c>X-Checksum-Sha256</c>. Returns how the file went and its SHA-256.
     /// </summary>
-    private static async Task<Transfer> SendResumableAsync(RegistryConnection connection, PushState state, string model, int number,
-        LocalFile file, string sha, IProgressItem item, CancellationToken ct)
+    private static async Task<(Transfer Transfer, string Sha256)> SendResumableAsync(RegistryConnection connection, PushState state, string model,
+        int number, LocalFile file, string? sha, IProgressItem item, CancellationToken ct)
     {
         var resumed = false;
         for (var attempt = 0; ; attempt++)
         {
+            string? url = null;
             try
             {
-                var url = state.UploadUrl(file);
+                url = state.UploadUrl(file);
                 long offset = 0;
                 if (url is not null)
                 {
@@ -270,9 +330,15 @@ internal static class PushCommand
                         state.SetUploadUrl(file, null);
                         url = null;
                     }
+                    else if (kept.Value.Committed is { } committed)
+                    {
+                        // The last answer was lost, but the file is stored: the final PATCH carried its hash.
+                        state.SetUploadUrl(file, null);
+                        return (Transfer.Resumed, committed);
+                    }
                     else
                     {
-                        offset = kept.Value;
+                        offset = kept.Value.Offset;
                         resumed |= offset > 0;
                     }
                 }
@@ -283,16 +349,45 @@ internal static class PushCommand
                     state.SetUploadUrl(file, url);
                 }
 
-                item.Reset(offset);
-                while (offset < file.Size)
+                string digest;
+                if (sha is not null)
                 {
-                    var (sentFrom, reached) = await PatchAsync(connection, url, file, offset, item, ct);
-                    resumed |= sentFrom > 0;
-                    offset = reached;
+                    item.Reset(offset);
+                    while (offset < file.Size)
+                    {
+                        resumed |= offset > 0;
+                        offset = await PatchAsync(connection, url, file, offset, from => FileContent(file, from, item), null, item, ct);
+                    }
+
+                    digest = sha;
+                }
+                else
+                {
+                    digest = await SendHashingAsync(connection, url, file, offset, item, ct);
                 }
 
                 state.SetUploadUrl(file, null);
-                return resumed ? Transfer.Resumed : Transfer.Sent;
+                return (resumed ? Transfer.Resumed : Transfer.Sent, digest);
+            }
+            catch (Exception e) when (ChangedIn(e) is { } changed)
+            {
+                if (url is not null)
+                {
+                    await DeleteUploadQuietlyAsync(connection, url);
+                    state.SetUploadUrl(file, null);
+                }
+
+                throw new MregException(ExitCodes.VerificationFailed, $"'{file.Path}' changed while it was being pushed ({changed.Message}): " +
+                    "its upload was deleted and nothing of it was stored. Push again once the file is complete.", changed.Problem);
+            }
+            catch (OffsetMovedException) when (attempt < ConnectionRetries)
+            {
+                // The server stands elsewhere than the bytes hashed so far: ask it again and hash up to there.
+                resumed = true;
+            }
+            catch (OffsetMovedException)
+            {
+                throw new MregException(ExitCodes.Unreachable, $"The upload of '{file.Path}' kept moving under this push (another mreg pushing the same directory?).");
             }
             catch (Exception e) when (RegistryConnection.IsConnectionFailure(e) && attempt < ConnectionRetries && !ct.IsCancellationRequested)
             {
@@ -301,7 +396,82 @@ internal static class PushCommand
         }
     }
 
-    private static async Task<string> CreateUploadAsync(RegistryConnection connection, string model, int number, LocalFile file, string sha,
+    /// <summary>
+    /// The single pass: hashes the bytes before <paramref name="offset"/> again (they are on the server already), sends
+    /// the file up to its last piece while hashing it, then the last piece with the whole file's hash. Before that final
+    /// PATCH the file must still have the size and modification time it was listed with; the server checks the hash.
+    /// </summary>
+    private static async Task<string> SendHashingAsync(RegistryConnection connection, string url, LocalFile file, long offset, IProgressItem item,
+        CancellationToken ct)
+    {
+        using var pass = new SinglePassHash();
+        if (offset > 0)
+        {
+            await using var prefix = LocalFiles.OpenRead(file.FullPath);
+            if (await LocalFiles.HashIntoAsync(prefix, pass.Hash, offset, null, ct) != offset)
+            {
+                throw new FileChangedException("it is shorter than the bytes already sent");
+            }
+
+            pass.Consumed = offset;
+        }
+
+        item.Reset(offset);
+        var tailFrom = Math.Max(offset, file.Size - LocalFiles.BufferSize);
+        if (offset < tailFrom)
+        {
+            var reached = await PatchAsync(connection, url, file, offset, from => from == pass.Consumed
+                ? HashingContent(file, from, tailFrom - from, pass, item)
+                : throw new OffsetMovedException(), null, item, ct);
+            await pass.SettleAsync();
+            if (reached != tailFrom || pass.Consumed != tailFrom)
+            {
+                throw new OffsetMovedException();
+            }
+        }
+
+        var tail = new byte[file.Size - tailFrom];
+        await using (var stream = LocalFiles.OpenRead(file.FullPath))
+        {
+            stream.Seek(tailFrom, SeekOrigin.Begin);
+            try
+            {
+                await stream.ReadExactlyAsync(tail, ct);
+            }
+            catch (EndOfStreamException)
+            {
+                throw new FileChangedException("it became shorter");
+            }
+        }
+
+        pass.Hash.AppendData(tail);
+        var digest = Convert.ToHexStringLower(pass.Hash.GetHashAndReset());
+        var now = new FileInfo(file.FullPath);
+        if (!now.Exists || now.Length != file.Size || now.LastWriteTimeUtc != file.ModifiedUtc)
+        {
+            throw new FileChangedException("its size or modification time differ from when the push began");
+        }
+
+        long end;
+        try
+        {
+            end = await PatchAsync(connection, url, file, tailFrom, from => from == tailFrom
+                ? new StreamContent(new ProgressReadStream(new MemoryStream(tail, writable: false), tail.Length, item))
+                {
+                    Headers = { ContentLength = tail.Length, ContentType = new MediaTypeHeaderValue("application/octet-stream") },
+                }
+                : throw new OffsetMovedException(), digest, item, ct);
+        }
+        catch (MregException e) when (e.Problem is { Status: 422 })
+        {
+            // The server hashed other bytes than this client read: the file changed under the push.
+            throw new FileChangedException("the registry computed another SHA-256 than mreg read", e.Problem);
+        }
+
+        return end == file.Size ? digest : throw new OffsetMovedException();
+    }
+
+    private static async Task<string> CreateUploadAsync(RegistryConnection connection, string model, int number, LocalFile file, string? sha,
         CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, connection.Route($"{RegistryConnection.ModelRoute(model)}/versions/{number}/uploads"))
@@ -310,7 +480,7 @@ internal static class PushCommand
         };
         request.Headers.Add("Tus-Resumable", TusVersion);
         request.Headers.Add("Upload-Length", file.Size.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add("Upload-Metadata", $"path {Base64(file.Path)},sha256 {Base64(sha)}");
+        request.Headers.Add("Upload-Metadata", $"path {Base64(file.Path)}" + (sha is null ? "" : $",sha256 {Base64(sha)}"));
         using var response = await connection.Http.SendAsync(request, ct);
         if (response.StatusCode != HttpStatusCode.Created || response.Headers.Location is null)
         {
@@ -320,8 +490,12 @@ internal static class PushCommand
         return new Uri(connection.BaseAddress, response.Headers.Location).ToString();
     }
 
-    /// <summary>The offset the server kept for an upload, or null when the upload is gone (expired, or another version's).</summary>
-    private static async Task<long?> OffsetAsync(RegistryConnection connection, string url, LocalFile file, CancellationToken ct)
+    /// <summary>
+    /// The offset the server kept for an upload (and the file's SHA-256 when it is committed already), or null when the
+    /// upload is gone (expired, deleted, or of another length).
+    /// </summary>
+    private static async Task<(long Offset, string? Committed)?> OffsetAsync(RegistryConnection connection, string url, LocalFile file,
+        CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Head, url);
         request.Headers.Add("Tus-Resumable", TusVersion);
@@ -337,29 +511,57 @@ internal static class PushCommand
         }
 
         var length = HeaderLong(response, "Upload-Length");
-        return length == file.Size ? HeaderLong(response, "Upload-Offset") : null;
+        if (length != file.Size)
+        {
+            return null;
+        }
+
+        var offset = HeaderLong(response, "Upload-Offset");
+        var committed = offset == length && response.Headers.TryGetValues(ChecksumHeader, out var values) ? values.FirstOrDefault() : null;
+        return (offset, committed);
+    }
+
+    private static async Task DeleteUploadQuietlyAsync(RegistryConnection connection, string url)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, url);
+            request.Headers.Add("Tus-Resumable", TusVersion);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var response = await connection.Http.SendAsync(request, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            // Gone already (the server drops an upload whose hash does not match), or it expires by itself.
+        }
     }
 
     /// <summary>
-    /// Sends the file from <paramref name="offset"/> (or where the server says it stands) to its end; returns where the
-    /// bytes were sent from and the offset the server reached. <c>Expect: 100-continue</c> keeps the body back until the
-    /// server has accepted the request, so a refusal (409 while an interrupted request still holds the upload) costs no bytes.
+    /// Sends a body made by <paramref name="content"/> from <paramref name="offset"/> (or where the server says it stands)
+    /// and returns the offset the server reached. <c>Expect: 100-continue</c> keeps the body back until the server has
+    /// accepted the request, so a refusal (409 while an interrupted request still holds the upload) costs no bytes.
+    /// <paramref name="fileSha256"/>, when given, goes along as the whole file's <c>X-Checksum-Sha256</c>.
     /// </summary>
-    private static async Task<(long SentFrom, long Reached)> PatchAsync(RegistryConnection connection, string url, LocalFile file, long offset, IProgressItem item,
-        CancellationToken ct)
+    private static async Task<long> PatchAsync(RegistryConnection connection, string url, LocalFile file, long offset,
+        Func<long, HttpContent> content, string? fileSha256, IProgressItem item, CancellationToken ct)
     {
         var busySince = DateTimeOffset.UtcNow;
         while (true)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Patch, url) { Content = FileContent(file, offset, item) };
+            using var request = new HttpRequestMessage(HttpMethod.Patch, url) { Content = content(offset) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
             request.Headers.Add("Tus-Resumable", TusVersion);
             request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
+            if (fileSha256 is not null)
+            {
+                request.Headers.Add(ChecksumHeader, fileSha256);
+            }
+
             request.Headers.ExpectContinue = true;
             using var response = await connection.Http.SendAsync(request, ct);
             if (response.IsSuccessStatusCode)
             {
-                return (offset, HeaderLong(response, "Upload-Offset"));
+                return HeaderLong(response, "Upload-Offset");
             }
 
             var failure = await RegistryConnection.FailureAsync(response, $"uploading '{file.Path}'", ct);
@@ -368,20 +570,43 @@ internal static class PushCommand
                 // The request of an interrupted run still holds the upload until the server notices it is gone.
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
                 var kept = await OffsetAsync(connection, url, file, ct) ?? throw failure;
-                offset = kept;
+                offset = kept.Offset;
                 item.Reset(offset);
                 continue;
             }
 
-            if (failure.Problem is { Status: 409 } && await OffsetAsync(connection, url, file, ct) is { } actual && actual != offset)
+            if (failure.Problem is { Status: 409 } && await OffsetAsync(connection, url, file, ct) is { } actual && actual.Offset != offset)
             {
                 // Not the offset the server kept (a request it finished after we gave up on it): continue at its offset.
-                item.Reset(actual);
-                return (actual, actual);
+                item.Reset(actual.Offset);
+                return actual.Offset;
             }
 
             throw failure;
         }
+    }
+
+    /// <summary>Bytes of the file from <paramref name="offset"/>, <paramref name="length"/> of them, hashed as they are read.</summary>
+    private static StreamContent HashingContent(LocalFile file, long offset, long length, SinglePassHash pass, IProgressItem item)
+    {
+        var stream = LocalFiles.OpenRead(file.FullPath);
+        stream.Seek(offset, SeekOrigin.Begin);
+        var content = new StreamContent(new ProgressReadStream(new HashingReadStream(stream, length, pass), length, item), LocalFiles.BufferSize);
+        content.Headers.ContentLength = length;
+        return content;
+    }
+
+    private static FileChangedException? ChangedIn(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is FileChangedException changed)
+            {
+                return changed;
+            }
+        }
+
+        return null;
     }
 
     private static StreamContent FileContent(LocalFile file, long offset, IProgressItem item)
@@ -416,4 +641,111 @@ internal static class PushCommand
 
         public void Done(string outcome) => inner.Done(outcome);
     }
+
+    /// <summary>The hash of a single-pass upload: how many bytes were handed to it, and the piece still being hashed.</summary>
+    private sealed class SinglePassHash : IDisposable
+    {
+        public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        /// <summary>Bytes of the file read into the hash (the last of them may still be being hashed: <see cref="SettleAsync"/>).</summary>
+        public long Consumed { get; set; }
+
+        public Task Pending { get; set; } = Task.CompletedTask;
+
+        public Task SettleAsync() => Pending;
+
+        public void Dispose()
+        {
+            try
+            {
+                Pending.GetAwaiter().GetResult();
+            }
+            catch (CryptographicException)
+            {
+                // Disposed anyway.
+            }
+
+            Hash.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Reads the file for an HTTP body and hashes each piece on another thread while the HTTP stack writes it to the
+    /// network; the next read waits for that hash, since it reuses the caller's buffer. Fewer bytes than promised mean
+    /// the file shrank under the push.
+    /// </summary>
+    private sealed class HashingReadStream(Stream inner, long length, SinglePassHash pass) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await pass.Pending;
+            if (_read == length)
+            {
+                return 0;
+            }
+
+            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, length - _read)], cancellationToken);
+            if (read == 0)
+            {
+                throw new FileChangedException("it became shorter");
+            }
+
+            _read += read;
+            pass.Consumed += read;
+            ReadOnlyMemory<byte> piece = buffer[..read];
+            pass.Pending = Task.Run(() => pass.Hash.AppendData(piece.Span), CancellationToken.None);
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            await base.DisposeAsync();
+        }
+    }
+
+    /// <summary>The file changed while it was being pushed: its upload is deleted and the push exits 4.</summary>
+    private sealed class FileChangedException(string message, ProblemInfo? problem = null) : IOException(message)
+    {
+        public ProblemInfo? Problem { get; } = problem;
+    }
+
+    /// <summary>The server's offset is not where the single-pass hash stands: start the file's transfer over from HEAD.</summary>
+    private sealed class OffsetMovedException : Exception;
 }

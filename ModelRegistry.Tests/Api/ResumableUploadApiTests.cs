@@ -92,13 +92,18 @@ public abstract class ResumableUploadApiSuite(ArtifactApiFixture fixture)
     }
 
     protected static async Task<HttpResponseMessage> PatchAsync(HttpClient client, string url, long offset, byte[] bytes, string? checksum = null,
-        string contentType = "application/offset+octet-stream")
+        string contentType = "application/offset+octet-stream", string? fileSha256 = null)
     {
         using var request = Tus(HttpMethod.Patch, url);
         request.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (checksum is not null)
         {
             request.Headers.Add("Upload-Checksum", checksum);
+        }
+
+        if (fileSha256 is not null)
+        {
+            request.Headers.Add("X-Checksum-Sha256", fileSha256);
         }
 
         request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = MediaTypeHeaderValue.Parse(contentType) } };
@@ -327,6 +332,74 @@ public abstract class ResumableUploadApiSuite(ArtifactApiFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
         var files = await Ds.GetFromJsonAsync<JsonElement>($"/api/v1/models/{ArtifactApiFixture.Model}/versions/1/files", Ct);
         Assert.DoesNotContain(files.EnumerateArray(), f => f.GetProperty("path").GetString() == "tus/declared.bin");
+    }
+
+    [Fact]
+    public async Task The_whole_files_sha256_on_the_last_patch_is_saved_first_and_the_file_is_committed_with_it()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(70_000);
+        var url = await CreateAsync(Ds, "tus/one-pass.bin", bytes.Length);
+
+        using var first = await PatchAsync(Ds, url, 0, bytes[..50_000]);
+        using var last = await PatchAsync(Ds, url, 50_000, bytes[50_000..], fileSha256: Sha(bytes).ToUpperInvariant());
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
+        Assert.Equal(Sha(bytes), last.Headers.GetValues("X-Checksum-Sha256").Single());
+        Assert.Equal(Sha(bytes), (await FileAsync("tus/one-pass.bin")).GetProperty("sha256").GetString());
+        await using var db = await fixture.App.DbAsync();
+        var id = url[(url.LastIndexOf('/') + 1)..];
+        Assert.Equal(Sha(bytes), (await db.Uploads.SingleAsync(u => u.Id == id, Ct)).ExpectedSha256);
+    }
+
+    [Fact]
+    public async Task A_whole_file_sha256_that_contradicts_the_one_declared_before_is_400_and_nothing_of_the_patch_is_kept()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(40_000);
+        var url = await CreateAsync(Ds, "tus/contradict.bin", bytes.Length, Sha(bytes));
+        var other = await CreateAsync(Ds, "tus/contradict-2.bin", bytes.Length);
+
+        using var againstCreation = await PatchAsync(Ds, url, 0, bytes[..10_000], fileSha256: Sha([1, 2, 3]));
+        using var firstSaysOne = await PatchAsync(Ds, other, 0, bytes[..10_000], fileSha256: Sha(bytes));
+        using var thenAnother = await PatchAsync(Ds, other, 10_000, bytes[10_000..], fileSha256: Sha([4, 5, 6]));
+        using var malformed = await PatchAsync(Ds, other, 10_000, bytes[10_000..], fileSha256: "not-a-hash");
+
+        Assert.Equal(HttpStatusCode.BadRequest, againstCreation.StatusCode);
+        Assert.Contains("contradicts", await againstCreation.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, firstSaysOne.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, thenAnother.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        using var head = await HeadAsync(Ds, url);
+        Assert.Equal(0, Offset(head));
+        using var headOther = await HeadAsync(Ds, other);
+        Assert.Equal(10_000, Offset(headOther));
+
+        // The same hash again is fine, and the upload completes.
+        using var rest = await PatchAsync(Ds, other, 10_000, bytes[10_000..], fileSha256: Sha(bytes));
+        Assert.Equal(HttpStatusCode.NoContent, rest.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_whole_file_sha256_on_the_last_patch_the_bytes_do_not_have_is_422_and_the_upload_is_gone()
+    {
+        var rowsBefore = await UploadRowsAsync();
+        var bytes = RandomNumberGenerator.GetBytes(60_000);
+        var url = await CreateAsync(Ds, "tus/changed.bin", bytes.Length);
+
+        using var first = await PatchAsync(Ds, url, 0, bytes[..30_000]);
+        // The client hashed other bytes than it sent (the file changed under it).
+        var changed = bytes.ToArray();
+        changed[5] ^= 1;
+        using var last = await PatchAsync(Ds, url, 30_000, bytes[30_000..], fileSha256: Sha(changed));
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, last.StatusCode);
+        Assert.Equal("application/problem+json", last.Content.Headers.ContentType?.MediaType);
+        using var head = await HeadAsync(Ds, url);
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        var files = await Ds.GetFromJsonAsync<JsonElement>($"/api/v1/models/{ArtifactApiFixture.Model}/versions/1/files", Ct);
+        Assert.DoesNotContain(files.EnumerateArray(), f => f.GetProperty("path").GetString() == "tus/changed.bin");
+        Assert.Equal(rowsBefore, await UploadRowsAsync());
     }
 
     [Fact]

@@ -97,6 +97,9 @@ public sealed class CountingHandler : DelegatingHandler
     public long Received => Interlocked.Read(ref _received);
     public List<(string Method, string Path, int Status, long? Length)> Requests { get; } = [];
 
+    /// <summary>Every request in order with the <c>X-Checksum-Sha256</c> it carried (null when none).</summary>
+    public List<(string Method, string Path, string? Sha256)> Checksums { get; } = [];
+
     /// <summary>Called with the total of request body bytes after each write.</summary>
     public Action<long>? OnSent { get; set; }
 
@@ -113,6 +116,12 @@ public sealed class CountingHandler : DelegatingHandler
 
                 OnSent?.Invoke(Interlocked.Add(ref _sent, n));
             });
+        }
+
+        lock (Checksums)
+        {
+            Checksums.Add((request.Method.Method, request.RequestUri!.AbsolutePath,
+                request.Headers.TryGetValues("X-Checksum-Sha256", out var sha) ? sha.Single() : null));
         }
 
         var response = await base.SendAsync(request, cancellationToken);

@@ -59,8 +59,12 @@ internal static class UploadsApi
         protocol.MapPatch("/uploads/{id}", PatchAsync)
             .WithName("appendToUpload")
             .WithSummary("Appends the body (application/offset+octet-stream) at Upload-Offset; 204 with the new Upload-Offset. The last byte " +
-                         "commits the file as a PUT would. 409 when the offset is not the upload's or another request is writing to it; " +
-                         "460 when Upload-Checksum (sha1, sha256) does not match.")
+                         "commits the file as a PUT would. X-Checksum-Sha256 names the whole file's SHA-256 (a client that hashes while " +
+                         "sending puts it on its last PATCH): saved before the body is read, 400 when it contradicts one declared before, " +
+                         "422 (and the upload is gone) when the complete file has another hash. 409 when the offset is not the upload's or " +
+                         "another request is writing to it; 460 when Upload-Checksum (sha1, sha256) does not match the chunk.")
+            .RequestHeader(ArtifactsApi.ChecksumHeader, "The whole file's SHA-256 (64 hex digits), not this chunk's: checked when the last " +
+                "byte arrives (422 and the upload is removed on a mismatch); it may be repeated but not changed (400).", "^[0-9a-fA-F]{64}$")
             .Accepts<Stream>(OffsetContentType)
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -178,7 +182,9 @@ internal static class UploadsApi
 
         var offset = ParseLong(http.Request.Headers["Upload-Offset"].ToString(), "Upload-Offset");
         var checksum = ParseChecksum(http.Request.Headers["Upload-Checksum"].ToString());
-        var result = await service.AppendAsync(user.ToActor(), id, offset, http.Request.Body, http.Request.ContentLength, checksum, ct);
+        var fileSha256 = http.Request.Headers[ArtifactsApi.ChecksumHeader].ToString();
+        var result = await service.AppendAsync(user.ToActor(), id, offset, http.Request.Body, http.Request.ContentLength, checksum,
+            string.IsNullOrWhiteSpace(fileSha256) ? null : fileSha256, ct);
         var headers = http.Response.Headers;
         headers["Upload-Offset"] = result.Upload.Offset.ToString(CultureInfo.InvariantCulture);
         if (result.Upload.Completed)

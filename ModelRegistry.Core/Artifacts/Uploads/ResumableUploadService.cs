@@ -45,6 +45,9 @@ public sealed class ResumableUploadService(
 
     private const int ChunkBytes = FileSystemArtifactStore.ChunkSize;
 
+    /// <summary>The header a PATCH may carry with the whole file's SHA-256 (as a PUT does).</summary>
+    public const string FileChecksumField = "X-Checksum-Sha256";
+
     // For the lease, a nested type, which cannot see the primary constructor's parameters.
     private IDbContextFactory<RegistryDbContext> DbFactory => dbFactory;
     private TimeProvider Clock => clock;
@@ -132,17 +135,26 @@ public sealed class ResumableUploadService(
     /// Appends <paramref name="body"/> at <paramref name="offset"/>, which must be where the upload stands (409
     /// <c>upload_offset_mismatch</c>); a request already writing to it makes this one 409 <c>upload_busy</c>. Without a
     /// <paramref name="checksum"/> whatever arrives is kept, also when the connection breaks; with one, the chunk is
-    /// kept only if it matches (460 <see cref="ChunkChecksumMismatchException"/>). The last byte commits the file.
+    /// kept only if it matches (460 <see cref="ChunkChecksumMismatchException"/>). <paramref name="fileSha256"/>, the whole
+    /// file's SHA-256 (a client that hashes while sending knows it by its last PATCH), is saved before a byte is read; one
+    /// that contradicts the hash saved before is 400. The last byte commits the file, checked against the expected hash
+    /// (422 <see cref="ChecksumMismatchException"/>, and the upload is removed).
     /// </summary>
     public async Task<AppendResult> AppendAsync(Actor actor, string id, long offset, Stream body, long? contentLength,
-        ChunkChecksum? checksum, CancellationToken ct = default)
+        ChunkChecksum? checksum, string? fileSha256 = null, CancellationToken ct = default)
     {
+        var fileHash = fileSha256 is null ? null : ArtifactService.ParseChecksum(fileSha256, FileChecksumField);
         var hashes = checksum is null ? null : ChunkHash(checksum.Algorithm);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (row, info) = await FindAsync(db, actor, id, ct);
         if (row.IsCompleted)
         {
             // A client whose last response was lost asks again: all bytes are here and the file is committed.
+            if (fileHash is not null && fileHash != row.Sha256)
+            {
+                throw Contradicts(fileHash, row.Sha256!);
+            }
+
             return offset == row.Length && contentLength is 0 or null && await IsEmptyAsync(body, ct)
                 ? new AppendResult(info, null)
                 : throw OffsetMismatch(offset, row.Length);
@@ -164,6 +176,22 @@ public sealed class ResumableUploadService(
         if (lease.Offset != offset)
         {
             throw OffsetMismatch(offset, lease.Offset);
+        }
+
+        if (fileHash is not null)
+        {
+            // The whole file's hash, known to the client only once it has read the file (it sends it with its last
+            // PATCH): saved before a byte of this request is read, so the commit checks it even if this request breaks
+            // and another one brings the last byte. It may be repeated, never changed.
+            if (lease.ExpectedSha256 is { } saved && saved != fileHash)
+            {
+                throw Contradicts(fileHash, saved);
+            }
+
+            if (lease.ExpectedSha256 is null)
+            {
+                await lease.SaveExpectedAsync(fileHash, ct);
+            }
         }
 
         // From here on the request's own cancellation is not followed: when the client goes away, the bytes it sent
@@ -241,7 +269,7 @@ public sealed class ResumableUploadService(
                 return new AppendResult(info with { Offset = lease.Offset, ExpiresAt = lease.ExpiresAt }, null);
             }
 
-            var committed = await CommitAsync(actor, row, info, lease, writer, hasher.HashHex(), cancel.Token);
+            var committed = await CommitAsync(actor, row, info, lease, writer, hasher.HashHex(), lease.ExpectedSha256, cancel.Token);
             return new AppendResult(info with { Offset = row.Length, Sha256 = committed.Artifact.Sha256 }, committed);
         }
         finally
@@ -343,7 +371,7 @@ public sealed class ResumableUploadService(
     }
 
     private async Task<UploadResult> CommitAsync(Actor actor, ResumableUpload row, ResumableUploadInfo info, Lease lease,
-        ResumableWriter writer, string sha256, CancellationToken ct)
+        ResumableWriter writer, string sha256, string? expectedSha256, CancellationToken ct)
     {
         StagedBlob staged;
         try
@@ -362,7 +390,7 @@ public sealed class ResumableUploadService(
         {
             try
             {
-                result = await artifacts.CommitAsync(actor, info.Model, info.Number, row.Path, staged, row.ExpectedSha256, async change =>
+                result = await artifacts.CommitAsync(actor, info.Model, info.Number, row.Path, staged, expectedSha256, async change =>
                 {
                     // In the file's transaction: the upload is complete exactly when the file is committed.
                     var upload = await change.Db.Uploads.SingleOrDefaultAsync(u => u.Id == row.Id && u.LeaseToken == lease.Token, ct)
@@ -472,6 +500,10 @@ public sealed class ResumableUploadService(
         }
     }
 
+    private static ValidationFailedException Contradicts(string declared, string saved) => ValidationFailedException.For(FileChecksumField,
+        $"{FileChecksumField} {declared} contradicts the SHA-256 this upload already expects ({saved}); a file's hash cannot change " +
+        "during its upload: delete the upload and start a new one.");
+
     private static UploadConflictException OffsetMismatch(long sent, long actual) => new(
         $"Upload-Offset is {sent} but the upload stands at {actual}; continue from there (HEAD tells the offset).",
         UploadConflictException.OffsetMismatch);
@@ -537,6 +569,7 @@ public sealed class ResumableUploadService(
             HashState = row.HashState;
             StoreState = row.StoreState;
             ExpiresAt = row.ExpiresAt;
+            ExpectedSha256 = row.ExpectedSha256;
         }
 
         public string Id { get; }
@@ -548,6 +581,9 @@ public sealed class ResumableUploadService(
         public byte[] HashState { get; private set; }
         public string StoreState { get; private set; }
         public DateTimeOffset ExpiresAt { get; private set; }
+
+        /// <summary>The whole file's SHA-256 the commit checks: declared at creation or by a PATCH.</summary>
+        public string? ExpectedSha256 { get; private set; }
 
         /// <summary>Cancelled when another request took the upload over.</summary>
         public CancellationToken Lost => _lost.Token;
@@ -587,6 +623,22 @@ public sealed class ResumableUploadService(
 
         /// <summary>Saves a new store state at the same offset (S3 remembers it began assembling).</summary>
         public Task SaveStoreStateAsync(string storeState, CancellationToken ct) => UpdateAsync(Offset, HashState, storeState, ct);
+
+        /// <summary>Saves the file's expected SHA-256 (only while none is saved: a declared hash never changes).</summary>
+        public async Task SaveExpectedAsync(string sha256, CancellationToken ct)
+        {
+            await using var db = await _service.DbFactory.CreateDbContextAsync(ct);
+            var saved = await db.InTransactionAsync(() => db.Uploads
+                .Where(u => u.Id == Id && u.LeaseToken == Token && u.ExpectedSha256 == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.ExpectedSha256, sha256), ct), ct);
+            if (saved == 0)
+            {
+                await _lost.CancelAsync();
+                throw new UploadConflictException("Another request took over this upload.", UploadConflictException.Busy);
+            }
+
+            ExpectedSha256 = sha256;
+        }
 
         /// <summary>The row no longer holds the lease (completed or deleted): nothing to release.</summary>
         public void Forget() => _held = false;
