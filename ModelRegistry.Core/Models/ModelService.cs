@@ -4,6 +4,7 @@ using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
+using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Models;
 
@@ -19,57 +20,199 @@ public sealed class ModelService(
     public const int MaxTask = 100;
     public const int MaxOwner = 200;
 
+    /// <summary>Values listed at most per facet.</summary>
+    public const int MaxFacetValues = 50;
+
     /// <summary>A page of models matching <paramref name="query"/>; filtering, sorting and paging run in the database.</summary>
     public async Task<PagedResult<ModelInfo>> ListAsync(ModelQuery query, CancellationToken ct = default)
     {
         var paging = PageRequest.From(query.Page, query.PageSize);
+        var filter = ModelFilter.From(query);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var models = db.Models.AsNoTracking();
-
-        var search = Input.Line("search", query.Search, 200);
-        if (search is not null)
-        {
-            var pattern = Input.LikeContains(search);
-            // Case-insensitive on both providers: SQLite's LIKE ignores (ASCII) case, PostgreSQL's needs ILIKE.
-            models = db.Database.IsNpgsql()
-                ? models.Where(m => EF.Functions.ILike(m.Name, pattern, "\\")
-                    || EF.Functions.ILike(m.DisplayName, pattern, "\\")
-                    || EF.Functions.ILike(m.Description!, pattern, "\\"))
-                : models.Where(m => EF.Functions.Like(m.Name, pattern, "\\")
-                    || EF.Functions.Like(m.DisplayName, pattern, "\\")
-                    || EF.Functions.Like(m.Description, pattern, "\\"));
-        }
-
-        var tag = Input.Line("tag", query.Tag, Input.MaxTagLength)?.ToLowerInvariant();
-        if (tag is not null)
-        {
-            models = models.Where(m => m.Tags.Contains(tag));
-        }
-
-        var task = Input.Line("task", query.Task, MaxTask);
-        if (task is not null)
-        {
-            models = models.Where(m => m.Task == task);
-        }
-
-        if (query.Stage is { } stage)
-        {
-            models = models.Where(m => m.Versions.Any(v => v.Stage == stage));
-        }
+        var models = filter.Apply(db, db.Models.AsNoTracking());
 
         var total = await models.CountAsync(ct);
         // The page's rows are chosen first and only they are projected: PostgreSQL would otherwise compute each
         // model's latest and Production version for every row skipped by OFFSET, growing with the page number.
-        var page = Order(models, query).Skip(paging.Skip).Take(paging.PageSize).Select(m => m.Id);
-        var items = await Project(Order(db.Models.AsNoTracking().Where(m => page.Contains(m.Id)), query)).ToListAsync(ct);
+        var page = Order(db, models, query).Skip(paging.Skip).Take(paging.PageSize).Select(m => m.Id);
+        var items = await Project(db, Order(db, db.Models.AsNoTracking().Where(m => page.Contains(m.Id)), query)).ToListAsync(ct);
         return new PagedResult<ModelInfo>(items, total);
+    }
+
+    /// <summary>
+    /// The facets of <paramref name="query"/> with counts (<see cref="ModelFacet"/>), computed in the database over the
+    /// models the viewer may see: the visibility query filter applies to every count, so a Restricted model is never
+    /// counted for someone outside its team. Paging and sort are ignored.
+    /// </summary>
+    public async Task<IReadOnlyList<ModelFacet>> FacetsAsync(ModelQuery query, CancellationToken ct = default)
+    {
+        var filter = ModelFilter.From(query);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        IQueryable<RegisteredModel> Models(string facet) => filter.Apply(db, db.Models.AsNoTracking(), except: facet);
+        IQueryable<ModelVersion> Heads(string facet)
+        {
+            var models = Models(facet);
+            return Headline(db).Where(v => models.Any(m => m.Id == v.ModelId));
+        }
+
+        // A model counts under every stage one of its versions is in (as the stage filter matches); None is no stage.
+        async Task<List<FacetCount>> StagesAsync(IQueryable<RegisteredModel> models)
+        {
+            var counts = new List<FacetCount>();
+            foreach (var stage in new[] { Stage.Staging, Stage.Production, Stage.Archived })
+            {
+                var count = await models.CountAsync(m => m.Versions.Any(v => v.Stage == stage), ct);
+                if (count > 0)
+                {
+                    counts.Add(new FacetCount(stage.ToString(), count));
+                }
+            }
+
+            return counts;
+        }
+
+        async Task<List<FacetCount>> Top(IQueryable<Bucket> counts) =>
+            (await counts.OrderByDescending(c => c.Count).ThenBy(c => c.Value).Take(MaxFacetValues + 1).ToListAsync(ct))
+                .ConvertAll(c => new FacetCount(c.Value, c.Count));
+
+        var facets = new List<ModelFacet>(ModelFacetKeys.All.Count);
+        foreach (var key in ModelFacetKeys.All)
+        {
+            var staged = Models(key);
+            var values = key switch
+            {
+                // A model counts under every stage one of its versions is in (as the stage filter matches); None is no stage.
+                ModelFacetKeys.Stage => await StagesAsync(staged),
+                ModelFacetKeys.Format => (await Heads(key).Where(v => v.Metadata.Format != WeightFormat.Unknown)
+                        .GroupBy(v => v.Metadata.Format).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
+                    .OrderByDescending(f => f.Count).ThenBy(f => f.Key)
+                    .Select(f => new FacetCount(f.Key.ToString().ToLowerInvariant(), f.Count)).ToList(),
+                _ => await Top(key switch
+                {
+                    ModelFacetKeys.Task => Models(key).Where(m => m.Task != null)
+                        .GroupBy(m => m.Task!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    ModelFacetKeys.Tag => db.ModelTags.Where(t => staged.Any(m => m.Id == t.ModelId))
+                        .GroupBy(t => t.Tag).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    ModelFacetKeys.Team => Models(key).Where(m => m.OwnerTeamId != null)
+                        .GroupBy(m => m.OwnerTeam!.Name).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    ModelFacetKeys.License => Heads(key).Where(v => v.Metadata.License != null)
+                        .GroupBy(v => v.Metadata.License!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    _ => Heads(key).Where(v => v.Metadata.BaseModel != null)
+                        .GroupBy(v => v.Metadata.BaseModel!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                }),
+            };
+
+            var more = values.Count > MaxFacetValues;
+            facets.Add(new ModelFacet(key, more ? values[..MaxFacetValues] : values, more));
+        }
+
+        return facets;
+    }
+
+    /// <summary>
+    /// Each model's headline version: its Production version, or its newest when none is in Production. The model page
+    /// shows its card, and the licence, format and base model facets and filters read it. Query filters are off inside
+    /// (each part would otherwise repeat the visibility test): every caller restricts the result to models it read
+    /// through the filtered <see cref="RegistryDbContext.Models"/>.
+    /// </summary>
+    internal static IQueryable<ModelVersion> Headline(RegistryDbContext db)
+    {
+        // Never IgnoreQueryFilters here: it would switch the visibility filter off for the whole query it is composed into.
+        var versions = db.Versions.AsNoTracking();
+        return versions.Where(v => v.Stage == Stage.Production
+            || (v.Number == versions.Where(x => x.ModelId == v.ModelId).Max(x => x.Number)
+                && !versions.Any(x => x.ModelId == v.ModelId && x.Stage == Stage.Production)));
+    }
+
+    /// <summary>A facet value and its count as the database groups them (a record's constructor could not be ordered by).</summary>
+    private sealed class Bucket
+    {
+        public string Value { get; init; } = "";
+        public int Count { get; init; }
+    }
+
+    /// <summary>The validated filters of a <see cref="ModelQuery"/>, applied by the list and (all but one at a time) by the facets.</summary>
+    private sealed record ModelFilter(string? Search, string? Tag, string? Task, Stage? Stage, string? License, WeightFormat? Format,
+        string? BaseModel, string? Team)
+    {
+        public static ModelFilter From(ModelQuery query)
+        {
+            if (query.Format is { } format && !Enum.IsDefined(format))
+            {
+                throw ValidationFailedException.For("format", "format must be one of " + string.Join(", ", Enum.GetNames<WeightFormat>()) + ".");
+            }
+
+            return new(
+                Input.Line("search", query.Search, 200),
+                Input.Line("tag", query.Tag, Input.MaxTagLength)?.ToLowerInvariant(),
+                Input.Line("task", query.Task, MaxTask),
+                query.Stage,
+                Input.Line("license", query.License, 200),
+                query.Format,
+                Input.Line("base", query.BaseModel, 300),
+                Input.Line("team", query.Team, 100));
+        }
+
+        public IQueryable<RegisteredModel> Apply(RegistryDbContext db, IQueryable<RegisteredModel> models, string? except = null)
+        {
+            if (Search is not null)
+            {
+                var pattern = Input.LikeContains(Search);
+                // Case-insensitive on both providers: SQLite's LIKE ignores (ASCII) case, PostgreSQL's needs ILIKE.
+                models = db.Database.IsNpgsql()
+                    ? models.Where(m => EF.Functions.ILike(m.Name, pattern, "\\")
+                        || EF.Functions.ILike(m.DisplayName, pattern, "\\")
+                        || EF.Functions.ILike(m.Description!, pattern, "\\"))
+                    : models.Where(m => EF.Functions.Like(m.Name, pattern, "\\")
+                        || EF.Functions.Like(m.DisplayName, pattern, "\\")
+                        || EF.Functions.Like(m.Description, pattern, "\\"));
+            }
+
+            if (Tag is { } tag && except != ModelFacetKeys.Tag)
+            {
+                models = models.Where(m => m.Tags.Contains(tag));
+            }
+
+            if (Task is { } task && except != ModelFacetKeys.Task)
+            {
+                models = models.Where(m => m.Task == task);
+            }
+
+            if (Stage is { } stage && except != ModelFacetKeys.Stage)
+            {
+                models = models.Where(m => m.Versions.Any(v => v.Stage == stage));
+            }
+
+            if (Team is { } team && except != ModelFacetKeys.Team)
+            {
+                models = models.Where(m => m.OwnerTeam != null && m.OwnerTeam.Name == team);
+            }
+
+            var heads = Headline(db);
+            if (License is { } license && except != ModelFacetKeys.License)
+            {
+                models = models.Where(m => heads.Any(v => v.ModelId == m.Id && v.Metadata.License == license));
+            }
+
+            if (Format is { } format && except != ModelFacetKeys.Format)
+            {
+                models = models.Where(m => heads.Any(v => v.ModelId == m.Id && v.Metadata.Format == format));
+            }
+
+            if (BaseModel is { } baseModel && except != ModelFacetKeys.BaseModel)
+            {
+                models = models.Where(m => heads.Any(v => v.ModelId == m.Id && v.Metadata.BaseModel == baseModel));
+            }
+
+            return models;
+        }
     }
 
     /// <summary>The model called <paramref name="name"/>; 404 when there is none.</summary>
     public async Task<ModelInfo> GetAsync(string name, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await Project(db.Models.AsNoTracking().Where(m => m.Name == name)).SingleOrDefaultAsync(ct)
+        return await Project(db, db.Models.AsNoTracking().Where(m => m.Name == name)).SingleOrDefaultAsync(ct)
             ?? throw NotFound(name);
     }
 
@@ -251,9 +394,22 @@ public sealed class ModelService(
         set(after);
     }
 
-    private static IQueryable<RegisteredModel> Order(IQueryable<RegisteredModel> models, ModelQuery query) =>
-        (query.Sort, query.Descending) switch
+    private static IQueryable<RegisteredModel> Order(RegistryDbContext db, IQueryable<RegisteredModel> models, ModelQuery query)
+    {
+        var heads = Headline(db);
+        return (query.Sort, query.Descending) switch
         {
+            // Models without a parameter count (or without versions) come last in both directions.
+            (ModelSort.Parameters, false) => models
+                .OrderBy(m => heads.Where(v => v.ModelId == m.Id).Select(v => v.Metadata.ParameterCount).FirstOrDefault() == null)
+                .ThenBy(m => heads.Where(v => v.ModelId == m.Id).Select(v => v.Metadata.ParameterCount).FirstOrDefault())
+                .ThenBy(m => m.Name),
+            (ModelSort.Parameters, true) => models
+                .OrderBy(m => heads.Where(v => v.ModelId == m.Id).Select(v => v.Metadata.ParameterCount).FirstOrDefault() == null)
+                .ThenByDescending(m => heads.Where(v => v.ModelId == m.Id).Select(v => v.Metadata.ParameterCount).FirstOrDefault())
+                .ThenBy(m => m.Name),
+            (ModelSort.Versions, false) => models.OrderBy(m => m.VersionCount).ThenBy(m => m.Name),
+            (ModelSort.Versions, true) => models.OrderByDescending(m => m.VersionCount).ThenBy(m => m.Name),
             (ModelSort.Name, false) => models.OrderBy(m => m.Name),
             (ModelSort.Name, true) => models.OrderByDescending(m => m.Name),
             (ModelSort.Created, false) => models.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id),
@@ -261,9 +417,12 @@ public sealed class ModelService(
             (_, false) => models.OrderBy(m => m.UpdatedAt).ThenBy(m => m.Id),
             _ => models.OrderByDescending(m => m.UpdatedAt).ThenByDescending(m => m.Id),
         };
+    }
 
-    private static IQueryable<ModelInfo> Project(IQueryable<RegisteredModel> models) =>
-        models.Select(m => new ModelInfo(
+    private static IQueryable<ModelInfo> Project(RegistryDbContext db, IQueryable<RegisteredModel> models)
+    {
+        var heads = Headline(db);
+        return models.Select(m => new ModelInfo(
             m.Name,
             m.DisplayName,
             m.Description,
@@ -276,5 +435,8 @@ public sealed class ModelService(
             m.CreatedAt,
             m.UpdatedAt,
             m.OwnerTeam == null ? null : m.OwnerTeam.Name,
-            m.Visibility));
+            m.Visibility,
+            heads.Where(v => v.ModelId == m.Id).Select(v => v.Metadata.License).FirstOrDefault(),
+            heads.Where(v => v.ModelId == m.Id).Select(v => v.Metadata.ParameterCount).FirstOrDefault()));
+    }
 }

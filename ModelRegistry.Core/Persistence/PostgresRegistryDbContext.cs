@@ -13,6 +13,9 @@ public sealed class PostgresRegistryDbContext(DbContextOptions<RegistryDbContext
 {
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>PostgreSQL keeps tags as a text array.</summary>
+    protected override string ModelTagsSql => "SELECT \"Id\" AS \"ModelId\", unnest(\"Tags\") AS \"Tag\" FROM \"Models\"";
+
     /// <summary>No queue of its own: waiters for the advisory lock below are already served in order.</summary>
     protected override Task<IDisposable?> WaitForWriterTurnAsync(CancellationToken ct) => Task.FromResult<IDisposable?>(null);
 

@@ -29,6 +29,15 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
     public const long WriteLockKey = 0x4D6F64656C526567; // "ModelReg"
 
     public DbSet<RegisteredModel> Models => Set<RegisteredModel>();
+
+    /// <summary>
+    /// One row per tag of each model, read from the tags column by SQL (no entity: nothing for migrations). Unfiltered:
+    /// a query restricts it to models read through <see cref="Models"/>, whose filter decides visibility.
+    /// </summary>
+    internal IQueryable<ModelTagRow> ModelTags => Database.SqlQueryRaw<ModelTagRow>(ModelTagsSql);
+
+    /// <summary>The query behind <see cref="ModelTags"/>: SQLite keeps tags as a JSON array.</summary>
+    protected virtual string ModelTagsSql => "SELECT m.\"Id\" AS \"ModelId\", j.value AS \"Tag\" FROM \"Models\" AS m, json_each(m.\"Tags\") AS j";
     public DbSet<ModelVersion> Versions => Set<ModelVersion>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
@@ -195,3 +204,10 @@ public class RegistryDbContext(DbContextOptions<RegistryDbContext> options)
 internal sealed class UtcDateTimeOffsetConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(
     v => v.ToUniversalTime(),
     v => v);
+
+/// <summary>A tag of a model, as <see cref="RegistryDbContext.ModelTags"/> lists them for counting.</summary>
+internal sealed class ModelTagRow
+{
+    public long ModelId { get; init; }
+    public string Tag { get; init; } = "";
+}

@@ -109,6 +109,38 @@ public sealed class ModelListTests(ModelListData data) : IClassFixture<ModelList
     }
 
     [Fact]
+    public void Facets_show_counts_and_each_value_links_to_the_list_with_that_filter_on_page_one()
+    {
+        var list = RenderList(data.Seeded, "/models?page=2&sort=name");
+
+        var tag = list.Find(".facet-sidebar section[data-facet=tag]");
+        var even = tag.QuerySelectorAll("a.facet-value").Single(a => a.QuerySelector(".facet-label")!.TextContent == "even");
+        Assert.Equal("15", even.QuerySelector(".facet-count")!.TextContent);
+        var href = even.GetAttribute("href")!;
+        Assert.Contains("tag=even", href);
+        Assert.Contains("sort=name", href);
+        Assert.DoesNotContain("page=", href);
+        var task = list.Find(".facet-sidebar section[data-facet=task] a.facet-value");
+        Assert.Equal("30", task.QuerySelector(".facet-count")!.TextContent);
+    }
+
+    [Fact]
+    public void A_chosen_facet_value_from_the_url_filters_the_list_is_marked_and_its_link_removes_it()
+    {
+        var list = RenderList(data.Seeded, "/models?tag=odd");
+
+        Assert.Equal(15, ModelNames(list).Count);
+        var chosen = list.Find(".facet-sidebar section[data-facet=tag] a.facet-value.selected");
+        Assert.Equal("true", chosen.GetAttribute("aria-current"));
+        Assert.Contains("odd", chosen.TextContent);
+        Assert.DoesNotContain("tag=", chosen.GetAttribute("href")!);
+        // The other tag's count is what choosing it instead would show: the tag facet ignores its own filter.
+        var other = list.FindAll(".facet-sidebar section[data-facet=tag] a.facet-value").Single(a => a.TextContent.Contains("even"));
+        Assert.Contains("15", other.QuerySelector(".facet-count")!.TextContent);
+        Assert.Contains("Filters (1)", list.Find(".facet-toggle").TextContent);
+    }
+
+    [Fact]
     public void Viewer_does_not_see_register_a_model()
     {
         var list = RenderList(data.Seeded);

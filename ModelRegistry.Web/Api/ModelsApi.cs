@@ -13,13 +13,31 @@ internal static class ModelsApi
         var models = api.MapGroup("/models").WithTags("Models");
 
         models.MapGet("/", async (ModelService service, CancellationToken ct, string? search, string? tag, string? task,
-                string? stage, string? sort, int? page, int? pageSize) =>
-            TypedResults.Ok(await service.ListAsync(new ModelQuery(search, tag, task, LifecycleApi.ParseStage(stage, "stage", required: false),
-                ParseSort(sort, out var descending), descending, page ?? 1, pageSize ?? PageRequest.DefaultPageSize), ct)))
+                string? stage, string? license, string? format, string? @base, string? team, string? sort, int? page, int? pageSize) =>
+            TypedResults.Ok(await service.ListAsync(Query(search, tag, task, stage, license, format, @base, team) with
+            {
+                Sort = ParseSort(sort, out var descending),
+                Descending = descending,
+                Page = page ?? 1,
+                PageSize = pageSize ?? PageRequest.DefaultPageSize,
+            }, ct)))
             .WithName("listModels")
             .WithSummary("Lists models")
-            .WithDescription("Models matching the search (name, display name, description), tag, task and stage; most recently updated first unless sorted.")
-            .ParameterValues("sort", "name", "-name", "created", "-created", "updated", "-updated");
+            .WithDescription("Models matching the search (name, display name, description), tag, task, stage (of any version), "
+                + "licence, weight format and base model (of the headline version: Production, else the newest) and owner team; "
+                + "most recently updated first unless sorted.")
+            .ParameterValues("sort", "name", "-name", "created", "-created", "updated", "-updated", "parameters", "-parameters",
+                "versions", "-versions");
+
+        // Not under /models/: a model may be called "facets".
+        api.MapGet("/facets/models", async (ModelService service, CancellationToken ct, string? search, string? tag, string? task,
+                string? stage, string? license, string? format, string? @base, string? team) =>
+            TypedResults.Ok(await service.FacetsAsync(Query(search, tag, task, stage, license, format, @base, team), ct)))
+            .WithTags("Models")
+            .WithName("listModelFacets")
+            .WithSummary("Counts the models of a search by facet")
+            .WithDescription("For each facet (task, stage, license, format, base, tag, team) its most common values, with how many "
+                + "models of the search have each, counted with every filter but the facet's own. Takes the filters of listModels.");
 
         models.MapPost("/", async (CreateModel body, ModelService service, ClaimsPrincipal user, CancellationToken ct) =>
             {
@@ -79,6 +97,14 @@ internal static class ModelsApi
             : throw ValidationFailedException.For("If-Match", "If-Match must be one entity tag exactly as the model's ETag header gave it.");
     }
 
+    private static ModelQuery Query(string? search, string? tag, string? task, string? stage, string? license, string? format,
+        string? @base, string? team) =>
+        new(search, tag, task, LifecycleApi.ParseStage(stage, "stage", required: false), License: license,
+            Format: string.IsNullOrWhiteSpace(format) ? null
+                : ApiExtensions.TryParseName<ModelRegistry.Core.Versions.WeightFormat>(format.Trim(), out var f) ? f
+                : throw ValidationFailedException.For("format", "format must be safetensors, gguf, pytorch, onnx, other or unknown."),
+            BaseModel: @base, Team: team);
+
     private static ModelSort ParseSort(string? sort, out bool descending)
     {
         // "name", "-updated", "created" …: a leading '-' sorts descending. Default: most recently updated first.
@@ -92,6 +118,6 @@ internal static class ModelsApi
         descending = key.StartsWith('-');
         key = descending ? key[1..] : key;
         return ApiExtensions.TryParseName<ModelSort>(key, out var s) ? s
-            : throw ValidationFailedException.For("sort", "sort must be name, created or updated, optionally prefixed with '-'.");
+            : throw ValidationFailedException.For("sort", "sort must be name, created, updated, parameters or versions, optionally prefixed with '-'.");
     }
 }
