@@ -165,9 +165,15 @@ public sealed class SingleSignOnTests(SingleSignOnFixture sso) : IClassFixture<S
             Assert.Contains(events, e => e.Action == "user.role_granted" && e.ActorName == "sso");
         }
 
-        // Sign-out leaves the registry and the provider: signing in again asks the provider for the account again.
+        // Sign-out leaves the registry and the provider (its end-session endpoint, then back through /signout-callback-oidc):
+        // signing in again asks the provider for the account again.
+        var visited = new List<string>();
+        page.Request += (_, request) => visited.Add(request.Url);
+        Assert.DoesNotContain("/Account/Login", page.Url, StringComparison.Ordinal);
         await page.EvaluateAsync("document.getElementById('logout-form').requestSubmit()");
-        await page.WaitForURLAsync(url => url.StartsWith(SingleSignOnFixture.Base(sso.App), StringComparison.Ordinal) && !url.Contains("signout", StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.Contains("/Account/Login", StringComparison.Ordinal));
+        Assert.Contains(visited, url => url.StartsWith(sso.Provider.Authority + "/session/end", StringComparison.Ordinal));
+        Assert.Contains(visited, url => url.Contains("/signout-callback-oidc", StringComparison.Ordinal));
         Assert.Equal(401, (await page.APIRequest.GetAsync("/api/v1/me")).Status);
         await page.GotoAsync("/Account/Login");
         await page.GetByRole(AriaRole.Button, new() { Name = SingleSignOnFixture.Button }).ClickAsync();
@@ -209,10 +215,22 @@ public sealed class SingleSignOnTests(SingleSignOnFixture sso) : IClassFixture<S
         api.DefaultRequestHeaders.Authorization = new("Bearer", token.Token);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/me", Ct)).StatusCode);
 
-        // An Admin cannot hand out roles that the directory decides.
+        // An Admin cannot hand out roles that the directory decides: the users page says so and offers the re-check.
         var admin = await sso.App.CreateUserAsync(ModelRegistry.Core.Security.Roles.Admin);
         var refused = await Assert.ThrowsAsync<ConflictException>(() => sso.App.Get<UserAdminService>().GrantRoleAsync(admin.Actor, userId, "Admin", Ct));
         Assert.Contains("identity provider", refused.Message, StringComparison.Ordinal);
+        var adminPage = await sso.NewPageAsync(sso.App);
+        await BrowserFixture.SignInAsync(adminPage, admin);
+        await adminPage.GotoAsync("/admin/users");
+        await BrowserFixture.WaitForCircuitAsync(adminPage);
+        var row = adminPage.GetByRole(AriaRole.Row).Filter(new() { HasText = email });
+        await Assertions.Expect(row.GetByText("from directory groups")).ToBeVisibleAsync();
+        Assert.Equal(0, await row.GetByRole(AriaRole.Button, new() { Name = $"Change roles of {email}" }).CountAsync());
+        await BrowserFixture.ScreenshotAsync(adminPage, "sso/admin-users");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Re-check against directory" }).ClickAsync();
+        await Assertions.Expect(adminPage.GetByText($"Re-checked {email}")).ToBeVisibleAsync();
+        Assert.Equal(401, (await page.APIRequest.GetAsync("/api/v1/me")).Status); // the re-check ended the session
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/me", Ct)).StatusCode); // the token keeps its justified role
 
         // Reviewer group gone, still in "everyone": a Viewer at the next sign-in.
         await sso.Provider.SetAccountAsync(sub, email, ["everyone"]);

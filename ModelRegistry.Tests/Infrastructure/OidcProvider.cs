@@ -17,18 +17,33 @@ public sealed class OidcProvider : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    public int Port { get; } = FreePort();
+    /// <summary>
+    /// Below Linux's ephemeral range (32768–60999): the registries started before the provider bind port 0 and so can
+    /// never be handed this port in between.
+    /// </summary>
+    public int Port { get; } = FreePort(20000, 32000);
 
     /// <summary>The issuer, exactly as the provider names itself (no trailing slash).</summary>
     public string Authority => $"http://127.0.0.1:{Port}";
 
     public string Output => string.Join('\n', _output);
 
-    public static int FreePort()
+    /// <summary>A loopback port nothing listens on now, from <paramref name="from"/> up to <paramref name="to"/> (any when both are 0).</summary>
+    public static int FreePort(int from = 0, int to = 0)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = from == 0 ? 0 : Random.Shared.Next(from, to);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+            catch (SocketException) when (attempt < 50)
+            {
+            }
+        }
     }
 
     /// <summary>A client entry for a registry at <paramref name="registryBase"/> (no trailing slash).</summary>
