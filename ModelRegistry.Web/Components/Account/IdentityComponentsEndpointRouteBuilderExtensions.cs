@@ -8,10 +8,10 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
 using ModelRegistry.Core.Identity;
 using ModelRegistry.Core.Security;
-using ModelRegistry.Web.Security;
 using ModelRegistry.Web.Components.Account;
 using ModelRegistry.Web.Components.Account.Pages;
 using ModelRegistry.Web.Components.Account.Pages.Manage;
+using ModelRegistry.Web.Security;
 
 namespace Microsoft.AspNetCore.Routing;
 
