@@ -10,6 +10,7 @@ using ModelRegistry.Core.Demo;
 using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Hub;
+using ModelRegistry.Core.Identity;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
@@ -40,6 +41,7 @@ public static class DependencyInjection
         services.AddSecurity();
         services.AddModels();
         services.AddTeams();
+        services.AddSingleSignOn();
         services.AddVersions();
         services.AddAliases();
         services.AddArtifacts();

@@ -22,6 +22,9 @@ public sealed class RegistryOptions
 
     /// <summary><c>Registry:Signing</c>: the key that signs approval attestations.</summary>
     public Signing.SigningOptions Signing { get; set; } = new();
+
+    /// <summary><c>Registry:Auth</c>: password sign-in and single sign-on (docs/sso.md).</summary>
+    public Identity.AuthOptions Auth { get; set; } = new();
 }
 
 public enum DatabaseProvider

@@ -32,9 +32,12 @@ public sealed class UserAdminService(
         var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id select new { ur.UserId, r.Name })
             .ToListAsync(ct);
         var now = clock.GetUtcNow();
+        var managed = RolesFollowDirectory
+            ? (await db.UserLogins.Where(l => l.LoginProvider == Identity.SingleSignOnService.Scheme).Select(l => l.UserId).ToListAsync(ct)).ToHashSet()
+            : [];
         return users.Select(u => new UserInfo(u.Id, u.Email ?? "", u.Label,
                 roles.Where(r => r.UserId == u.Id).Select(r => r.Name!).Order().ToList(),
-                u.LockoutEnd > now, u.AccessFailedCount, u.CreatedAt, u.IsClosed))
+                u.LockoutEnd > now, u.AccessFailedCount, u.CreatedAt, u.IsClosed, managed.Contains(u.Id)))
             .ToList();
     }
 
@@ -106,6 +109,7 @@ public sealed class UserAdminService(
         ChangeAsync(actor, userId, AuditActions.UserRoleGranted, async (users, user) =>
         {
             var canonical = CanonicalRoles([role])[0];
+            await RefuseWhenDirectoryManagedAsync(users, user, actor);
             if (await users.IsInRoleAsync(user, canonical))
             {
                 return null;
@@ -120,6 +124,7 @@ public sealed class UserAdminService(
         ChangeAsync(actor, userId, AuditActions.UserRoleRevoked, async (users, user) =>
         {
             var canonical = CanonicalRoles([role])[0];
+            await RefuseWhenDirectoryManagedAsync(users, user, actor);
             if (!await users.IsInRoleAsync(user, canonical))
             {
                 return null;
@@ -207,8 +212,32 @@ public sealed class UserAdminService(
         var u = await db.Users.AsNoTracking().SingleAsync(x => x.Id == userId, ct);
         var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id where ur.UserId == userId select r.Name!)
             .OrderBy(n => n).ToListAsync(ct);
+        var managed = RolesFollowDirectory
+            && await db.UserLogins.AnyAsync(l => l.UserId == userId && l.LoginProvider == Identity.SingleSignOnService.Scheme, ct);
         return new UserInfo(u.Id, u.Email ?? "", u.Label, roles, u.LockoutEnd > clock.GetUtcNow(), u.AccessFailedCount, u.CreatedAt,
-            u.IsClosed);
+            u.IsClosed, managed);
+    }
+
+    /// <summary>Single sign-on with <c>RoleGroups</c>: whether the roles of users linked to the provider follow its groups.</summary>
+    private bool RolesFollowDirectory => options.Value.Auth.Oidc is { Enabled: true, MapsRoles: true };
+
+    /// <summary>
+    /// One source of truth: while roles follow the directory, the roles of a user who signs in through it are changed
+    /// there, not here (409). The command line (the operator) may still, as a break-glass; the next sign-in re-applies the groups.
+    /// </summary>
+    private async Task RefuseWhenDirectoryManagedAsync(UserManager<ApplicationUser> users, ApplicationUser user, Actor actor)
+    {
+        if (actor.IsSystem || !RolesFollowDirectory)
+        {
+            return;
+        }
+
+        if ((await users.GetLoginsAsync(user)).Any(l => l.LoginProvider == Identity.SingleSignOnService.Scheme))
+        {
+            throw new ConflictException(
+                $"The roles of {user.Label} follow their groups at the identity provider (Registry:Auth:Oidc:RoleGroups): " +
+                "change their group membership there, or use \"Re-check against directory\".");
+        }
     }
 
     /// <summary>

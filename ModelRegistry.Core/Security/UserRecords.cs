@@ -1,6 +1,9 @@
 namespace ModelRegistry.Core.Security;
 
-/// <summary>A user as the administration page shows it. A closed account has no e-mail and is locked for good.</summary>
+/// <summary>
+/// A user as the administration page shows it. A closed account has no e-mail and is locked for good.
+/// <see cref="DirectoryManaged"/>: signs in through single sign-on while roles follow the directory's groups.
+/// </summary>
 public sealed record UserInfo(
     string Id,
     string Email,
@@ -9,7 +12,8 @@ public sealed record UserInfo(
     bool IsLocked,
     int AccessFailedCount,
     DateTimeOffset CreatedAt,
-    bool IsClosed = false);
+    bool IsClosed = false,
+    bool DirectoryManaged = false);
 
 /// <summary>An API token as its owner (or an Admin) sees it: never the secret.</summary>
 public sealed record TokenInfo(

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using ModelRegistry.Core.Identity;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Web.Components.Account;
 using ModelRegistry.Web.Security;
@@ -17,7 +18,7 @@ internal static class AuthenticationRegistration
     /// Who is signed in: the dashboard's authentication state and <see cref="CurrentActor"/>; the cookie or a bearer
     /// token per request; Identity's sign-in manager; roles re-read from the database on each request.
     /// </summary>
-    public static IServiceCollection AddRegistryAuthentication(this IServiceCollection services)
+    public static IServiceCollection AddRegistryAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
@@ -25,7 +26,7 @@ internal static class AuthenticationRegistration
         services.AddScoped<CurrentActor>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, ModelViewerCircuitHandler>();
 
-        services.AddAuthentication(options =>
+        var authentication = services.AddAuthentication(options =>
             {
                 options.DefaultScheme = SmartScheme;
                 options.DefaultChallengeScheme = SmartScheme;
@@ -36,8 +37,13 @@ internal static class AuthenticationRegistration
                     context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                         ? ApiTokenAuthenticationHandler.SchemeName
                         : IdentityConstants.ApplicationScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
-            .AddIdentityCookies();
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        authentication.AddIdentityCookies();
+        var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
+        if (oidc.Enabled)
+        {
+            authentication.AddRegistrySingleSignOn(oidc);
+        }
 
         services.ConfigureApplicationCookie(cookie =>
         {
@@ -55,7 +61,7 @@ internal static class AuthenticationRegistration
         });
 
         new IdentityBuilder(typeof(ApplicationUser), typeof(IdentityRole), services)
-            .AddSignInManager()
+            .AddSignInManager<RegistrySignInManager>()
             .AddClaimsPrincipalFactory<RegistryClaimsPrincipalFactory>();
         services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
         services.AddHttpContextAccessor();

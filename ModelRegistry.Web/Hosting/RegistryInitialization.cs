@@ -1,3 +1,4 @@
+using ModelRegistry.Core;
 using ModelRegistry.Core.Artifacts;
 using ModelRegistry.Core.Artifacts.Storage;
 using ModelRegistry.Core.Common;
@@ -30,6 +31,11 @@ public static class RegistryInitialization
             // An unreadable key file, or not an ECDSA P-256 key: the message names the file and the setting.
             await Console.Error.WriteLineAsync(e.Message);
         }
+        catch (Core.Identity.SingleSignOnConfigurationException e)
+        {
+            // Single sign-on turned on without its authority, client id or secret: each missing key named.
+            await Console.Error.WriteLineAsync(e.Message);
+        }
         catch (DatabaseConfigurationException e)
         {
             // Unreachable database, wrong password, missing connection string: the settings to check.
@@ -42,6 +48,12 @@ public static class RegistryInitialization
     /// <summary>Migrates the database, and prints the one-time setup link when nobody can sign in yet.</summary>
     public static async Task InitializeRegistryAsync(this WebApplication app)
     {
+        var oidcProblems = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RegistryOptions>>().Value.Auth.Oidc.Problems();
+        if (oidcProblems.Count > 0)
+        {
+            throw new Core.Identity.SingleSignOnConfigurationException("error: " + string.Join(Environment.NewLine + "error: ", oidcProblems));
+        }
+
         await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         // The attestation key is read (or generated) now: a bad key file stops start-up, naming the setting.
         app.Services.GetRequiredService<SigningKeys>().EnsureLoaded();

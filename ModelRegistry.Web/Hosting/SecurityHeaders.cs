@@ -12,7 +12,15 @@ internal static class SecurityHeaders
 {
     public const string NonceItem = "csp-nonce";
 
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
+    {
+        // The sign-in form posts to the registry, which redirects to the identity provider; sign-out too. A redirect
+        // after a form post counts against form-action, so the provider's origin must be listed beside 'self'.
+        var oidc = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.RegistryOptions>>().Value.Auth.Oidc;
+        var formAction = oidc.Enabled && Uri.TryCreate(oidc.Authority, UriKind.Absolute, out var authority)
+            ? $"form-action 'self' {authority.GetLeftPart(UriPartial.Authority)}; "
+            : "form-action 'self'; ";
+        return app.Use(async (context, next) =>
     {
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceItem] = nonce;
@@ -34,12 +42,13 @@ internal static class SecurityHeaders
                 "worker-src 'self' blob:; " +
                 "object-src 'none'; " +
                 "base-uri 'self'; " +
-                "form-action 'self'; " +
+                formAction +
                 "frame-ancestors 'none'";
             return Task.CompletedTask;
         });
         await next();
     });
+    }
 
     public static string Nonce(this HttpContext context) => context.Items[NonceItem] as string ?? "";
 }

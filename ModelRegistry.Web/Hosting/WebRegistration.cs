@@ -16,7 +16,7 @@ public static class WebRegistration
         builder.AddRegistryRequestLimits();
         var services = builder.Services;
         services.AddRegistryDashboard();
-        services.AddRegistryAuthentication();
+        services.AddRegistryAuthentication(builder.Configuration);
         services.AddRegistryAuthorization();
         services.AddRegistryForwardedHeaders();
         services.AddRegistryRateLimiting(builder.Configuration);

@@ -23,6 +23,13 @@ internal sealed class RoleRefreshTransformation(
             return principal;
         }
 
+        // Only the registry's own sign-in cookie names a registry user. The external cookie of a single sign-on in
+        // progress carries the provider's subject instead: treating it as a user id would find no user and drop it.
+        if (principal.Identity.AuthenticationType != Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
+        {
+            return principal;
+        }
+
         // Static files do not look at roles: spare them the query (a page load fetches several assets with the
         // cookie attached). Everything else — pages, the API, the circuit's hub connection — gets fresh roles.
         if (http.HttpContext?.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.StaticAssets.StaticAssetDescriptor>() is not null)

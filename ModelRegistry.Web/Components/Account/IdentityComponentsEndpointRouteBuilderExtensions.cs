@@ -6,10 +6,12 @@ using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
+using ModelRegistry.Core.Identity;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Web.Components.Account;
 using ModelRegistry.Web.Components.Account.Pages;
 using ModelRegistry.Web.Components.Account.Pages.Manage;
+using ModelRegistry.Web.Security;
 
 namespace Microsoft.AspNetCore.Routing;
 
@@ -25,6 +27,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
         accountGroup.MapPost("/PerformExternalLogin", async Task<IResult> (
             HttpContext context,
             [FromServices] SignInManager<ApplicationUser> signInManager,
+            [FromServices] ILoggerFactory loggers,
             [FromForm] string? provider,
             [FromForm] string? returnUrl) =>
         {
@@ -45,18 +48,44 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
                 QueryString.Create(query));
 
             var properties = signInManager.ConfigureExternalAuthenticationProperties(provider, redirectUrl);
-            return TypedResults.Challenge(properties, [provider!]);
-        });
+            try
+            {
+                // Run here rather than as a result: the discovery document and the pushed authorization request are
+                // fetched now, and an unreachable provider or a refused client must become a message, not a 500.
+                await context.ChallengeAsync(provider, properties);
+                return TypedResults.Empty;
+            }
+            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException
+                                          or Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectProtocolException)
+            {
+                var logger = loggers.CreateLogger("ModelRegistry.Web.SingleSignOn");
+                SingleSignOnLog.ChallengeFailed(logger, e, provider!, e.Message);
+                context.Response.Clear();
+                IdentityRedirectManager.SetStatus(context, "Error: " + SingleSignOnLog.DescribeChallengeFailure(e) +
+                    " Signing in through single sign-on is not possible right now; an administrator can find the reason in the registry's log.");
+                return TypedResults.Redirect($"{context.Request.PathBase}/Account/Login");
+            }
+        }).AllowAnonymous();
 
-        accountGroup.MapPost("/Logout", async (
+        accountGroup.MapPost("/Logout", async Task<IResult> (
             HttpContext context,
             [FromServices] SignInManager<ApplicationUser> signInManager,
+            [FromServices] ILoggerFactory loggers,
             [FromForm] string? returnUrl) =>
         {
-            await signInManager.SignOutAsync();
             // returnUrl is relative to the app's base (the sign-out form sends ""); anything that leaves the app goes home.
             var appBase = new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/");
-            return TypedResults.Redirect(IdentityRedirectManager.LocalOrHome(appBase, returnUrl).AbsoluteUri);
+            var home = IdentityRedirectManager.LocalOrHome(appBase, returnUrl).AbsoluteUri;
+            var endSession = await SingleSignOnLog.EndSessionAvailableAsync(context, loggers);
+            await signInManager.SignOutAsync();
+            if (endSession)
+            {
+                // Signed in through the provider, which offers end-session: sign out there too, then come back here.
+                await context.SignOutAsync(SingleSignOnService.Scheme, new AuthenticationProperties { RedirectUri = home });
+                return TypedResults.Empty;
+            }
+
+            return TypedResults.Redirect(home);
         });
 
         accountGroup.MapPost("/PasskeyCreationOptions", async (
@@ -165,7 +194,8 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
         return accountGroup;
     }
 
+    /// <summary>Only the single sign-on scheme: the policy scheme that picks bearer or cookie has a display name too.</summary>
     private static async Task<bool> IsExternalSchemeAsync(SignInManager<ApplicationUser> signInManager, string? provider) =>
-        !string.IsNullOrEmpty(provider)
+        provider == SingleSignOnService.Scheme
         && (await signInManager.GetExternalAuthenticationSchemesAsync()).Any(s => s.Name == provider);
 }
