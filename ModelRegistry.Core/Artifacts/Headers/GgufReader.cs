@@ -372,7 +372,7 @@ public static class GgufReader
 
                 var text = c.ReadText(shown, "A string");
                 c.Skip(length - (ulong)shown, "A string");
-                return (ulong)shown < length ? $"{HeaderDetails.Cut(text)} ({length.ToString("N0", inv)} bytes)" : text;
+                return (ulong)shown < length ? $"{HeaderDetails.Cut(text, HeaderDetails.MaxTextChars - 40)} ({length.ToString("N0", inv)} bytes)" : text;
             case ValueType.Array:
                 var header = ReadArrayHeader(c);
                 SkipArray(c, header, state);

@@ -62,9 +62,9 @@ public sealed class HeaderDetails
     }
 
     /// <summary>Text cut to <see cref="MaxTextChars"/> (not inside a surrogate pair), control characters shown as U+FFFD.</summary>
-    internal static string Cut(string text)
+    internal static string Cut(string text, int max = MaxTextChars)
     {
-        var end = text.Length <= MaxTextChars ? text.Length : MaxTextChars - 1;
+        var end = text.Length <= max ? text.Length : max - 1;
         if (end < text.Length && end > 0 && char.IsHighSurrogate(text[end - 1]))
         {
             end--;
