@@ -87,7 +87,7 @@ public sealed class LineageAndHeaderViewerTests(BrowserFixture browser)
             await link.ClickAsync();
 
             await page.WaitForURLAsync($"**/models/{model}/versions/2/files/gguf/tiny.Q8_0.gguf");
-            var tensors = page.GetByRole(AriaRole.Table, new() { Name = "Tensors" });
+            var tensors = page.Locator(".tensor-table");
             await Assertions.Expect(tensors.GetByRole(AriaRole.Row).Filter(new() { HasText = "token_embd.weight" })).ToContainTextAsync("Q8_0");
             await Assertions.Expect(tensors.GetByRole(AriaRole.Row).Filter(new() { HasText = "output_norm.weight" })).ToContainTextAsync("[64]");
             await Assertions.Expect(page.GetByText("architecture llama")).ToBeVisibleAsync();
