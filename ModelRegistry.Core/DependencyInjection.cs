@@ -12,6 +12,7 @@ using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Hub;
 using ModelRegistry.Core.Identity;
 using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Core.Lineage;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Notifications;
 using ModelRegistry.Core.Operations;
@@ -51,6 +52,7 @@ public static class DependencyInjection
         services.AddLifecycle();      // also the policy gates of Artifacts, Cards and Evaluation, in their order
         services.AddSigning();
         services.AddDeployments();
+        services.AddLineage();
         services.AddAudit();
         services.AddNotifications();
         services.AddCompliance();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using ModelRegistry.Core.Lineage;
 using ModelRegistry.Core.Versions;
 
 namespace ModelRegistry.Core.Compliance;
@@ -37,6 +38,8 @@ public static class EvidenceHtmlRenderer
         .card img { max-width: 100%; }
         .request { border: 1px solid #d5dae3; border-radius: 6px; padding: .4rem 1rem; margin: .6rem 0; break-inside: avoid; }
         .muted { color: #5b6475; }
+        figure.lineage { margin: .4rem 0 1rem; overflow-x: auto; }
+        figure.lineage svg { max-width: 100%; height: auto; border: 1px solid #d5dae3; border-radius: 6px; }
         blockquote.comment { margin: .3rem 0; padding: .2rem .8rem; border-left: 3px solid #c9cfdb; white-space: pre-wrap; }
         footer { margin-top: 2.5rem; color: #5b6475; font-size: 12px; }
         @media print {
@@ -139,6 +142,14 @@ public static class EvidenceHtmlRenderer
         else
         {
             Table(h, EvidenceFacts.Datasets(pack), monoFrom: 3);
+        }
+
+        if (pack.Lineage is { } lineage)
+        {
+            // The SVG is made by the registry with every label XML-escaped (LineageSvg), so it is embedded as it is.
+            h.Append("<h3>Lineage graph</h3>\n<figure class=\"lineage\" id=\"lineage\">\n").Append(LineageSvg.Render(lineage))
+                .Append("<figcaption class=\"muted\">lineage.svg — ").Append(E(EvidenceFacts.LineageCaption(lineage))).Append("</figcaption>\n</figure>\n");
+            Table(h, EvidenceFacts.LineageEdges(lineage));
         }
 
         h.Append("</section>\n");
@@ -342,6 +353,36 @@ internal static class EvidenceFacts
 
     /// <summary>A table both renderers draw: column headings and rows of plain text (each renderer escapes for its format).</summary>
     public sealed record Grid(string[] Headers, IEnumerable<string[]> Rows);
+
+    /// <summary>What the lineage figure leaves out, in words (parents beyond the cap, a parent chain that loops).</summary>
+    public static string LineageCaption(LineageGraph g)
+    {
+        var notes = new List<string> { $"{g.Nodes.Count} nodes, {g.Edges.Count} edges" };
+        if (g.OmittedAncestors > 0)
+        {
+            notes.Add("earlier parent versions not drawn");
+        }
+
+        if (g.OmittedAfter > 0)
+        {
+            notes.Add($"{g.OmittedAfter} later versions, deployments or derived models not drawn");
+        }
+
+        if (g.CycleAt is { } at)
+        {
+            notes.Add($"the parent chain loops back to version {at}");
+        }
+
+        return string.Join("; ", notes);
+    }
+
+    /// <summary>The graph's edges as rows (from, relation, to), for readers of the text and of the Markdown pack.</summary>
+    public static Grid LineageEdges(LineageGraph g) => new(["From", "Relation", "To"],
+        g.Edges.Select(e => (From: g.Node(e.From), e.Label, To: g.Node(e.To)))
+            .Select(e => new[] { Describe(e.From), e.Label, Describe(e.To) }));
+
+    private static string Describe(LineageNode n) =>
+        $"{LineageGraph.KindName(n.Kind)}: {n.Label}{(n.Detail is null ? "" : $" ({n.Detail})")}";
 
     public static Grid Datasets(EvidencePack pack) => new(["Name", "Version", "Split", "URI", "SHA-256"],
         pack.Version.Datasets.Select(d => new[] { d.Name, d.Version ?? "—", d.Split ?? "—", d.Uri ?? "—", d.Sha256 ?? "—" }));

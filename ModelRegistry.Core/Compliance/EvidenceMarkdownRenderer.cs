@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ModelRegistry.Core.Lineage;
 
 namespace ModelRegistry.Core.Compliance;
 
@@ -46,6 +47,15 @@ public static class EvidenceMarkdownRenderer
         else
         {
             Table(m, EvidenceFacts.Datasets(pack));
+        }
+
+        if (pack.Lineage is { } lineage)
+        {
+            // The image travels inside the pack as a data URI (lineage.svg): one file, nothing fetched.
+            m.Append("### Lineage graph\n\n![lineage.svg — ").Append(Text(EvidenceFacts.LineageCaption(lineage)))
+                .Append("](data:image/svg+xml;base64,").Append(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(LineageSvg.Render(lineage))))
+                .Append(")\n\n");
+            Table(m, EvidenceFacts.LineageEdges(lineage));
         }
 
         m.Append("## 3. Files\n\n");

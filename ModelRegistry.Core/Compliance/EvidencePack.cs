@@ -4,6 +4,7 @@ using ModelRegistry.Core.Cards;
 using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Core.Lineage;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Signing;
 using ModelRegistry.Core.Versions;
@@ -31,6 +32,7 @@ public enum EvidenceFormat
 /// <param name="Attestations">The version's signed approval attestations, oldest first, envelopes included.</param>
 /// <param name="SigningKeys">The public keys the attestations verify with (the current one first), to check them offline.</param>
 /// <param name="Aliases">The model's aliases that name this version when the pack was made, by name.</param>
+/// <param name="Lineage">The version's lineage graph as the exporter may see it; drawn into the pack as an SVG image (<see cref="LineageSvg"/>).</param>
 public sealed record EvidencePack(
     ModelInfo Model,
     VersionInfo Version,
@@ -45,7 +47,8 @@ public sealed record EvidencePack(
     EvidenceExport Export,
     IReadOnlyList<AttestationInfo> Attestations,
     IReadOnlyList<SigningPublicKey> SigningKeys,
-    IReadOnlyList<string>? Aliases = null)
+    IReadOnlyList<string>? Aliases = null,
+    LineageGraph? Lineage = null)
 {
     /// <summary>A file name for the pack: <c>evidence-{model}-v{number}-{yyyyMMdd-HHmmss}.{html|md}</c>.</summary>
     public string FileName(EvidenceFormat format) =>

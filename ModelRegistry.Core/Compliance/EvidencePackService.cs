@@ -6,6 +6,7 @@ using ModelRegistry.Core.Common;
 using ModelRegistry.Core.Deployments;
 using ModelRegistry.Core.Evaluation;
 using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Core.Lineage;
 using ModelRegistry.Core.Models;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
@@ -33,7 +34,8 @@ public sealed class EvidencePackService(
     LifecycleQueries lifecycle,
     DeploymentService deployments,
     AttestationService attestations,
-    Aliases.AliasService aliases)
+    Aliases.AliasService aliases,
+    LineageService lineage)
 {
     /// <summary>The pack's format from the API's <c>format</c> value: <c>html</c> (the default) or <c>md</c>/<c>markdown</c>; 400 otherwise.</summary>
     public static EvidenceFormat ParseFormat(string? value) => value?.Trim().ToLowerInvariant() switch
@@ -79,6 +81,7 @@ public sealed class EvidencePackService(
         var requests = await lifecycle.ListForVersionAsync(modelName, number, ct);
         var records = await AllDeploymentsAsync(modelName, number, ct);
         var signed = await attestations.ListAsync(modelName, number, ct);
+        var graph = await lineage.GetAsync(modelName, number, ct);
         var named = (await aliases.ListAsync(modelName, ct)).Where(a => a.Version == number).Select(a => a.Alias).ToList();
 
         await using var read = await dbFactory.CreateDbContextAsync(ct);
@@ -91,7 +94,7 @@ public sealed class EvidencePackService(
 
         return new EvidencePack(model, version, card, card is null ? null : renderer.ToHtml(card.Markdown),
             files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList(), results, history, requests, records, slice,
-            new EvidenceExport(recorded.Time, actor.DisplayName, format, recorded.Sequence, verification), signed, attestations.PublicKeys, named);
+            new EvidenceExport(recorded.Time, actor.DisplayName, format, recorded.Sequence, verification), signed, attestations.PublicKeys, named, graph);
     }
 
     private async Task<IReadOnlyList<DeploymentInfo>> AllDeploymentsAsync(string modelName, int number, CancellationToken ct)

@@ -192,7 +192,14 @@ public sealed class EvidencePackTests(EvidencePackFixture fixture) : IClassFixtu
         // No disguised link: at most a bare address made clickable, its text the address itself.
         Assert.All(commentCell.QuerySelectorAll("a"), a => Assert.Equal(a.GetAttribute("href"), a.TextContent));
         Assert.Contains(doc.QuerySelectorAll("td"), td => td.TextContent == "Ready for | staging");
-        Assert.Empty(doc.QuerySelectorAll("script, img"));
+        Assert.Empty(doc.QuerySelectorAll("script"));
+        // The one image is the registry's own lineage.svg, inside the pack as a data URI, never one a name or comment made.
+        var lineage = Assert.Single(doc.QuerySelectorAll("img"));
+        Assert.StartsWith("lineage.svg", lineage.GetAttribute("alt"), StringComparison.Ordinal);
+        var src = lineage.GetAttribute("src")!;
+        Assert.StartsWith("data:image/svg+xml;base64,", src, StringComparison.Ordinal);
+        var svg = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(src["data:image/svg+xml;base64,".Length..])));
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
         Assert.Contains(doc.QuerySelectorAll("pre code"), c => c.TextContent.Contains("<script>alert('card')</script>", StringComparison.Ordinal));
     }
 

@@ -32,6 +32,8 @@ public sealed class AccessibilityTests(BrowserFixture browser, ShowcaseSite site
         $"/models/{Model}/versions/3?tab=lifecycle",
         $"/models/{Model}/versions/2?tab=deployments",
         $"/models/{Model}/versions/2?tab=activity",
+        $"/models/{Model}/versions/2?tab=lineage",
+        $"/models/{Model}/versions/2/files/config.json",
         $"/models/{Model}/versions/3/edit",
         $"/models/{Model}/versions/production",
         $"/models/{ShowcaseSite.ChecklistModel}/versions/1?tab=card",

@@ -56,6 +56,17 @@ internal sealed class BinaryCursor
         }
     }
 
+    /// <summary>Reads <paramref name="count"/> bytes (at most the buffer size) as UTF-8, invalid sequences shown as U+FFFD.</summary>
+    public string ReadText(int count, string what)
+    {
+        if (count > BufferSize)
+        {
+            throw new HeaderFormatException($"{what} is longer than {BufferSize} bytes.");
+        }
+
+        return Encoding.UTF8.GetString(Take(count, what));
+    }
+
     /// <summary>Moves past <paramref name="count"/> bytes, which must all be in the file.</summary>
     public void Skip(ulong count, string what)
     {

@@ -29,11 +29,12 @@ public static class GgufReader
 
     /// <summary>Reads the header of <paramref name="stream"/> (seekable, <paramref name="length"/> bytes).</summary>
     /// <exception cref="HeaderFormatException">The header breaks the format or a limit.</exception>
-    public static HeaderFacts Read(Stream stream, long length)
+    /// <param name="details">When given, collects every tensor and metadata entry for the header viewer.</param>
+    public static HeaderFacts Read(Stream stream, long length, HeaderDetails? details = null)
     {
         try
         {
-            return ReadHeader(stream, length);
+            return ReadHeader(stream, length, details);
         }
         catch (OverflowException e)
         {
@@ -41,7 +42,7 @@ public static class GgufReader
         }
     }
 
-    private static HeaderFacts ReadHeader(Stream stream, long length)
+    private static HeaderFacts ReadHeader(Stream stream, long length, HeaderDetails? details)
     {
         var c = new BinaryCursor(stream, length);
         if (length < 24 || c.ReadUInt32() != Magic)
@@ -69,7 +70,7 @@ public static class GgufReader
             throw new HeaderFormatException($"The header claims {entryCount} metadata entries; the limit is {MaxMetadataEntries}.");
         }
 
-        var state = new State();
+        var state = new State { Details = details };
         for (ulong i = 0; i < entryCount; i++)
         {
             ReadEntry(c, state);
@@ -86,7 +87,16 @@ public static class GgufReader
                 throw new HeaderFormatException($"Tensor {i} has a {nameLength}-byte name; the limit is 1024.");
             }
 
-            c.Skip(nameLength, $"The name of tensor {i}");
+            string? name = null;
+            if (details is null)
+            {
+                c.Skip(nameLength, $"The name of tensor {i}");
+            }
+            else
+            {
+                name = c.ReadText((int)nameLength, $"The name of tensor {i}");
+            }
+
             var dims = c.ReadUInt32();
             if (dims is 0 or > MaxDims)
             {
@@ -95,9 +105,15 @@ public static class GgufReader
 
             ulong elements = 1;
             ulong firstDim = 0;
+            var shape = details is null ? null : new ulong[dims];
             for (var d = 0; d < dims; d++)
             {
                 var n = c.ReadUInt64();
+                if (shape is not null)
+                {
+                    shape[d] = n;
+                }
+
                 if (d == 0)
                 {
                     firstDim = n;
@@ -125,6 +141,7 @@ public static class GgufReader
             }
 
             dataOffsets.Add((offset, bytes, type));
+            details?.AddTensor(name!, GgmlTypes.Name(type), shape!, offset, bytes);
             parameters = checked(parameters + (long)elements);
             typeParameters[type] = checked(typeParameters.GetValueOrDefault(type) + (long)elements);
         }
@@ -178,6 +195,7 @@ public static class GgufReader
         public uint? Alignment;
         public int? SplitCount;
         public bool ChatTemplate;
+        public HeaderDetails? Details;
         public long Visits;
         public readonly Dictionary<string, long> ContextLengths = new(StringComparer.Ordinal);
     }
@@ -204,7 +222,15 @@ public static class GgufReader
         var type = (ValueType)c.ReadUInt32();
         if (key is null)
         {
+            state.Details?.AddMetadata($"({keyLength}-byte key, not shown)", TypeName(type), "");
             SkipValue(c, type, state);
+            return;
+        }
+
+        if (state.Details is { } details)
+        {
+            // The viewer reads every value once, as text; the facts below come from the same text where they need it.
+            ReadEntryForViewer(c, key, type, state, details);
             return;
         }
 
@@ -253,6 +279,111 @@ public static class GgufReader
 
         SkipValue(c, type, state);
     }
+
+    /// <summary>
+    /// <see cref="ReadEntry"/> for the header viewer: records the entry's value as text, and keeps the facts the
+    /// summary needs from the same read (so the checks on them are the same).
+    /// </summary>
+    private static void ReadEntryForViewer(BinaryCursor c, string key, ValueType type, State state, HeaderDetails details)
+    {
+        string value;
+        switch (key)
+        {
+            case "general.architecture" when type == ValueType.String:
+                value = state.Architecture = ReadKeptString(c, key);
+                break;
+            case "general.name" when type == ValueType.String:
+                value = state.Name = ReadKeptString(c, key);
+                break;
+            case "general.file_type" when type is ValueType.UInt32 or ValueType.Int32:
+                var fileType = c.ReadUInt32();
+                state.FileType = fileType;
+                value = $"{fileType.ToString(CultureInfo.InvariantCulture)} ({GgmlTypes.FileTypeName(fileType)})";
+                break;
+            case "general.alignment" when type == ValueType.UInt32:
+                var alignment = c.ReadUInt32();
+                if (alignment is 0 or > 1024 * 1024 || (alignment & (alignment - 1)) != 0)
+                {
+                    throw new HeaderFormatException($"general.alignment {alignment} is not a power of two up to 1 MiB.");
+                }
+
+                state.Alignment = alignment;
+                value = alignment.ToString(CultureInfo.InvariantCulture);
+                break;
+            case "split.count" when type is ValueType.UInt16:
+                var splits = (int)ReadUnsigned(c, type);
+                state.SplitCount = splits;
+                value = splits.ToString(CultureInfo.InvariantCulture);
+                break;
+            default:
+                if (key.EndsWith(".context_length", StringComparison.Ordinal)
+                    && type is ValueType.UInt32 or ValueType.Int32 or ValueType.UInt64 or ValueType.Int64
+                    && state.ContextLengths.Count < 16)
+                {
+                    var context = ReadUnsigned(c, type);
+                    if (context <= long.MaxValue)
+                    {
+                        state.ContextLengths[key[..^".context_length".Length]] = (long)context;
+                    }
+
+                    value = context.ToString(CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    value = PreviewValue(c, type, state);
+                }
+
+                break;
+        }
+
+        if (key.StartsWith("tokenizer.chat_template", StringComparison.Ordinal))
+        {
+            state.ChatTemplate = true;
+        }
+
+        details.AddMetadata(key, TypeName(type), value);
+    }
+
+    /// <summary>Reads one value as short text: numbers as written, strings cut, arrays summarised (and skipped, as <see cref="SkipValue"/> does).</summary>
+    private static string PreviewValue(BinaryCursor c, ValueType type, State state)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        switch (type)
+        {
+            case ValueType.UInt8: return c.ReadByte().ToString(inv);
+            case ValueType.Int8: return ((sbyte)c.ReadByte()).ToString(inv);
+            case ValueType.Bool: return c.ReadByte() != 0 ? "true" : "false";
+            case ValueType.UInt16: return ReadUnsigned(c, type).ToString(inv);
+            case ValueType.Int16: return ((short)ReadUnsigned(c, ValueType.UInt16)).ToString(inv);
+            case ValueType.UInt32: return c.ReadUInt32().ToString(inv);
+            case ValueType.Int32: return ((int)c.ReadUInt32()).ToString(inv);
+            case ValueType.Float32: return BitConverter.UInt32BitsToSingle(c.ReadUInt32()).ToString("R", inv);
+            case ValueType.UInt64: return c.ReadUInt64().ToString(inv);
+            case ValueType.Int64: return ((long)c.ReadUInt64()).ToString(inv);
+            case ValueType.Float64: return BitConverter.UInt64BitsToDouble(c.ReadUInt64()).ToString("R", inv);
+            case ValueType.String:
+                Visit(state);
+                var length = c.ReadUInt64();
+                var shown = (int)Math.Min(length, (ulong)HeaderDetails.MaxTextChars * 4);
+                if (length > (ulong)c.Remaining)
+                {
+                    throw new HeaderFormatException($"A string runs past the end of the file ({length} bytes at offset {c.Position}, file is {c.Length}).");
+                }
+
+                var text = c.ReadText(shown, "A string");
+                c.Skip(length - (ulong)shown, "A string");
+                return (ulong)shown < length ? $"{HeaderDetails.Cut(text, HeaderDetails.MaxTextChars - 40)} ({length.ToString("N0", inv)} bytes)" : text;
+            case ValueType.Array:
+                var header = ReadArrayHeader(c);
+                SkipArray(c, header, state);
+                return $"[{header.Item2.ToString("N0", inv)} × {TypeName(header.Item1)}]";
+            default:
+                throw new HeaderFormatException($"Unknown metadata value type {(uint)type}.");
+        }
+    }
+
+    private static string TypeName(ValueType type) =>
+        Enum.IsDefined(type) ? type.ToString().ToLowerInvariant() : $"type {(uint)type}";
 
     private static string ReadKeptString(BinaryCursor c, string key)
     {
@@ -307,8 +438,14 @@ public static class GgufReader
             throw new HeaderFormatException($"Unknown metadata value type {(uint)type}.");
         }
 
+        SkipArray(c, ReadArrayHeader(c), state);
+    }
+
+    /// <summary>Skips the elements of an array whose header was read. Nested arrays are walked with an explicit stack.</summary>
+    private static void SkipArray(BinaryCursor c, (ValueType, ulong) header, State state)
+    {
         var stack = new Stack<(ValueType Element, ulong Remaining)>();
-        stack.Push(ReadArrayHeader(c));
+        stack.Push(header);
         while (stack.Count > 0)
         {
             var (element, remaining) = stack.Pop();

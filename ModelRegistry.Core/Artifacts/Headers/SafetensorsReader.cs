@@ -49,11 +49,12 @@ public static class SafetensorsReader
 
     /// <summary>Reads the header of <paramref name="stream"/> (seekable, <paramref name="length"/> bytes).</summary>
     /// <exception cref="HeaderFormatException">The header breaks the format or a limit.</exception>
-    public static HeaderFacts Read(Stream stream, long length)
+    /// <param name="details">When given, collects every tensor and metadata entry for the header viewer.</param>
+    public static HeaderFacts Read(Stream stream, long length, HeaderDetails? details = null)
     {
         try
         {
-            return ReadHeader(stream, length);
+            return ReadHeader(stream, length, details);
         }
         catch (OverflowException e)
         {
@@ -65,7 +66,7 @@ public static class SafetensorsReader
         }
     }
 
-    private static HeaderFacts ReadHeader(Stream stream, long length)
+    private static HeaderFacts ReadHeader(Stream stream, long length, HeaderDetails? details)
     {
         if (length < 10)
         {
@@ -91,7 +92,7 @@ public static class SafetensorsReader
             throw new HeaderFormatException("The header is empty.");
         }
 
-        var parser = new Parser();
+        var parser = new Parser(details);
         var buffer = new byte[64 * 1024];
         var left = (long)headerLength;
         int start = 0, end = 0;
@@ -155,8 +156,10 @@ public static class SafetensorsReader
 
     private enum Field { None, MetadataValue, Dtype, Shape, Offsets }
 
-    private sealed class Parser
+    private sealed class Parser(HeaderDetails? details)
     {
+        private string? _name;
+        private string? _key;
         private readonly List<(ulong Begin, ulong End)> _spans = [];
         private readonly Dictionary<string, long> _dtypeParameters = new(StringComparer.Ordinal);
         private readonly List<ulong> _dims = [];
@@ -183,6 +186,7 @@ public static class SafetensorsReader
                     return;
                 case JsonTokenType.PropertyName when depth == 1:
                     _section = r.ValueTextEquals("__metadata__"u8) ? Section.Metadata : Section.Tensor;
+                    _name = details is null || _section != Section.Tensor ? null : Text(ref r);
                     if (_section == Section.Tensor && _spans.Count >= MaxTensors)
                     {
                         throw new HeaderFormatException($"The header has more than {MaxTensors} tensors.");
@@ -213,9 +217,11 @@ public static class SafetensorsReader
                     }
 
                     _field = Field.MetadataValue;
+                    _key = details is null ? null : Text(ref r);
                     return;
                 case JsonTokenType.String when depth == 2 && _field == Field.MetadataValue:
                     _field = Field.None;
+                    details?.AddMetadata(_key!, "string", Text(ref r));
                     return;
                 case JsonTokenType.PropertyName when depth == 2 && _section == Section.Tensor:
                     _field = r.ValueTextEquals("dtype"u8) && _dtype is null ? Field.Dtype
@@ -255,6 +261,19 @@ public static class SafetensorsReader
                     return;
                 default:
                     throw new HeaderFormatException($"Unexpected {r.TokenType} at depth {depth}: the header must map tensor names to {{dtype, shape, data_offsets}}.");
+            }
+        }
+
+        /// <summary>A name or value as text; one that is not valid UTF-8 says so instead of failing the header.</summary>
+        private static string Text(ref Utf8JsonReader r)
+        {
+            try
+            {
+                return r.GetString() ?? "";
+            }
+            catch (InvalidOperationException)
+            {
+                return "(not valid UTF-8)";
             }
         }
 
@@ -303,6 +322,7 @@ public static class SafetensorsReader
             }
 
             _spans.Add((begin, end));
+            details?.AddTensor(_name ?? "", _dtype, _dims.ToArray(), begin, end - begin);
             _parameters = checked(_parameters + checked((long)elements));
             _dtypeParameters[_dtype] = checked(_dtypeParameters.GetValueOrDefault(_dtype) + (long)elements);
         }

@@ -324,6 +324,27 @@ public sealed partial class VersionFiles
         }
     }
 
+    private readonly HashSet<string> _collapsed = new(StringComparer.Ordinal);
+
+    /// <summary>The files as a tree: folders (collapsible, with their size in all) and files, each level by name.</summary>
+    private IReadOnlyList<FileRow> Rows => FileTree.Rows(_files ?? [], _collapsed);
+
+    private void ToggleFolder(string path)
+    {
+        if (!_collapsed.Remove(path))
+        {
+            _collapsed.Add(path);
+        }
+    }
+
+    private static string Indent(FileRow row) => $"width: {row.Depth * 20}px";
+
+    /// <summary>Weight files whose header the viewer reads (a header that failed at upload shows its problem there too).</summary>
+    internal static bool HasHeaderView(ArtifactInfo a) => a.Kind is ArtifactKind.Safetensors or ArtifactKind.Gguf;
+
+    private string HeaderUrl(ArtifactInfo a) =>
+        $"/models/{Uri.EscapeDataString(ModelName)}/versions/{Number}/files/{string.Join('/', a.Path.Split('/').Select(Uri.EscapeDataString))}";
+
     private string DownloadUrl(ArtifactInfo a) =>
         $"/api/v1/models/{Uri.EscapeDataString(ModelName)}/versions/{Number}/files/{string.Join('/', a.Path.Split('/').Select(Uri.EscapeDataString))}";
 
