@@ -16,7 +16,7 @@ public sealed class AnonymousAccessTests
         "/Account/Login", "/Account/Lockout", "/Account/AccessDenied", "/Account/InvalidUser", "/Account/Register",
         "/Account/RegisterConfirmation", "/Account/ForgotPassword", "/Account/ResetPassword", "/Account/InvalidPasswordReset",
         "/Account/ConfirmEmail", "/Account/ResendEmailConfirmation", "/Account/LoginWith2fa", "/Account/LoginWithRecoveryCode",
-        "/Account/ExternalLogin", "/Account/PerformExternalLogin", "/Account/PasskeyRequestOptions", "/Account/Logout",
+        "/Account/ExternalLogin", "/Account/PerformExternalLogin", "/Account/LinkLogin", "/Account/PasskeyRequestOptions", "/Account/Logout",
         "/setup", "/healthz", "/_blazor", "/not-found", "/Error",
         "/reference/scalar", "/reference/favicon.svg", // the API reference viewer's own script files, like any static asset
     ];
