@@ -69,6 +69,7 @@ public sealed partial class ArchitectureTests
         ["Artifacts/Uploads/ResumableUploadService.cs:RecoverAsync"] = "start-up: clears leases a killed process held; no file or version changes",
         ["Artifacts/Uploads/ResumableUploadService.cs:TakeAsync"] = "a request's lease on a session",
         ["Artifacts/Uploads/ResumableUploadService.cs:SaveAsync"] = "a session's checkpoint (offset, hash state, store state)",
+        ["Artifacts/Uploads/ResumableUploadService.cs:SaveExpectedAsync"] = "a session's expected SHA-256 (X-Checksum-Sha256 on a PATCH), saved before its bytes; the commit is audited",
         ["Artifacts/Uploads/ResumableUploadService.cs:SaveStoreStateAsync"] = "a session's store state (S3: assembling began)",
         ["Artifacts/Uploads/ResumableUploadService.cs:DisposeAsync"] = "releases a request's lease on a session",
     };
