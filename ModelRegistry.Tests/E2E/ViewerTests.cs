@@ -44,6 +44,8 @@ public sealed class ViewerTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Link, new() { Name = "Viewer sample" }).ClickAsync();
         await page.WaitForURLAsync($"**/models/{name}");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Viewer sample" })).ToBeVisibleAsync();
+        // The model card is the default tab; the versions table is one click away.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
         var versions = page.GetByRole(AriaRole.Table);
         await Assertions.Expect(versions.GetByRole(AriaRole.Link, new() { Name = "v1" })).ToBeVisibleAsync();
         await AssertNoMutatingControlsAsync(page);
