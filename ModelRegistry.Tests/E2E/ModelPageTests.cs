@@ -77,7 +77,7 @@ public sealed class ModelPageTests(BrowserFixture browser)
 
         // The versions table is one click away.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Versions" }).GetByRole(AriaRole.Link, new() { Name = "v2", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Table).GetByRole(AriaRole.Link, new() { Name = "v2", Exact = true })).ToBeVisibleAsync();
         await page.Context.CloseAsync();
 
         // A phone: the facts stack above the card, nothing scrolls sideways.
