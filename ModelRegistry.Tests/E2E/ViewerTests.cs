@@ -52,6 +52,8 @@ public sealed class ViewerTests(BrowserFixture browser)
 
         await versions.GetByRole(AriaRole.Link, new() { Name = "v1" }).ClickAsync();
         await page.WaitForURLAsync($"**/models/{name}/versions/1");
+        // The model page shows the parameter count twice (facts panel, versions table): wait for the version page itself.
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Overview" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("7.62 B")).ToBeVisibleAsync();
         await AssertNoMutatingControlsAsync(page);
         await page.Context.CloseAsync();
