@@ -31,7 +31,7 @@ public sealed class AliasJourneyTests(BrowserFixture browser)
         await Assertions.Expect(aliases.Locator(".alias-chip[data-alias=champion]")).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "alias-panel");
 
-        await page.GotoAsync($"/models/{model}");
+        await page.GotoAsync($"/models/{model}?tab=versions");
         await BrowserFixture.WaitForCircuitAsync(page);
         var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = "v2", Exact = true }) });
         var stageCell = row.Locator("td[data-label=Stage]");

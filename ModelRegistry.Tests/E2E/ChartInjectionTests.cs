@@ -66,7 +66,7 @@ public sealed class ChartInjectionTests(BrowserFixture browser)
             }
         };
 
-        var modelUrl = $"{browser.BaseUrl}/models/{model}";
+        var modelUrl = $"{browser.BaseUrl}/models/{model}?tab=versions";
         await page.GotoAsync(modelUrl);
         await BrowserFixture.WaitForCircuitAsync(page);
         var chart = page.Locator(".apex-chart[data-rendered=true]");

@@ -146,6 +146,7 @@ public sealed partial class ComplianceTests(BrowserFixture browser)
         await VisitAsync($"/models?search={name}", name);
         var model = $"/models/{name}";
         await VisitAsync(model, "Versions");
+        await TabAsync(model, "Versions", "Derived from");
         await TabAsync(model, "Stage history", "Which version was in a stage at a given moment?");
         foreach (var number in new[] { 1, 2 })
         {

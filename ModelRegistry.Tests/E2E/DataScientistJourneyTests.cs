@@ -44,6 +44,8 @@ public sealed class DataScientistJourneyTests(BrowserFixture browser)
             await page.WaitForURLAsync($"**/models/{name}");
         }
 
+        // The model card is the default tab; the versions table is one click away.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
         var versions = page.GetByRole(AriaRole.Table);
         await Assertions.Expect(versions.GetByRole(AriaRole.Link, new() { Name = "v1" })).ToBeVisibleAsync();
         await Assertions.Expect(versions.GetByRole(AriaRole.Link, new() { Name = "v2" })).ToBeVisibleAsync();

@@ -87,7 +87,7 @@ public sealed class LifecycleJourneyTests(BrowserFixture browser)
         await reviewerPage.GotoAsync($"/models/{model}/versions/1");
         await BrowserFixture.WaitForCircuitAsync(reviewerPage);
         await Assertions.Expect(reviewerPage.Locator(".page-header .stage-chip")).ToHaveTextAsync("Archived");
-        await reviewerPage.GotoAsync($"/models/{model}");
+        await reviewerPage.GotoAsync($"/models/{model}?tab=versions");
         await BrowserFixture.WaitForCircuitAsync(reviewerPage);
         var versions = reviewerPage.GetByRole(AriaRole.Table);
         ILocator VersionRow(string v) =>

@@ -204,7 +204,7 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
         await browser.App.ExecuteSqlAsync($"UPDATE Versions SET Stage = 'Production' WHERE Number = 3 AND ModelId = (SELECT Id FROM Models WHERE Name = '{model}')");
         var page = await browser.NewPageAsync(ds);
 
-        await page.GotoAsync($"/models/{model}");
+        await page.GotoAsync($"/models/{model}?tab=versions");
         await BrowserFixture.WaitForCircuitAsync(page);
 
         var chart = page.Locator(".apex-chart[data-rendered=true]");
@@ -250,7 +250,7 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
 
         Assert.True(opened, "clicking a point of the chart should open that version");
 
-        await page.GotoAsync($"/models/{model}");
+        await page.GotoAsync($"/models/{model}?tab=versions");
         await BrowserFixture.WaitForCircuitAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Dark theme" }).ClickAsync();
         await Assertions.Expect(page.Locator(".apex-chart[data-rendered=true] svg.apexcharts-svg")).ToBeVisibleAsync();
@@ -271,7 +271,7 @@ public sealed class ModelCardJourneyTests(BrowserFixture browser)
         await cards.SaveAsync(ds.Actor, model, 3, Card.Replace("0.683", "0.75", StringComparison.Ordinal) + "\nRetrained on 2026-03 tickets.\n", null, Ct);
         var page = await browser.NewPageAsync(ds);
 
-        await page.GotoAsync($"/models/{model}");
+        await page.GotoAsync($"/models/{model}?tab=versions");
         await BrowserFixture.WaitForCircuitAsync(page);
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "Compare v1" }).CheckAsync();
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "Compare v3" }).CheckAsync();

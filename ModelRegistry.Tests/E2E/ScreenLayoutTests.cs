@@ -94,7 +94,7 @@ public sealed class ScreenLayoutTests(BrowserFixture browser)
     {
         var (model, _) = await ModelUnderReviewAsync("e2e-chart");
         var page = await PageAtAsync(await App.CreateUserAsync(), 1366, 768);
-        await page.GotoAsync($"/models/{model}");
+        await page.GotoAsync($"/models/{model}?tab=versions");
         await BrowserFixture.WaitForCircuitAsync(page);
         var chart = page.Locator(".apex-chart[data-rendered=true]");
         await Assertions.Expect(chart.Locator("svg.apexcharts-svg")).ToBeVisibleAsync();

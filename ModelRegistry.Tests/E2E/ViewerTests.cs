@@ -44,12 +44,16 @@ public sealed class ViewerTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Link, new() { Name = "Viewer sample" }).ClickAsync();
         await page.WaitForURLAsync($"**/models/{name}");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Viewer sample" })).ToBeVisibleAsync();
+        // The model card is the default tab; the versions table is one click away.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Versions" }).ClickAsync();
         var versions = page.GetByRole(AriaRole.Table);
         await Assertions.Expect(versions.GetByRole(AriaRole.Link, new() { Name = "v1" })).ToBeVisibleAsync();
         await AssertNoMutatingControlsAsync(page);
 
         await versions.GetByRole(AriaRole.Link, new() { Name = "v1" }).ClickAsync();
         await page.WaitForURLAsync($"**/models/{name}/versions/1");
+        // The model page shows the parameter count twice (facts panel, versions table): wait for the version page itself.
+        await Assertions.Expect(page.GetByRole(AriaRole.Tab, new() { Name = "Overview" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("7.62 B")).ToBeVisibleAsync();
         await AssertNoMutatingControlsAsync(page);
         await page.Context.CloseAsync();

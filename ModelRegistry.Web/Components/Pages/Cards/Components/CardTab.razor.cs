@@ -9,7 +9,6 @@ namespace ModelRegistry.Web.Components.Pages.Cards.Components;
 public sealed partial class CardTab
 {
     [Inject] private CardService Cards { get; set; } = default!;
-    [Inject] private CardRenderer Renderer { get; set; } = default!;
     [Inject] private CurrentActor CurrentActor { get; set; } = default!;
     [Inject] private TimeProvider Clock { get; set; } = default!;
 
@@ -24,7 +23,6 @@ public sealed partial class CardTab
     private ModelCard? _card;
     private ModelCard? _shown;
     private IReadOnlyList<CardRevisionInfo> _revisions = [];
-    private string _html = "";
     private CardMetadata _metadata = CardMetadata.None;
     private IReadOnlyList<string> _missing = [];
     private bool _editing;
@@ -70,7 +68,6 @@ public sealed partial class CardTab
     {
         _shown = card;
         var markdown = card?.Markdown ?? "";
-        _html = Renderer.ToHtml(markdown);
         _metadata = CardFrontMatter.Parse(markdown);
         _missing = card is null ? [] : CardSections.Missing(markdown);
     }
