@@ -119,7 +119,10 @@ public sealed partial class FileSystemArtifactStore : IResumableStaging
 
         public override int Room => int.MaxValue;
 
-        public override bool CheckpointDue => Offset - _durable >= CheckpointEvery;
+        public override bool CheckpointDue => Offset - Volatile.Read(ref _durable) >= CheckpointEvery;
+
+        /// <summary>An fsync covers every write that finished before it, whatever is written meanwhile.</summary>
+        public override bool CheckpointsWhileWriting => true;
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
         {
@@ -142,8 +145,9 @@ public sealed partial class FileSystemArtifactStore : IResumableStaging
 
         public override Task<string> CheckpointAsync(CancellationToken ct)
         {
+            var written = Offset;
             RandomAccess.FlushToDisk(handle);
-            _durable = Offset;
+            Volatile.Write(ref _durable, written);
             return Task.FromResult("");
         }
 

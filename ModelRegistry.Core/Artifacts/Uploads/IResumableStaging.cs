@@ -64,6 +64,14 @@ public abstract class ResumableWriter : IAsyncDisposable
     public abstract Task<string> CheckpointAsync(CancellationToken ct);
 
     /// <summary>
+    /// True when <see cref="CheckpointAsync"/> may run while later bytes are written (it then makes durable at least
+    /// the bytes written before it was called, and its state describes those): the service takes such checkpoints in
+    /// the background, so the disk flushes while the network delivers, as a <c>PUT</c> does. False (the default) pauses
+    /// the request for each checkpoint.
+    /// </summary>
+    public virtual bool CheckpointsWhileWriting => false;
+
+    /// <summary>
     /// All <see cref="Length"/> bytes are written: assembles them into a staged blob named <paramref name="sha256"/> that
     /// <see cref="ArtifactService"/> commits like a PUT's. The blob belongs to the upload (<see cref="StagedBlob.OwnedByUpload"/>):
     /// a failed commit leaves the bytes for the client's retry. <paramref name="saveState"/> saves a new store state at the

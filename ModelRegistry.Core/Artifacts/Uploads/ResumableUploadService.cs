@@ -211,35 +211,54 @@ public sealed class ResumableUploadService(
 
         var hasher = ResumableSha256.Import(lease.HashState);
         await using var writer = await staging.OpenAsync(row.Id, row.Length, offset, lease.StoreState, cancel.Token);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        // Reading the next chunk of the body overlaps with hashing and writing the current one, as a PUT's staging does.
+        var current = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var next = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        Task<(int Read, ExceptionDispatchInfo? Failure)>? reading = null;
+        var checkpoint = Task.CompletedTask; // one taken in the background, when the writer allows it
         try
         {
             try
             {
-                while (writer.Offset < row.Length)
+                var received = writer.Offset;
+                var (n, broken) = await FillAsync(body, current, Want(row.Length, received), cancel.Token);
+                while (n > 0)
                 {
-                    var want = (int)Math.Min(Math.Min(ChunkBytes, writer.Room), row.Length - writer.Offset);
-                    var (n, broken) = await FillAsync(body, buffer, want, cancel.Token);
-                    if (n > 0)
+                    received += n;
+                    reading = broken is null && received < row.Length ? FillAsync(body, next, Want(row.Length, received), cancel.Token) : null;
+                    for (var at = 0; at < n;)
                     {
-                        var chunk = buffer.AsMemory(0, n);
+                        // A chunk never crosses the writer's room (an S3 part's end), so a checkpoint can fall exactly there.
+                        var chunk = current.AsMemory(at, Math.Min(n - at, writer.Room));
                         var writing = writer.WriteAsync(chunk, cancel.Token);
                         hasher.Append(chunk.Span);
                         hashes?.AppendData(chunk.Span);
                         await writing;
+                        at += chunk.Length;
+                        if (hashes is null && writer.CheckpointDue)
+                        {
+                            if (!writer.CheckpointsWhileWriting)
+                            {
+                                await lease.SaveAsync(writer, hasher, await writer.CheckpointAsync(cancel.Token), cancel.Token);
+                            }
+                            else if (checkpoint.IsCompleted)
+                            {
+                                await checkpoint; // a failed one (the lease lost) ends the request
+                                checkpoint = CheckpointInBackground(lease, writer, hasher, cancel.Token);
+                            }
+                        }
                     }
 
                     // What arrived before the connection broke is written; now the failure may go on.
                     broken?.Throw();
-                    if (n == 0)
+                    if (reading is null)
                     {
                         break;
                     }
 
-                    if (hashes is null && writer.CheckpointDue)
-                    {
-                        await lease.SaveAsync(writer, hasher, await writer.CheckpointAsync(cancel.Token), cancel.Token);
-                    }
+                    (n, broken) = await reading;
+                    reading = null;
+                    (current, next) = (next, current);
                 }
 
                 if (writer.Offset == row.Length && !await IsEmptyAsync(body, cancel.Token))
@@ -250,9 +269,12 @@ public sealed class ResumableUploadService(
             catch (Exception e) when (hashes is null && e is not RegistryException)
             {
                 // The connection broke (or the client gave up): keep what arrived, as tus asks, before passing the failure on.
+                await SettleQuietlyAsync(checkpoint);
                 await SalvageAsync(lease, writer, hasher, e);
                 throw;
             }
+
+            await checkpoint;
 
             if (hashes is not null && !CryptographicOperations.FixedTimeEquals(hashes.GetHashAndReset(), checksum!.Digest))
             {
@@ -274,10 +296,40 @@ public sealed class ResumableUploadService(
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            // Never leaves a read into a pooled buffer, or a checkpoint on a writer about to be disposed, running.
+            await SettleQuietlyAsync(reading ?? Task.CompletedTask);
+            await SettleQuietlyAsync(checkpoint);
+            System.Buffers.ArrayPool<byte>.Shared.Return(current);
+            System.Buffers.ArrayPool<byte>.Shared.Return(next);
             hashes?.Dispose();
         }
     }
+
+    /// <summary>
+    /// A checkpoint of the bytes written so far, taken while the request goes on writing (the store flushes, then the row
+    /// saves this offset and the hash state at it): the disk works while the network delivers.
+    /// </summary>
+    private static Task CheckpointInBackground(Lease lease, ResumableWriter writer, ResumableSha256 hasher, CancellationToken ct)
+    {
+        var offset = writer.Offset;
+        var hashState = hasher.Export();
+        return Task.Run(async () => await lease.SaveAsync(offset, hashState, await writer.CheckpointAsync(ct), writer, ct), CancellationToken.None);
+    }
+
+    /// <summary>Waits for a background step without its failure: that one matters only where it is awaited plainly.</summary>
+    private static async Task SettleQuietlyAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // A failed checkpoint is saved again by SalvageAsync or the next request; a failed read ended the request already.
+        }
+    }
+
+    private static int Want(long length, long received) => (int)Math.Min(ChunkBytes, length - received);
 
     /// <summary>Ends the actor's upload and removes its bytes (tus termination); 404 when there is none of theirs.</summary>
     public async Task TerminateAsync(Actor actor, string id, CancellationToken ct = default)
@@ -616,8 +668,13 @@ public sealed class ResumableUploadService(
                 throw new InvalidOperationException($"Hashed {hasher.Length} bytes but wrote {writer.Offset}.");
             }
 
-            var hash = hasher.Export();
-            await UpdateAsync(writer.Offset, hash, storeState, ct);
+            await SaveAsync(writer.Offset, hasher.Export(), storeState, writer, ct);
+        }
+
+        /// <summary>Saves a checkpoint taken at <paramref name="offset"/> (with the hash state there) while the writer went on.</summary>
+        public async Task SaveAsync(long offset, byte[] hashState, string storeState, ResumableWriter writer, CancellationToken ct)
+        {
+            await UpdateAsync(offset, hashState, storeState, ct);
             await writer.CheckpointSavedAsync();
         }
 
