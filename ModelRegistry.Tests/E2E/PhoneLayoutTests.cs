@@ -21,6 +21,7 @@ public sealed class PhoneLayoutTests(BrowserFixture browser, ShowcaseSite site) 
         { Roles.DataScientist, $"/models/{ShowcaseSite.Model}/versions/2" },
         { Roles.DataScientist, $"/models/{ShowcaseSite.Model}/versions/2?tab=files" },
         { Roles.DataScientist, $"/models/{ShowcaseSite.Model}/versions/3?tab=lifecycle" },
+        { Roles.DataScientist, $"/models/{ShowcaseSite.ChecklistModel}/versions/1/files/{ShowcaseSite.WeightFile}" },
         { Roles.Reviewer, "/approvals" },
         { Roles.Reviewer, "/" },
     };

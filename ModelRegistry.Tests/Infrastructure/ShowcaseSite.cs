@@ -26,6 +26,9 @@ public sealed class ShowcaseSite : IAsyncLifetime
     /// <summary>The model whose card has a task list (rendered checkboxes).</summary>
     public const string ChecklistModel = "release-checklist";
 
+    /// <summary>A safetensors file of <see cref="ChecklistModel"/> version 1.</summary>
+    public const string WeightFile = "weights/model.safetensors";
+
     private readonly Dictionary<string, string> _states = [];
     private readonly SemaphoreSlim _signIn = new(1, 1);
 
@@ -51,6 +54,10 @@ public sealed class ShowcaseSite : IAsyncLifetime
         await App.Get<ModelService>().CreateAsync(scientist.Actor, new CreateModel(ChecklistModel, "Release checklist",
             "A model whose card tracks its release steps.", "text-generation", ["checklist"]), ct);
         await App.Get<VersionService>().CreateAsync(scientist.Actor, ChecklistModel, new VersionInput(Format: WeightFormat.Safetensors), ct);
+        // A weight file, so the header viewer is among the pages checked.
+        await App.UploadAsync(scientist, ChecklistModel, 1, WeightFile, ModelFiles.Safetensors(
+            [("model.embed_tokens.weight", "BF16", [64, 16]), ("model.layers.0.self_attn.q_proj.weight", "BF16", [16, 16]), ("lm_head.weight", "F32", [64, 16])],
+            new Dictionary<string, string> { ["format"] = "pt" }));
         await App.Get<CardService>().SaveAsync(scientist.Actor, ChecklistModel, 1,
             "# Release checklist\n\n## Steps\n\n- [x] Evaluate on the hold-out set\n- [ ] Red-team review\n- [ ] Sign-off by legal\n", "First draft", ct);
         // The scientist's request, decided by the reviewer, leaves a notification in the scientist's bell.
