@@ -93,67 +93,17 @@ internal static class LocalFiles
 /// A read-only view of a file from an offset that reports what the HTTP stack reads from it, so a request body is
 /// streamed from disk with the transfer showing in the progress view.
 /// </summary>
-internal sealed class ProgressReadStream(Stream inner, long length, IProgressItem progress) : Stream
+internal sealed class ProgressReadStream(Stream inner, long length, IProgressItem progress) : ReadOnlyWrapperStream(inner, length)
 {
-    private long _position;
+    public override int Read(Span<byte> buffer) => Count(Inner.Read(buffer[..Limit(buffer.Length)]));
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => length;
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await Inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken));
 
-    public override long Position
+    private int Count(int read)
     {
-        get => _position;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        var read = inner.Read(buffer[..(int)Math.Min(buffer.Length, length - _position)]);
-        Count(read);
-        return read;
-    }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, length - _position)], cancellationToken);
-        Count(read);
-        return read;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    private void Count(int read)
-    {
-        _position += read;
+        Consumed += read;
         progress.Advance(read);
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync();
-        await base.DisposeAsync();
+        return read;
     }
 }

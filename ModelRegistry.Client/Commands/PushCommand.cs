@@ -674,69 +674,44 @@ internal static class PushCommand
     /// network; the next read waits for that hash, since it reuses the caller's buffer. Fewer bytes than promised mean
     /// the file shrank under the push.
     /// </summary>
-    private sealed class HashingReadStream(Stream inner, long length, SinglePassHash pass) : Stream
+    private sealed class HashingReadStream(Stream inner, long length, SinglePassHash pass) : ReadOnlyWrapperStream(inner, length)
     {
-        private long _read;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => length;
-
-        public override long Position
+        public override int Read(Span<byte> buffer)
         {
-            get => _read;
-            set => throw new NotSupportedException();
+            var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+            try
+            {
+                var read = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
+                rented.AsSpan(0, read).CopyTo(buffer);
+                return read;
+            }
+            finally
+            {
+                // The hash reads the rented buffer until it is done.
+                pass.Pending.GetAwaiter().GetResult();
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             await pass.Pending;
-            if (_read == length)
+            if (Consumed == Length)
             {
                 return 0;
             }
 
-            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, length - _read)], cancellationToken);
+            var read = await Inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken);
             if (read == 0)
             {
                 throw new FileChangedException("it became shorter");
             }
 
-            _read += read;
+            Consumed += read;
             pass.Consumed += read;
             ReadOnlyMemory<byte> piece = buffer[..read];
             pass.Pending = Task.Run(() => pass.Hash.AppendData(piece.Span), CancellationToken.None);
             return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await inner.DisposeAsync();
-            await base.DisposeAsync();
         }
     }
 
