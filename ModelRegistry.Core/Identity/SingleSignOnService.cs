@@ -56,9 +56,8 @@ public sealed partial class SingleSignOnService(
             return refused;
         }
 
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        await using var scope = new UsersScope(scopes);
+        var (db, users) = (scope.Db, scope.Users);
         var user = await users.FindByLoginAsync(who.Provider, who.Subject);
         if (user is null)
         {
@@ -123,9 +122,8 @@ public sealed partial class SingleSignOnService(
             return refused;
         }
 
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        await using var scope = new UsersScope(scopes);
+        var (db, users) = (scope.Db, scope.Users);
         if (await users.FindByLoginAsync(who.Provider, who.Subject) is not null)
         {
             return await SignInAsync(who, ct);
@@ -173,9 +171,8 @@ public sealed partial class SingleSignOnService(
     /// </summary>
     public async Task<SingleSignOnResult> RecheckAsync(Actor actor, string userId, CancellationToken ct = default)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        await using var scope = new UsersScope(scopes);
+        var (db, users) = (scope.Db, scope.Users);
         await guard.DemandAsync(db, actor, Permission.Administer, ct);
         var user = await users.FindByIdAsync(userId) ?? throw new NotFoundException("There is no such user.");
         if (!(await users.GetLoginsAsync(user)).Any(l => l.LoginProvider == Scheme))
@@ -314,6 +311,17 @@ public sealed partial class SingleSignOnService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Single sign-on: user {UserId} synced from directory groups; roles [{Roles}], {Changes} role change(s).")]
     private static partial void LogSynced(ILogger logger, string userId, IEnumerable<string> roles, int changes);
+
+    /// <summary>A service scope with the database and the user manager a sign-in works with.</summary>
+    private sealed class UsersScope(IServiceScopeFactory scopes) : IAsyncDisposable
+    {
+        private readonly AsyncServiceScope _scope = scopes.CreateAsyncScope();
+
+        public RegistryDbContext Db => _scope.ServiceProvider.GetRequiredService<RegistryDbContext>();
+        public UserManager<ApplicationUser> Users => _scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+
+        public ValueTask DisposeAsync() => _scope.DisposeAsync();
+    }
 }
 
 /// <summary>Who the provider says signed in. <see cref="Groups"/> is null when the answer had no groups claim at all.</summary>
