@@ -8,16 +8,27 @@ namespace ModelRegistry.Core.Security;
 
 /// <summary>
 /// The one-time first-run setup: while the registry has no users, a random token printed at start-up
-/// lets one person create the first Admin. Once any user exists the setup is closed for good.
+/// lets one person create the first Admin. Once any user exists the setup is closed for good. With password sign-in
+/// off (<c>Registry:Auth:LocalLogin: false</c>) it never opens: a password Admin could not sign in, so the first Admins
+/// come from the directory (<c>Registry:Auth:Oidc:RoleGroups:Admin</c>, docs/sso.md).
 /// </summary>
-public sealed class FirstRunSetup(IDbContextFactory<RegistryDbContext> dbFactory, UserAdminService users)
+public sealed class FirstRunSetup(IDbContextFactory<RegistryDbContext> dbFactory, UserAdminService users,
+    Microsoft.Extensions.Options.IOptions<RegistryOptions> options)
 {
     private readonly Lock _lock = new();
     private string? _token;
 
-    /// <summary>Whether the registry still has no users.</summary>
+    /// <summary>Password sign-in is off, so setup never opens.</summary>
+    public bool SingleSignOnOnly => !options.Value.Auth.LocalLogin;
+
+    /// <summary>Whether the registry still has no users (and password sign-in is on).</summary>
     public async Task<bool> IsOpenAsync(CancellationToken ct = default)
     {
+        if (SingleSignOnOnly)
+        {
+            return false;
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return !await db.Users.AnyAsync(ct);
     }

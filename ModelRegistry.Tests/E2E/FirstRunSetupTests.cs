@@ -49,4 +49,32 @@ public sealed class FirstRunSetupTests(BrowserFixture browser)
         Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).CountAsync());
         await context.CloseAsync();
     }
+
+    [Fact]
+    public async Task With_password_sign_in_off_setup_never_opens_and_says_where_admins_come_from()
+    {
+        await using var fresh = new RegistryApp();
+        fresh.Settings["Registry:Auth:LocalLogin"] = "false";
+        fresh.UseKestrel(0);
+        fresh.StartServer();
+        var setup = fresh.Get<FirstRunSetup>();
+        var token = setup.IssueToken();
+
+        // No users at all, yet closed: a password Admin could not sign in. The rule is Core's, not the page's.
+        Assert.False(await setup.IsOpenAsync(TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<ModelRegistry.Core.Common.ConflictException>(() =>
+            setup.CreateFirstAdminAsync(token, "ada@example.com", "first-admin-secret", "Ada", TestContext.Current.CancellationToken));
+
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = fresh.ClientOptions.BaseAddress.ToString().TrimEnd('/'),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/setup?token={token}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Setup is done through single sign-on" })).ToBeVisibleAsync();
+        Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).CountAsync());
+        await BrowserFixture.ScreenshotAsync(page, "setup-sso-only");
+        await context.CloseAsync();
+    }
 }

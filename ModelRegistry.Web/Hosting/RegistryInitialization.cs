@@ -76,5 +76,11 @@ public static class RegistryInitialization
                 Console.WriteLine();
             });
         }
+        else if (setup.SingleSignOnOnly)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(
+                "  Password sign-in is off (Registry:Auth:LocalLogin): the first Admins are the members of the groups under " +
+                "Registry:Auth:Oidc:RoleGroups:Admin, at their first single sign-on (docs/sso.md)."));
+        }
     }
 }
