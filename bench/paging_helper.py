@@ -87,6 +87,31 @@ def last_page_path(client, endpoint, page_size):
     return f"{base}?page={last}&pageSize={page_size}", total, last, expected
 
 
+def compare(args):
+    """Times several GETs on one server, interleaved in rounds (so load drift hits all alike); prints a markdown table of
+    p50/p95 per path and each path's p50 as a multiple of the first path's. Every answer must be HTTP 200."""
+    client = Client(args.port, open(args.token).read().strip())
+    paths = args.paths.split(" ")
+    samples = {path: [] for path in paths}
+    for path in paths:
+        for _ in range(args.warmup):
+            client.get(path)
+    rounds = max(1, min(args.rounds, args.requests))
+    per_round = math.ceil(args.requests / rounds)
+    for _ in range(rounds):
+        for path in paths:
+            for _ in range(per_round):
+                if len(samples[path]) < args.requests:
+                    samples[path].append(client.get(path)[0] * 1000)
+    base = statistics.median(samples[paths[0]])
+    print("| request | n | p50 ms | p95 ms | p50 ÷ first row |")
+    print("|---|---|---|---|---|")
+    for path in paths:
+        ms = samples[path]
+        print(f"| `GET {path}` | {len(ms)} | {statistics.median(ms):.2f} | {percentile(ms, 0.95):.2f} | "
+              f"{statistics.median(ms) / base:.2f} |")
+
+
 def percentile(samples, p):
     s = sorted(samples)
     k = (len(s) - 1) * p
@@ -293,6 +318,14 @@ def main():
     m.add_argument("--out", required=True)
     m.add_argument("--max-ratio", type=float, help="this shape's own target, instead of the report's")
     m.set_defaults(fn=measure)
+    c = sub.add_parser("compare")
+    c.add_argument("--port", type=int, required=True)
+    c.add_argument("--token", required=True)
+    c.add_argument("--paths", required=True, help="space-separated; the first is the baseline")
+    c.add_argument("--requests", type=int, default=200)
+    c.add_argument("--warmup", type=int, default=20)
+    c.add_argument("--rounds", type=int, default=10)
+    c.set_defaults(fn=compare)
     b = sub.add_parser("baseline")
     b.add_argument("--schema-from", required=True)
     b.add_argument("--db", required=True)

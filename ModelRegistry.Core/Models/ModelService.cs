@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Common;
@@ -49,11 +50,8 @@ public sealed class ModelService(
         var filter = ModelFilter.From(query);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         IQueryable<RegisteredModel> Models(string facet) => filter.Apply(db, db.Models.AsNoTracking(), except: facet);
-        IQueryable<ModelVersion> Heads(string facet)
-        {
-            var models = Models(facet);
-            return Headline(db).Where(v => models.Any(m => m.Id == v.ModelId));
-        }
+        // One value of each model's headline version, looked up per model (not per version: a registry has ~10× more).
+        IQueryable<T> Heads<T>(string facet, Expression<Func<ModelVersion, T>> field) => Models(facet).Select(HeadlineValue(field));
 
         // A model counts under every stage one of its versions is in (as the stage filter matches); None is no stage.
         async Task<List<FacetCount>> StagesAsync(IQueryable<RegisteredModel> models)
@@ -83,8 +81,8 @@ public sealed class ModelService(
             {
                 // A model counts under every stage one of its versions is in (as the stage filter matches); None is no stage.
                 ModelFacetKeys.Stage => await StagesAsync(staged),
-                ModelFacetKeys.Format => (await Heads(key).Where(v => v.Metadata.Format != WeightFormat.Unknown)
-                        .GroupBy(v => v.Metadata.Format).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
+                ModelFacetKeys.Format => (await Heads(key, v => (WeightFormat?)v.Metadata.Format).Where(f => f != null && f != WeightFormat.Unknown)
+                        .GroupBy(f => f!.Value).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
                     .OrderByDescending(f => f.Count).ThenBy(f => f.Key)
                     .Select(f => new FacetCount(f.Key.ToString().ToLowerInvariant(), f.Count)).ToList(),
                 _ => await Top(key switch
@@ -95,10 +93,10 @@ public sealed class ModelService(
                         .GroupBy(t => t.Tag).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
                     ModelFacetKeys.Team => Models(key).Where(m => m.OwnerTeamId != null)
                         .GroupBy(m => m.OwnerTeam!.Name).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
-                    ModelFacetKeys.License => Heads(key).Where(v => v.Metadata.License != null)
-                        .GroupBy(v => v.Metadata.License!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
-                    _ => Heads(key).Where(v => v.Metadata.BaseModel != null)
-                        .GroupBy(v => v.Metadata.BaseModel!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    ModelFacetKeys.License => Heads(key, v => v.Metadata.License).Where(l => l != null)
+                        .GroupBy(l => l!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    _ => Heads(key, v => v.Metadata.BaseModel).Where(b => b != null)
+                        .GroupBy(b => b!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
                 }),
             };
 
@@ -123,6 +121,21 @@ public sealed class ModelService(
             || (v.Number == versions.Where(x => x.ModelId == v.ModelId).Max(x => x.Number)
                 && !versions.Any(x => x.ModelId == v.ModelId && x.Stage == Stage.Production)));
     }
+
+    /// <summary>
+    /// <paramref name="field"/> of a model's headline version (as <see cref="Headline"/> chooses it: Production, else the
+    /// newest), or the default when the model has no version: a subquery per model that reads only that model's versions.
+    /// </summary>
+    /// <remarks>
+    /// The headline's number is the Production version's (a model has at most one: a unique partial index) or else the
+    /// largest: both single-row index lookups on (ModelId, Stage) and (ModelId, Number), where ordering the model's
+    /// versions by "is Production, then number" made the database sort every model's versions.
+    /// </remarks>
+    private static Expression<Func<RegisteredModel, T>> HeadlineValue<T>(Expression<Func<ModelVersion, T>> field) =>
+        m => m.Versions.AsQueryable()
+            .Where(v => v.Number == (m.Versions.Where(p => p.Stage == Stage.Production).Select(p => (int?)p.Number).FirstOrDefault()
+                ?? m.Versions.Max(n => (int?)n.Number)))
+            .Select(field).FirstOrDefault()!;
 
     /// <summary>A facet value and its count as the database groups them (a record's constructor could not be ordered by).</summary>
     private sealed class Bucket
@@ -188,20 +201,19 @@ public sealed class ModelService(
                 models = models.Where(m => m.OwnerTeam != null && m.OwnerTeam.Name == team);
             }
 
-            var heads = Headline(db);
             if (License is { } license && except != ModelFacetKeys.License)
             {
-                models = models.Where(m => heads.Any(v => v.ModelId == m.Id && v.Metadata.License == license));
+                models = models.Where(HeadlineValue(v => v.Metadata.License == license));
             }
 
             if (Format is { } format && except != ModelFacetKeys.Format)
             {
-                models = models.Where(m => heads.Any(v => v.ModelId == m.Id && v.Metadata.Format == format));
+                models = models.Where(HeadlineValue(v => v.Metadata.Format == format));
             }
 
             if (BaseModel is { } baseModel && except != ModelFacetKeys.BaseModel)
             {
-                models = models.Where(m => heads.Any(v => v.ModelId == m.Id && v.Metadata.BaseModel == baseModel));
+                models = models.Where(HeadlineValue(v => v.Metadata.BaseModel == baseModel));
             }
 
             return models;
