@@ -49,62 +49,68 @@ public sealed class ModelService(
     {
         var filter = ModelFilter.From(query);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        IQueryable<RegisteredModel> Models(string facet) => filter.Apply(db, db.Models.AsNoTracking(), except: facet);
-        // One value of each model's headline version, looked up per model (not per version: a registry has ~10× more).
-        IQueryable<T> Heads<T>(string facet, Expression<Func<ModelVersion, T>> field) => Models(facet).Select(HeadlineValue(field));
-
-        // A model counts under every stage one of its versions is in (as the stage filter matches); None is no stage.
-        async Task<List<FacetCount>> StagesAsync(IQueryable<RegisteredModel> models)
-        {
-            var counts = new List<FacetCount>();
-            foreach (var stage in new[] { Stage.Staging, Stage.Production, Stage.Archived })
-            {
-                var count = await models.CountAsync(m => m.Versions.Any(v => v.Stage == stage), ct);
-                if (count > 0)
-                {
-                    counts.Add(new FacetCount(stage.ToString(), count));
-                }
-            }
-
-            return counts;
-        }
-
-        async Task<List<FacetCount>> Top(IQueryable<Bucket> counts) =>
-            (await counts.OrderByDescending(c => c.Count).ThenBy(c => c.Value).Take(MaxFacetValues + 1).ToListAsync(ct))
-                .ConvertAll(c => new FacetCount(c.Value, c.Count));
-
         var facets = new List<ModelFacet>(ModelFacetKeys.All.Count);
         foreach (var key in ModelFacetKeys.All)
         {
-            var staged = Models(key);
-            var values = key switch
-            {
-                // A model counts under every stage one of its versions is in (as the stage filter matches); None is no stage.
-                ModelFacetKeys.Stage => await StagesAsync(staged),
-                ModelFacetKeys.Format => (await Heads(key, v => (WeightFormat?)v.Metadata.Format).Where(f => f != null && f != WeightFormat.Unknown)
-                        .GroupBy(f => f!.Value).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
-                    .OrderByDescending(f => f.Count).ThenBy(f => f.Key)
-                    .Select(f => new FacetCount(f.Key.ToString().ToLowerInvariant(), f.Count)).ToList(),
-                _ => await Top(key switch
-                {
-                    ModelFacetKeys.Task => Models(key).Where(m => m.Task != null)
-                        .GroupBy(m => m.Task!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
-                    ModelFacetKeys.Tag => db.ModelTags.Where(t => staged.Any(m => m.Id == t.ModelId))
-                        .GroupBy(t => t.Tag).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
-                    ModelFacetKeys.Team => Models(key).Where(m => m.OwnerTeamId != null)
-                        .GroupBy(m => m.OwnerTeam!.Name).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
-                    ModelFacetKeys.License => Heads(key, v => v.Metadata.License).Where(l => l != null)
-                        .GroupBy(l => l!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
-                    _ => Heads(key, v => v.Metadata.BaseModel).Where(b => b != null)
-                        .GroupBy(b => b!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
-                }),
-            };
-
+            var values = await CountFacetAsync(db, filter, key, ct);
             var more = values.Count > MaxFacetValues;
             facets.Add(new ModelFacet(key, more ? values[..MaxFacetValues] : values, more));
         }
 
         return facets;
+    }
+
+    /// <summary>The values of one facet with their counts, most first (up to one more than <see cref="MaxFacetValues"/>).</summary>
+    private static async Task<List<FacetCount>> CountFacetAsync(RegistryDbContext db, ModelFilter filter, string key, CancellationToken ct)
+    {
+        // Counted with every other filter applied but not its own.
+        var models = filter.Apply(db, db.Models.AsNoTracking(), except: key);
+        // One value of each model's headline version, looked up per model (not per version: a registry has ~10× more).
+        IQueryable<T> Heads<T>(Expression<Func<ModelVersion, T>> field) => models.Select(HeadlineValue(field));
+
+        async Task<List<FacetCount>> Top(IQueryable<Bucket> counts) =>
+            (await counts.OrderByDescending(c => c.Count).ThenBy(c => c.Value).Take(MaxFacetValues + 1).ToListAsync(ct))
+                .ConvertAll(c => new FacetCount(c.Value, c.Count));
+
+        switch (key)
+        {
+            case ModelFacetKeys.Stage:
+                {
+                    // A model counts under every stage one of its versions is in (as the stage filter matches); None is no stage.
+                    var counts = new List<FacetCount>();
+                    foreach (var stage in new[] { Stage.Staging, Stage.Production, Stage.Archived })
+                    {
+                        var count = await models.CountAsync(m => m.Versions.Any(v => v.Stage == stage), ct);
+                        if (count > 0)
+                        {
+                            counts.Add(new FacetCount(stage.ToString(), count));
+                        }
+                    }
+
+                    return counts;
+                }
+
+            case ModelFacetKeys.Format:
+                return (await Heads(v => (WeightFormat?)v.Metadata.Format).Where(f => f != null && f != WeightFormat.Unknown)
+                        .GroupBy(f => f!.Value).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
+                    .OrderByDescending(f => f.Count).ThenBy(f => f.Key)
+                    .Select(f => new FacetCount(f.Key.ToString().ToLowerInvariant(), f.Count)).ToList();
+
+            default:
+                return await Top(key switch
+                {
+                    ModelFacetKeys.Task => models.Where(m => m.Task != null)
+                        .GroupBy(m => m.Task!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    ModelFacetKeys.Tag => db.ModelTags.Where(t => models.Any(m => m.Id == t.ModelId))
+                        .GroupBy(t => t.Tag).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    ModelFacetKeys.Team => models.Where(m => m.OwnerTeamId != null)
+                        .GroupBy(m => m.OwnerTeam!.Name).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    ModelFacetKeys.License => Heads(v => v.Metadata.License).Where(l => l != null)
+                        .GroupBy(l => l!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                    _ => Heads(v => v.Metadata.BaseModel).Where(b => b != null)
+                        .GroupBy(b => b!).Select(g => new Bucket { Value = g.Key, Count = g.Count() }),
+                });
+        }
     }
 
     /// <summary>
