@@ -8,7 +8,7 @@ namespace ModelRegistry.Tests.E2E;
 /// On a phone (390×844) the pages people check on the move fit the screen: no sideways scrolling, the navigation folded
 /// into a menu. Screenshots of each at 1366×768 and 390×844 are kept under TestResults/screenshots/layout.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(ShowcaseBrowserCollection.Name)]
 public sealed class PhoneLayoutTests(BrowserFixture browser, ShowcaseSite site) : IClassFixture<ShowcaseSite>
 {
     private static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };

@@ -115,3 +115,14 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 {
     public const string Name = "browser";
 }
+
+/// <summary>
+/// A second browser for the tests that bring their own registry (<see cref="ShowcaseSite"/>) and use only the browser
+/// of the fixture: they need no state of the shared registry, so they run beside the <see cref="BrowserCollection"/>
+/// instead of lengthening its one serial chain (the longest path of the suite's wall time).
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ShowcaseBrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "showcase browser";
+}

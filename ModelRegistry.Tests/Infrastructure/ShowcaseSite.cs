@@ -93,13 +93,29 @@ public sealed class ShowcaseSite : IAsyncLifetime
     /// </summary>
     public async Task<IPage> OpenAsync(BrowserFixture browser, string? role, string path, ViewportSize viewport, bool dark = false)
     {
+        var page = await NewPageAsync(browser, role, viewport, dark);
+        await VisitAsync(page, path);
+        return page;
+    }
+
+    /// <summary>
+    /// A fresh context signed in as <paramref name="role"/> (anonymous when null) in the given theme, with reduced
+    /// motion, on no page yet: for a test that visits several paths in turn with <see cref="VisitAsync"/>.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(BrowserFixture browser, string? role, ViewportSize viewport, bool dark = false)
+    {
         var state = role is null ? null : await SignedInStateAsync(browser, role);
         var page = await browser.NewPageAsync(BaseUrl, viewport, state);
         await page.Context.AddCookiesAsync([new Cookie { Name = "registry.theme", Value = dark ? "dark" : "light", Url = BaseUrl }]);
         await page.EmulateMediaAsync(new() { ReducedMotion = ReducedMotion.Reduce });
+        return page;
+    }
+
+    /// <summary>Loads <paramref name="path"/> in <paramref name="page"/> (a full navigation, as typed into the address bar) and settles.</summary>
+    public static async Task VisitAsync(IPage page, string path)
+    {
         await page.GotoAsync(path);
         await SettleAsync(page);
-        return page;
     }
 
     /// <summary>Identity's pages and the error page are server-rendered: no circuit comes up there.</summary>
