@@ -114,18 +114,18 @@ public sealed class ModelService(
     }
 
     /// <summary>
-    /// Each model's headline version: its Production version, or its newest when none is in Production. The model page
-    /// shows its card, and the licence, format and base model facets and filters read it. Query filters are off inside
-    /// (each part would otherwise repeat the visibility test): every caller restricts the result to models it read
-    /// through the filtered <see cref="RegistryDbContext.Models"/>.
+    /// Each model's headline version: its Production version, or its newest when none is in Production (the same rule
+    /// as <see cref="HeadlineValue{T}"/>, for the list's licence and parameter columns and its parameter sort). The model
+    /// page shows its card. Every caller restricts the result to models it read through the filtered
+    /// <see cref="RegistryDbContext.Models"/>.
     /// </summary>
     internal static IQueryable<ModelVersion> Headline(RegistryDbContext db)
     {
         // Never IgnoreQueryFilters here: it would switch the visibility filter off for the whole query it is composed into.
         var versions = db.Versions.AsNoTracking();
-        return versions.Where(v => v.Stage == Stage.Production
-            || (v.Number == versions.Where(x => x.ModelId == v.ModelId).Max(x => x.Number)
-                && !versions.Any(x => x.ModelId == v.ModelId && x.Stage == Stage.Production)));
+        return versions.Where(v => v.Number == (versions.Where(p => p.ModelId == v.ModelId && p.Stage == Stage.Production)
+                .Select(p => (int?)p.Number).FirstOrDefault()
+            ?? versions.Where(n => n.ModelId == v.ModelId).Max(n => (int?)n.Number)));
     }
 
     /// <summary>
