@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace ModelRegistry.Client;
 
@@ -11,9 +12,10 @@ internal sealed record ClientSettings(Uri Url, string? Token)
 {
     public const string FileName = "config.json";
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new(MregJson.Settings) { WriteIndented = true };
 
-    private sealed record Stored([property: JsonPropertyName("url")] string? Url, [property: JsonPropertyName("token")] string? Token);
+    /// <summary>config.json as stored.</summary>
+    internal sealed record Stored([property: JsonPropertyName("url")] string? Url, [property: JsonPropertyName("token")] string? Token);
 
     public static string PathIn(MregEnvironment env) => Path.Combine(env.ConfigDirectory, FileName);
 
@@ -57,7 +59,7 @@ internal sealed record ClientSettings(Uri Url, string? Token)
         }
 
         var path = PathIn(env);
-        var json = JsonSerializer.SerializeToUtf8Bytes(new Stored(Url.ToString(), Token), Indented);
+        var json = JsonSerializer.SerializeToUtf8Bytes(new Stored(Url.ToString(), Token), (JsonTypeInfo<Stored>)Indented.GetTypeInfo(typeof(Stored)));
         PrivateFile.Write(path, json);
     }
 
@@ -70,7 +72,7 @@ internal sealed record ClientSettings(Uri Url, string? Token)
 
         try
         {
-            return JsonSerializer.Deserialize<Stored>(File.ReadAllBytes(path));
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), MregJson.Info<Stored>());
         }
         catch (JsonException e)
         {

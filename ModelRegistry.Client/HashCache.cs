@@ -112,7 +112,7 @@ internal sealed class HashCache
                 Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 
-            PrivateFile.Write(_path, JsonSerializer.SerializeToUtf8Bytes(keep, Results.JsonOptions));
+            PrivateFile.Write(_path, JsonSerializer.SerializeToUtf8Bytes(keep, MregJson.Info<List<Entry>>()));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -127,7 +127,7 @@ internal sealed class HashCache
         {
             if (File.Exists(path))
             {
-                foreach (var e in JsonSerializer.Deserialize<List<Entry>>(File.ReadAllBytes(path), Results.JsonOptions) ?? [])
+                foreach (var e in JsonSerializer.Deserialize(File.ReadAllBytes(path), MregJson.Info<List<Entry>>()) ?? [])
                 {
                     if (e is { Path.Length: > 0, Sha256.Length: 64 })
                     {

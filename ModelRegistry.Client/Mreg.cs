@@ -85,18 +85,10 @@ public static class Mreg
         await env.Error.FlushAsync();
         if (json && !results.Written)
         {
-            await env.Out.WriteLineAsync(JsonSerializer.Serialize(new
-            {
-                error = new
-                {
-                    message = failure.Message,
-                    exitCode = failure.ExitCode,
-                    status = failure.Problem?.Status,
-                    title = failure.Problem?.Title,
-                    detail = failure.Problem?.Detail,
-                    code = failure.Problem?.Code,
-                },
-            }, Results.JsonOptions));
+            await env.Out.WriteLineAsync(JsonSerializer.Serialize(
+                new ErrorOutput(new ErrorDetail(failure.Message, failure.ExitCode, failure.Problem?.Status, failure.Problem?.Title,
+                    failure.Problem?.Detail, failure.Problem?.Code)),
+                MregJson.Info<ErrorOutput>()));
             await env.Out.FlushAsync();
         }
 

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Spectre.Console;
 
 namespace ModelRegistry.Client;
@@ -9,25 +7,18 @@ namespace ModelRegistry.Client;
 /// <summary>Results on standard output: text for people, one JSON document with <c>--json</c>.</summary>
 internal sealed class Results(MregEnvironment env, bool json)
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public bool Json { get; } = json;
 
     /// <summary>Whether a result was written (a failure after it adds no second JSON document).</summary>
     public bool Written { get; private set; }
 
     /// <summary>Writes <paramref name="value"/> as JSON with <c>--json</c>, else the lines <paramref name="text"/> gives.</summary>
-    public async Task WriteAsync(object value, Func<IEnumerable<string>> text)
+    public async Task WriteAsync<T>(T value, Func<IEnumerable<string>> text)
     {
         Written = true;
         if (Json)
         {
-            await env.Out.WriteLineAsync(JsonSerializer.Serialize(value, JsonOptions));
+            await env.Out.WriteLineAsync(JsonSerializer.Serialize(value, MregJson.Info<T>()));
         }
         else
         {

@@ -59,20 +59,9 @@ internal static class PromoteCommand
             }
         }
 
-        await results.WriteAsync(new
-        {
-            id = request.Id,
-            model = request.ModelName,
-            version = request.VersionNumber,
-            fromStage = request.FromStage,
-            toStage = request.ToStage,
-            status = timedOut ? "Timeout" : request.Status.ToString(),
-            approvalsRequired = request.ApprovalsRequired,
-            approvals = request.Approvals.Count,
-            decidedBy = request.DecidedBy,
-            decisionComment = request.DecisionComment,
-            digest = request.Digest,
-        }, () => [$"{request.Id} {(timedOut ? "Timeout" : request.Status.ToString())}"]);
+        await results.WriteAsync(new TransitionOutput(request.Id, request.ModelName, request.VersionNumber, request.FromStage, request.ToStage,
+            timedOut ? "Timeout" : request.Status.ToString(), request.ApprovalsRequired, request.Approvals.Count, request.DecidedBy,
+            request.DecisionComment, request.Digest), () => [$"{request.Id} {(timedOut ? "Timeout" : request.Status.ToString())}"]);
 
         if (timedOut)
         {

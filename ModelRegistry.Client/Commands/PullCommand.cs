@@ -51,15 +51,8 @@ internal static class PullCommand
         });
 
         var wrong = pulled.Where(p => p.Status == "mismatch").ToList();
-        var output = new
-        {
-            model = reference.Model,
-            version = version.Number,
-            digest = version.Digest,
-            commit = version.Commit,
-            directory = root,
-            files = pulled.Select(p => new { path = p.Path, size = p.Size, sha256 = p.Sha256, status = p.Status }),
-        };
+        var output = new PullOutput(reference.Model, version.Number, version.Digest, version.Commit, root,
+            [.. pulled.Select(p => new PulledFile(p.Path, p.Size, p.Sha256, p.Status))]);
         if (wrong.Count > 0)
         {
             await results.WriteAsync(output, () => []);

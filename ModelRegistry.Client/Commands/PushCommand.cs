@@ -144,23 +144,9 @@ internal static class PushCommand
 
         var version = await connection.Api.GetVersionAsync(model, number.ToString(CultureInfo.InvariantCulture), ct);
         state.Delete();
-        await results.WriteAsync(new
-        {
-            model,
-            version = number,
-            digest = version.Digest,
-            commit = version.Commit,
-            resumed,
-            bytesSent = bytesSent[0],
-            files = pushed.Select(p => new
-            {
-                path = p.Path,
-                size = p.Size,
-                sha256 = p.Sha256,
-                transfer = p.Transfer.ToString().ToLowerInvariant(),
-                hashed = p.Hashed switch { Hashing.Known => "known", Hashing.Before => "before sending", _ => "while sending" },
-            }),
-        }, () => [$"{number} {version.Digest}"]);
+        await results.WriteAsync(new PushOutput(model, number, version.Digest, version.Commit, resumed, bytesSent[0],
+            [.. pushed.Select(p => new PushedFile(p.Path, p.Size, p.Sha256, p.Transfer.ToString().ToLowerInvariant(),
+                p.Hashed switch { Hashing.Known => "known", Hashing.Before => "before sending", _ => "while sending" }))]), () => [$"{number} {version.Digest}"]);
         return ExitCodes.Ok;
     }
 

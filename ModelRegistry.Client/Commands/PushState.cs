@@ -61,7 +61,7 @@ internal sealed class PushState
         {
             try
             {
-                data = JsonSerializer.Deserialize<Data>(File.ReadAllBytes(path), Results.JsonOptions);
+                data = JsonSerializer.Deserialize(File.ReadAllBytes(path), MregJson.Info<Data>());
             }
             catch (JsonException)
             {
@@ -118,7 +118,7 @@ internal sealed class PushState
         byte[] json;
         lock (_lock)
         {
-            json = JsonSerializer.SerializeToUtf8Bytes(_data, Results.JsonOptions);
+            json = JsonSerializer.SerializeToUtf8Bytes(_data, MregJson.Info<Data>());
         }
 
         var directory = Path.GetDirectoryName(_path)!;

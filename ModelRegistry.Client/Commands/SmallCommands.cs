@@ -54,7 +54,7 @@ internal static class AliasCommand
             var settings = ClientSettings.Load(env);
             using var connection = RegistryConnection.Open(env, settings);
             var info = await connection.Api.SetAliasAsync(result.GetValue(model)!, result.GetValue(alias)!, new AliasBody { Version = result.GetValue(number) }, ct);
-            await results.WriteAsync(new { model = result.GetValue(model), alias = info.Alias, version = info.Version, digest = info.Digest },
+            await results.WriteAsync(new AliasOutput(result.GetValue(model)!, info.Alias, info.Version, info.Digest),
                 () => [$"{info.Alias} → {info.Version} {info.Digest}"]);
             return ExitCodes.Ok;
         }));
@@ -88,7 +88,7 @@ internal static class ListCommand
                     }
                 }
 
-                await results.WriteAsync(versions.Select(v => new { number = v.Number, stage = v.Stage, digest = v.Digest, createdBy = v.CreatedBy, createdAt = v.CreatedAt, source = v.Source }),
+                await results.WriteAsync(versions.Select(v => new VersionRow(v.Number, v.Stage, v.Digest, v.CreatedBy, v.CreatedAt, v.Source)).ToList(),
                     () => Results.Table(["VERSION", "STAGE", "CREATED", "DIGEST"], versions.Select(v => (IReadOnlyList<string>)
                         [v.Number.ToString(CultureInfo.InvariantCulture), v.Stage.ToString(), v.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), v.Digest ?? ""])));
                 return ExitCodes.Ok;
@@ -105,7 +105,7 @@ internal static class ListCommand
                 }
             }
 
-            await results.WriteAsync(models.Select(m => new { name = m.Name, versions = m.VersionCount, latest = m.LatestVersion, production = m.ProductionVersion, updatedAt = m.UpdatedAt }),
+            await results.WriteAsync(models.Select(m => new ModelRow(m.Name, m.VersionCount, m.LatestVersion, m.ProductionVersion, m.UpdatedAt)).ToList(),
                 () => Results.Table(["MODEL", "VERSIONS", "LATEST", "PRODUCTION"], models.Select(m => (IReadOnlyList<string>)
                     [m.Name, m.VersionCount.ToString(CultureInfo.InvariantCulture), m.LatestVersion?.ToString(CultureInfo.InvariantCulture) ?? "-",
                      m.ProductionVersion?.ToString(CultureInfo.InvariantCulture) ?? "-"])));
@@ -143,7 +143,7 @@ internal static class LoginCommand
 
             settings.Save(env);
             var file = ClientSettings.PathIn(env);
-            await results.WriteAsync(new { url = settings.Url, configFile = file },
+            await results.WriteAsync(new LoginOutput(settings.Url, file),
                 () => [$"Logged in to {settings.Url} (saved in {file})"]);
             return ExitCodes.Ok;
         }));

@@ -43,22 +43,12 @@ internal static class VerifyCommand
         var missing = expected.Keys.Where(p => !here.ContainsKey(p)).Order(StringComparer.Ordinal).ToList();
         var extra = here.Keys.Where(p => !expected.ContainsKey(p)).Order(StringComparer.Ordinal).ToList();
         var mismatched = expected.Where(e => here.TryGetValue(e.Key, out var sha) && sha != e.Value)
-            .Select(e => new { path = e.Key, expected = e.Value, actual = here[e.Key] }).OrderBy(m => m.path, StringComparer.Ordinal).ToList();
+            .Select(e => new Mismatch(e.Key, e.Value, here[e.Key])).OrderBy(m => m.Path, StringComparer.Ordinal).ToList();
         var ok = missing.Count == 0 && extra.Count == 0 && mismatched.Count == 0;
-        await results.WriteAsync(new
-        {
-            model = reference.Model,
-            version = version.Number,
-            digest = version.Digest,
-            ok,
-            files = files.Count,
-            missing,
-            extra,
-            mismatched,
-        }, () => ok
+        await results.WriteAsync(new VerifyOutput(reference.Model, version.Number, version.Digest, ok, files.Count, missing, extra, mismatched), () => ok
             ? [$"OK: {dir} matches {reference.Model} version {version.Number} ({files.Count} files, {version.Digest})"]
             : [.. missing.Select(p => $"missing     {p}"), .. extra.Select(p => $"extra       {p}"),
-               .. mismatched.Select(m => $"mismatched  {m.path}  (expected {m.expected}, found {m.actual})")]);
+               .. mismatched.Select(m => $"mismatched  {m.Path}  (expected {m.Expected}, found {m.Actual})")]);
         if (!ok)
         {
             throw new MregException(ExitCodes.VerificationFailed,
