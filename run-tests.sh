@@ -11,6 +11,11 @@ mkdir -p "$results"
 dotnet tool restore >/dev/null
 dotnet build ModelRegistry.sln -c Release -warnaserror --nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
 
+# mreg as it ships, compiled ahead of time (docs/decisions/0031): NativeMregTests and CiPipelineTests run this binary.
+rid="$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')"
+dotnet publish ModelRegistry.Client -c Release -r "$rid" -warnaserror --nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
+export MREG_NATIVE="$(pwd)/ModelRegistry.Client/bin/Release/net10.0/$rid/publish/mreg"
+
 # MTP exits 8 when no test ran: that is a failure here too.
 dotnet test --project ModelRegistry.Tests -c Release --no-build \
   --report-xunit-junit --report-xunit-junit-filename junit.xml --results-directory "$results" "$@"

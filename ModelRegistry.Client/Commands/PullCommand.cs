@@ -212,7 +212,8 @@ internal sealed record VersionReference(string Model, string Reference)
         }
         catch (RegistryApiException e) when (e.StatusCode == 404)
         {
-            throw new MregException(ExitCodes.NotFound, $"'{Model}@{Reference}': {RegistryConnection.Failure(404, e.Response, "not found").Message["not found: ".Length..]}");
+            var failure = RegistryConnection.Failure(404, e.Response, $"'{Model}@{Reference}'");
+            throw new MregException(failure.ExitCode, failure.Message, failure.Problem, e);
         }
 
         var files = await connection.Api.ListFilesAsync(Model, version.Number.ToString(CultureInfo.InvariantCulture), ct);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ModelRegistry.Core.Lifecycle;
 using ModelRegistry.Core.Security;
 using ModelRegistry.Tests.Infrastructure;
+using ModelRegistry.Tests.Mreg;
 
 namespace ModelRegistry.Tests.Api;
 
@@ -9,10 +10,6 @@ namespace ModelRegistry.Tests.Api;
 public sealed class CiPipelineTests
 {
     private static readonly string Script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "docs", "ci", "pipeline.sh"));
-
-    /// <summary>The mreg the solution build made (the Client project's own output, with its runtime config).</summary>
-    private static readonly string Mreg = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..",
-        "ModelRegistry.Client", "bin", Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!), "net10.0", "mreg.dll"));
 
     [Fact]
     public async Task Documented_pipeline_registers_uploads_requests_waits_for_approval_and_records_the_deployment()
@@ -62,7 +59,7 @@ public sealed class CiPipelineTests
         start.Environment["CI_RUN_URL"] = "https://ci.example.com/runs/42";
         start.Environment["DEPLOY_DIR"] = deployDir.FullName;
         start.Environment["HOME"] = home.FullName;   // mreg's config and push state stay out of the real home
-        start.Environment["MREG"] = $"dotnet {Mreg}";
+        start.Environment["MREG"] = await NativeMreg.PathAsync(ct);   // as a pipeline installs it: the native tool
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);

@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using ModelRegistry.Core;
 using ModelRegistry.Core.Audit;
 using ModelRegistry.Core.Persistence;
 using ModelRegistry.Core.Security;
+using ModelRegistry.Web.Hosting;
 
 namespace ModelRegistry.Tests.Infrastructure;
 
@@ -66,6 +68,17 @@ public class RegistryApp : WebApplicationFactory<Program>
     };
 
     private bool _initialized;
+
+    /// <summary>
+    /// WebApplicationFactory's UseKestrel registers Kestrel — and with it Kestrel's 4 KiB memory pool — once more, after
+    /// every other service (test services included), where a real start registers it before Program's services. This
+    /// puts the app's pool back on top, as Program has it.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        builder.ConfigureServices(services => services.AddLargeBlockMemoryPool());
+        return base.CreateHost(builder);
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -131,6 +131,7 @@ public sealed class MregCommandTests(MregFixture fixture) : IClassFixture<MregFi
         Assert.Equal(ExitCodes.NotFound, missing.ExitCode);
         Assert.Contains("no-such-model", missing.Error, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.NotFound, missing.Json.GetProperty("error").GetProperty("exitCode").GetInt32());
+        Assert.Equal(404, missing.Json.GetProperty("error").GetProperty("status").GetInt32());
 
         // 3: refused — a Viewer may not push (403), a frozen version cannot change (409).
         using (var viewer = fixture.Runner(fixture.ViewerToken))
