@@ -14,7 +14,7 @@
 #   3. mreg's peak resident memory during each push and pull (GNU time's maximum RSS; target < 100 MB).
 #
 # Usage: bench/mreg.sh      (~3–6 minutes on 2 cores, needs ~6 GiB free in /tmp)
-# Environment: ROUNDS=5 PUSH_MIB=1024 SHARD_MIB=512 WARMUP=40 SKIP_BUILD=1 MREG_JIT=1 REPORT=path.md
+# Environment: ROUNDS=5 PUSH_MIB=1024 SHARD_MIB=512 WARMUP=40 PIN=1 SKIP_BUILD=1 MREG_JIT=1 REPORT=path.md
 # Exit status: 0 when every target holds, 1 when one fails, 2 on a setup error.
 set -euo pipefail
 
@@ -60,6 +60,13 @@ fi
 if [ "${MREG_JIT:-0}" = 1 ]; then mreg_cmd=(dotnet "$mreg_dll"); mreg_kind="framework-dependent (JIT)"; else mreg_cmd=("$mreg_native"); mreg_kind="native (AOT)"; fi
 [ -f "$dll" ] && [ -f "${mreg_cmd[-1]}" ] || { say "missing $dll or ${mreg_cmd[-1]}"; exit 2; }
 
+# PIN=1 (the default on 2+ cores): the server runs on CPU 0 and every timed client (mreg, curl) on CPU 1, as if the
+# pipeline and the registry were separate machines — which they are in use. Unpinned, both share the two cores and
+# the comparison measures how the server and the client fight over them: mreg verifies SHA-256 on the client (~0.6 s
+# of CPU per GiB here) where curl does nothing, and on a saturated machine that CPU is taken from the server.
+PIN="${PIN:-$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}"
+if [ "$PIN" = 1 ]; then SERVER_CPUS=0; client=(taskset -c 1); placement="server on CPU 0, clients on CPU 1"
+else SERVER_CPUS=""; client=(); placement="server and clients sharing all $(nproc) CPUs"; fi
 export ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1
 start_registry
 export MREG_URL="$base" MREG_TOKEN="$token" HOME="$work/home" MREG_CONFIG_DIR="$work/home/mreg-config"
@@ -70,7 +77,7 @@ mreg_timed() {
   local rss_file=$1; shift
   local s e
   s=$(now)
-  /usr/bin/time -f '%M' -o "$rss_file" "${mreg_cmd[@]}" "$@" >"$work/mreg.out" 2>"$work/mreg.err" \
+  "${client[@]}" /usr/bin/time -f '%M' -o "$rss_file" "${mreg_cmd[@]}" "$@" >"$work/mreg.out" 2>"$work/mreg.err" \
     || { say "mreg $* failed:"; cat "$work/mreg.err" >&2; exit 2; }
   e=$(now)
   elapsed "$s" "$e"
@@ -101,26 +108,43 @@ fresh() {
   head -c 32 /dev/urandom | dd of="$work/push/weights.bin" bs=32 count=1 conv=notrunc status=none
   push_sha=$(sha256sum "$work/push/weights.bin" | cut -d' ' -f1)
 }
+# settle FILE…: every timed transfer starts from the same page cache. On this machine writing into the page cache costs
+# the writer up to three times the CPU when another 1–2 GiB were just written (measured with pull rounds in either
+# order: whichever tool ran second paid 3–6 s of system time instead of ~1.5 s), so the order of the tools in a round
+# decided the result. Dirty pages are written back, the cache is dropped (as root; otherwise only the write-back),
+# and the next transfer's inputs are read back in: each transfer starts with only its inputs cached.
+settle() {
+  rm -rf "$work/curl" "$work/pulled"
+  sync
+  if [ -w /proc/sys/vm/drop_caches ]; then echo 1 >/proc/sys/vm/drop_caches; fi
+  cat "$@" >/dev/null
+}
+pull_blobs=()
+for sha in $(cut -d' ' -f1 "$work/model.sha256"); do pull_blobs+=("$data/artifacts/blobs/${sha:0:2}/${sha:2:2}/$sha"); done
+for blob in "${pull_blobs[@]}"; do [ -f "$blob" ] || { say "no stored blob at $blob"; exit 2; }; done
+
 curl_push() {   # a new version of a curl-only model each round: PUT with the SHA-256 header
   local n out
   fresh
   n=$(api -H 'Content-Type: application/json' -d '{}' "$base/api/v1/models/bench-curl/versions" | python3 -c 'import json,sys; print(json.load(sys.stdin)["number"])')
-  out=$(api -T "$work/push/weights.bin" -H "X-Checksum-Sha256: $push_sha" -o /dev/null -w '%{time_total}' \
+  settle "$work/push/weights.bin"
+  out=$("${client[@]}" curl -sS --fail-with-body -H "Authorization: Bearer $token" -T "$work/push/weights.bin" -H "X-Checksum-Sha256: $push_sha" -o /dev/null -w '%{time_total}' \
     "$base/api/v1/models/bench-curl/versions/$n/files/weights.bin")
   awk -v t="$out" 'BEGIN { printf "%.3f\n", t }'
 }
-sha_time() { local s e; s=$(now); sha256sum "$work/push/weights.bin" >/dev/null; e=$(now); elapsed "$s" "$e"; }
+sha_time() { local s e; s=$(now); "${client[@]}" sha256sum "$work/push/weights.bin" >/dev/null; e=$(now); elapsed "$s" "$e"; }
 curl_pull() {
   local s e
-  rm -rf "$work/curl"; mkdir -p "$work/curl"
+  settle "${pull_blobs[@]}"
+  mkdir -p "$work/curl"
   s=$(now)
-  api "${curl_args[@]}"
+  "${client[@]}" curl -sS --fail-with-body -H "Authorization: Bearer $token" "${curl_args[@]}"
   e=$(now)
   [ "$(cat "$work/curl/"* | wc -c)" = $((pull_mib * 1048576)) ] || { say "curl fetched the wrong number of bytes"; exit 2; }
   elapsed "$s" "$e"
 }
 mreg_pull() {
-  rm -rf "$work/pulled"
+  settle "${pull_blobs[@]}"
   mreg_timed "$work/rss" pull "$MODEL@$pull_version" "$work/pulled" --parallel 4
 }
 
@@ -150,6 +174,7 @@ for round in $(seq 1 "$ROUNDS"); do
   say "Round $round/$ROUNDS …"
   if [ $((round % 2)) = 1 ]; then t_cpush+=("$(curl_push)"); t_sha+=("$(sha_time)"); fi
   fresh; rm -f "$MREG_CONFIG_DIR/hashes.json"   # no round may start with the file's hash known
+  settle "$work/push/weights.bin"
   t_mpush+=("$(mreg_timed "$work/rss" push "$work/push" --model "bench-push-$round" --json)")
   grep -q '"hashed":"while sending"' "$work/mreg.out" || { say "mreg did not hash the file while sending it:"; cat "$work/mreg.out" >&2; exit 2; }
   rss_push+=("$(cat "$work/rss")")
@@ -162,7 +187,8 @@ for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) = 1 ]; then t_cpull+=("$(curl_pull)"); fi
 done
 
-say "Checking the last pull byte for byte …"
+say "Pulling once more and checking the result byte for byte …"
+mreg_pull >/dev/null
 (cd "$work/pulled" && sha256sum "${names[@]}" | sort -k2) >"$work/got.sha256"
 diff -q "$work/model.sha256" "$work/got.sha256" >/dev/null || { say "the pulled bytes differ from what was pushed"; exit 2; }
 stop_server
@@ -179,7 +205,7 @@ verdicts=("$(ok "$push_ratio" 1.1)" "$(ok "$pull_ratio" 1.0)" "$(awk -v v="$rss_
 report() {
   echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores · $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo | cut -d' ' -f1-2) ·" \
     "$(dotnet --version) · $(curl --version | head -n 1 | cut -d' ' -f1-2) · commit $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo +changes)"
-  echo "Settings: mreg $mreg_kind; server warmed by $WARMUP small pushes per tool; push ${PUSH_MIB} MiB; pull 4 × ${SHARD_MIB} MiB; $ROUNDS interleaved rounds (medians); load average $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Settings: mreg $mreg_kind; $placement; page cache settled before each transfer; server warmed by $WARMUP small pushes per tool; push ${PUSH_MIB} MiB; pull 4 × ${SHARD_MIB} MiB; $ROUNDS interleaved rounds (medians); load average $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| measurement | median | all rounds | target | holds |"
   echo "|---|---|---|---|---|"

@@ -19,8 +19,8 @@ stop_server() {
 data="$work/data"
 cli() { (cd "$work" && Registry__DataDirectory="$data" timeout 120 dotnet "$dll" "$@"); }
 
-# start_registry: the user and token through the command line, the server on a free loopback port, the model and
-# its version through the API. Sets token, base, files, wrapper_pid and server_pid.
+# start_registry: the user and token through the command line, the server on a free loopback port (on the CPUs listed
+# in SERVER_CPUS when set, e.g. "0"), the model and its version through the API. Sets token, base, files, wrapper_pid and server_pid.
 start_registry() {
   mkdir -p "$data"
   cli users create --email "$EMAIL" --password "$PASSWORD" --role DataScientist 2>>"$work/cli.err"
@@ -29,7 +29,7 @@ start_registry() {
 
   port=$(python3 "$helper" free-port)
   base="http://127.0.0.1:$port"
-  (cd "$work" && Registry__DataDirectory="$data" exec timeout 1800 dotnet "$dll" --urls "$base" >"$work/server.log" 2>&1) &
+  (cd "$work" && Registry__DataDirectory="$data" exec ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} timeout 1800 dotnet "$dll" --urls "$base" >"$work/server.log" 2>&1) &
   wrapper_pid=$!
   python3 "$helper" wait --port "$port" || { tail -n 40 "$work/server.log" >&2; exit 2; }
   server_pid=$(pgrep -P "$wrapper_pid" | head -n 1)
