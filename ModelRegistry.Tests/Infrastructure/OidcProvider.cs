@@ -91,7 +91,9 @@ public sealed class OidcProvider : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        await listening.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        // Generous: at the start of a full run every fixture starts at once on two cores, and node loading
+        // oidc-provider and making its RSA key has been seen to take over 30 s there (a few hundred ms alone).
+        await listening.Task.WaitAsync(TimeSpan.FromMinutes(2), ct);
     }
 
     /// <summary>Creates or changes a test account; the next sign-in (token issue) carries these claims. Null groups: no groups claim.</summary>
