@@ -67,6 +67,7 @@ if [ "${MREG_JIT:-0}" = 1 ]; then mreg_cmd=(dotnet "$mreg_dll"); mreg_kind="fram
 PIN="${PIN:-$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}"
 if [ "$PIN" = 1 ]; then SERVER_CPUS=0; client=(taskset -c 1); placement="server on CPU 0, clients on CPU 1"
 else SERVER_CPUS=""; client=(); placement="server and clients sharing all $(nproc) CPUs"; fi
+client_api() { "${client[@]}" curl -sS --fail-with-body -H "Authorization: Bearer $token" "$@"; }   # api, on the clients' CPU
 export ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1
 start_registry
 export MREG_URL="$base" MREG_TOKEN="$token" HOME="$work/home" MREG_CONFIG_DIR="$work/home/mreg-config"
@@ -128,7 +129,7 @@ curl_push() {   # a new version of a curl-only model each round: PUT with the SH
   fresh
   n=$(api -H 'Content-Type: application/json' -d '{}' "$base/api/v1/models/bench-curl/versions" | python3 -c 'import json,sys; print(json.load(sys.stdin)["number"])')
   settle "$work/push/weights.bin"
-  out=$("${client[@]}" curl -sS --fail-with-body -H "Authorization: Bearer $token" -T "$work/push/weights.bin" -H "X-Checksum-Sha256: $push_sha" -o /dev/null -w '%{time_total}' \
+  out=$(client_api -T "$work/push/weights.bin" -H "X-Checksum-Sha256: $push_sha" -o /dev/null -w '%{time_total}' \
     "$base/api/v1/models/bench-curl/versions/$n/files/weights.bin")
   awk -v t="$out" 'BEGIN { printf "%.3f\n", t }'
 }
@@ -138,7 +139,7 @@ curl_pull() {
   settle "${pull_blobs[@]}"
   mkdir -p "$work/curl"
   s=$(now)
-  "${client[@]}" curl -sS --fail-with-body -H "Authorization: Bearer $token" "${curl_args[@]}"
+  client_api "${curl_args[@]}"
   e=$(now)
   [ "$(cat "$work/curl/"* | wc -c)" = $((pull_mib * 1048576)) ] || { say "curl fetched the wrong number of bytes"; exit 2; }
   elapsed "$s" "$e"

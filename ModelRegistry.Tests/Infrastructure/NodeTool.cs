@@ -59,14 +59,7 @@ public static class NodeTool
     private static async Task<NodeResult> RunAsync(string program, string folder, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string>? environment, string? input, TimeSpan limit, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = folder,
-            RedirectStandardInput = input is not null,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(program) { WorkingDirectory = folder };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -77,28 +70,8 @@ public static class NodeTool
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input.AsMemory(), ct);
-            process.StandardInput.Close();
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return new NodeResult(process.ExitCode, await output, await errors);
+        var (exitCode, output, errors) = await ChildProcess.RunAsync(start, limit, ct, input);
+        return new NodeResult(exitCode, output, errors);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Mreg;
 
@@ -33,7 +34,7 @@ public static class NativeMreg
     /// <summary>Runs the binary with <paramref name="environment"/> only (plus PATH and HOME) and waits for it.</summary>
     public static async Task<MregResult> RunAsync(IReadOnlyDictionary<string, string> environment, CancellationToken ct, params string[] args)
     {
-        var start = new ProcessStartInfo(await PathAsync(ct)) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(await PathAsync(ct));
         start.Environment.Clear();
         start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH");
         start.Environment["HOME"] = Environment.GetEnvironmentVariable("HOME");
@@ -47,22 +48,8 @@ public static class NativeMreg
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return new MregResult(process.ExitCode, await output, await error);
+        var (exitCode, output, errors) = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(2), ct);
+        return new MregResult(exitCode, output, errors);
     }
 
     private static async Task<string> PublishAsync(CancellationToken ct)
@@ -70,19 +57,16 @@ public static class NativeMreg
         var project = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "ModelRegistry.Client"));
         var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!);
         var rid = RuntimeInformation.RuntimeIdentifier;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet");
         foreach (var arg in new[] { "publish", project, "-c", configuration, "-r", rid, "--nologo", "-v", "quiet" })
         {
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
+        var publish = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(10), ct);
+        if (publish.ExitCode != 0)
         {
-            throw new InvalidOperationException($"dotnet publish of mreg failed:\n{await output}\n{await error}");
+            throw new InvalidOperationException($"dotnet publish of mreg failed:\n{publish.Output}\n{publish.Errors}");
         }
 
         var binary = Path.Combine(project, "bin", configuration, "net10.0", rid, "publish", OperatingSystem.IsWindows() ? "mreg.exe" : "mreg");

@@ -56,13 +56,14 @@ internal sealed class LargeBlockMemoryPool : MemoryPool<byte>
 
     private void Return(Block block)
     {
-        if (_disposed || Interlocked.Increment(ref _pooledCount) > MaxPooledBlocks)
+        if (_disposed)
         {
-            if (!_disposed)
-            {
-                Interlocked.Decrement(ref _pooledCount);
-            }
+            return;
+        }
 
+        if (Interlocked.Increment(ref _pooledCount) > MaxPooledBlocks)
+        {
+            Interlocked.Decrement(ref _pooledCount);
             return;
         }
 
