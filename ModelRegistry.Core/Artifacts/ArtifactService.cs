@@ -351,7 +351,7 @@ public sealed partial class ArtifactService(
 
             var stamp = await store.StampAsync(row.Sha256, ct);
             return new ArtifactContent(ToInfo(row), new VerifyingStream(stream, row.Sha256, row.Size,
-                intact => Record(row.Sha256, intact, stamp)));
+                intact => Record(row.Sha256, intact, stamp), verifiedBefore: integrity.IsKnownIntact(row.Sha256, stamp)));
         }
     }
 
@@ -656,7 +656,10 @@ public sealed partial class ArtifactService(
     }
 }
 
-/// <summary>How a download was asked for: the whole file, part of it (<c>Range</c>), or its headers only (<c>HEAD</c>).</summary>
+/// <summary>
+/// How a download was asked for: the whole file (no <c>Range</c>, or <c>bytes=0-</c>), part of it (<c>Range</c>), or its
+/// headers only (<c>HEAD</c>).
+/// </summary>
 public enum DownloadKind
 {
     Whole,

@@ -10,7 +10,10 @@ namespace ModelRegistry.Core.Artifacts;
 /// over; otherwise the read throws <see cref="ArtifactIntegrityException"/>. A download therefore never completes
 /// with wrong bytes: a file of up to <see cref="TailBytes"/> fails before its response starts, a larger one is cut
 /// off before its end. A reader that seeks (a range request) gets the bytes unchecked: a part cannot be checked
-/// without the whole. Works over any store's stream (file or object store), so every download path shares it.
+/// without the whole — except a range from the first byte of a blob not verified since it last changed, which is the
+/// whole file and is checked as it passes. A range of a blob that was (<c>verifiedBefore</c>) is never hashed again,
+/// even one from the first byte: the client asked for a range, so it checks the result itself (docs/decisions/0033).
+/// Works over any store's stream (file or object store), so every download path shares it.
 /// </summary>
 public sealed class VerifyingStream : Stream
 {
@@ -21,6 +24,7 @@ public sealed class VerifyingStream : Stream
     private readonly string _expectedSha256;
     private readonly long _expectedLength;
     private readonly Action<bool>? _onChecked;
+    private readonly bool _verifiedBefore;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _position;
     private bool _verifying = true;
@@ -31,9 +35,13 @@ public sealed class VerifyingStream : Stream
     /// <param name="expectedSha256">Lowercase hex SHA-256 the bytes must have.</param>
     /// <param name="expectedLength">The length the bytes must have.</param>
     /// <param name="onChecked">Called once the whole file was read in order: true when it matched, false when not.</param>
-    public VerifyingStream(Stream inner, string expectedSha256, long expectedLength, Action<bool>? onChecked = null)
+    /// <param name="verifiedBefore">The blob was verified since the store last changed it: a reader that seeks, even to
+    /// the first byte, gets it unchecked. Reading it from start to end without seeking (a whole download) still checks it.</param>
+    public VerifyingStream(Stream inner, string expectedSha256, long expectedLength, Action<bool>? onChecked = null,
+        bool verifiedBefore = false)
     {
         _onChecked = onChecked;
+        _verifiedBefore = verifiedBefore;
         _inner = inner;
         _expectedSha256 = expectedSha256;
         _expectedLength = expectedLength;
@@ -61,9 +69,9 @@ public sealed class VerifyingStream : Stream
         }
 
         var target = _inner.Seek(offset, origin);
-        if (target != _position)
+        if (target != _position || _verifiedBefore)
         {
-            // A range: the bytes handed out are a part of the file, which cannot be checked on its own.
+            // A range: a part of the file cannot be checked on its own, and a range of a verified blob is not re-hashed.
             _verifying = false;
         }
 

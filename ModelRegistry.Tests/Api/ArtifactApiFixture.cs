@@ -50,19 +50,15 @@ public class ArtifactApiFixture : IAsyncLifetime
     /// <summary>Overwrites a stored blob's bytes behind the registry's back, as bit rot or an intruder could.</summary>
     public virtual async Task ReplaceBlobAsync(string sha256, byte[] bytes)
     {
-        var blob = Path.Combine(App.DataDirectory, "artifacts", "blobs", sha256[..2], sha256[2..4], sha256);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
+        var blob = StoredBlobs.PathOf(App.DataDirectory, sha256);
+        StoredBlobs.MakeWritable(blob);
         await File.WriteAllBytesAsync(blob, bytes);
     }
 
     /// <summary>Deletes a stored blob behind the registry's back.</summary>
     public virtual Task RemoveBlobAsync(string sha256)
     {
-        File.Delete(Path.Combine(App.DataDirectory, "artifacts", "blobs", sha256[..2], sha256[2..4], sha256));
+        File.Delete(StoredBlobs.PathOf(App.DataDirectory, sha256));
         return Task.CompletedTask;
     }
 

@@ -27,11 +27,8 @@ public sealed class VerifyArtifactsCommandTests(CommandLineFixture fixture) : IC
         Assert.Contains("all match", healthy.StandardError);
 
         var sha = upload.Artifact.Sha256;
-        var blob = Path.Combine(fixture.DataDirectory, "artifacts", "blobs", sha[..2], sha[2..4], sha);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        var blob = StoredBlobs.PathOf(fixture.DataDirectory, sha);
+        StoredBlobs.MakeWritable(blob);
 
         bad[5000] ^= 0x01; // one flipped bit
         await File.WriteAllBytesAsync(blob, bad, TestContext.Current.CancellationToken);

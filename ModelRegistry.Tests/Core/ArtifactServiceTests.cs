@@ -328,7 +328,7 @@ public sealed class ArtifactServiceTests(RegistryApp app) : IClassFixture<Regist
         var sha = Sha(bytes);
         await app.UploadAsync(ds, "art-sweep", 1, "kept.dat", bytes);
         var tmp = Path.Combine(app.DataDirectory, "artifacts", "tmp");
-        var blob = Path.Combine(app.DataDirectory, "artifacts", "blobs", sha[..2], sha[2..4], sha);
+        var blob = StoredBlobs.PathOf(app.DataDirectory, sha);
         // A crash after the commit, before the rename: the complete file still waits in tmp/.
         File.Move(blob, Path.Combine(tmp, $"{sha}.{Guid.NewGuid():N}.ready"));
         // A crash mid-stream, and a crash after streaming but before the commit.
@@ -358,11 +358,8 @@ public sealed class ArtifactServiceTests(RegistryApp app) : IClassFixture<Regist
         await app.UploadAsync(ds, "art-verify", 1, "changed.dat", changed);
         await app.UploadAsync(ds, "art-verify", 1, "gone/vanished.dat", vanished);
         Assert.True((await Artifacts.VerifyAsync(ct: Ct)).Ok);
-        string BlobOf(byte[] b) => Path.Combine(app.DataDirectory, "artifacts", "blobs", Sha(b)[..2], Sha(b)[2..4], Sha(b));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(BlobOf(changed), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        string BlobOf(byte[] b) => StoredBlobs.PathOf(app.DataDirectory, Sha(b));
+        StoredBlobs.MakeWritable(BlobOf(changed));
 
         await using (var f = new FileStream(BlobOf(changed), FileMode.Open, FileAccess.Write))
         {

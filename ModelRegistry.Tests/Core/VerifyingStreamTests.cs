@@ -105,4 +105,39 @@ public sealed class VerifyingStreamTests
         Assert.Equal(bytes[5_000..], delivered);
         Assert.False(stream.Verified);
     }
+
+    [Fact]
+    public async Task A_range_from_the_first_byte_is_checked_unless_the_blob_was_verified_before()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(1_000_000);
+        var stored = (byte[])bytes.Clone();
+        stored[500_000] ^= 1;
+
+        // Not verified since it changed: `bytes=0-` is the whole file, checked as it passes.
+        await using (var unverified = new VerifyingStream(new MemoryStream(stored), Sha(bytes), bytes.Length))
+        {
+            unverified.Seek(0, SeekOrigin.Begin);
+            var (delivered, failure) = await DownloadAsync(unverified);
+            Assert.IsType<ArtifactIntegrityException>(failure);
+            Assert.Equal(bytes.Length - VerifyingStream.TailBytes, delivered.Length);
+        }
+
+        // Verified before: a range, even from the first byte, is handed over as stored — the client checks it.
+        await using (var verified = new VerifyingStream(new MemoryStream(stored), Sha(bytes), bytes.Length, verifiedBefore: true))
+        {
+            verified.Seek(0, SeekOrigin.Begin);
+            var (delivered, failure) = await DownloadAsync(verified);
+            Assert.Null(failure);
+            Assert.Equal(stored, delivered);
+            Assert.False(verified.Verified);
+        }
+
+        // A whole download (no seek) is checked even of a blob verified before.
+        await using (var whole = new VerifyingStream(new MemoryStream(stored), Sha(bytes), bytes.Length, verifiedBefore: true))
+        {
+            var (delivered, failure) = await DownloadAsync(whole);
+            Assert.IsType<ArtifactIntegrityException>(failure);
+            Assert.Equal(bytes.Length - VerifyingStream.TailBytes, delivered.Length);
+        }
+    }
 }

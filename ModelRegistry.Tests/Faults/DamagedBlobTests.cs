@@ -31,7 +31,7 @@ public sealed class DamagedBlobTests
         // Intact: the whole file, as uploaded.
         Assert.Equal(original, await client.GetByteArrayAsync(FileUrl("rot"), Ct));
 
-        FlipByte(blob, seed: 1);
+        StoredBlobs.FlipByte(blob, seed: 1);
 
         using (var response = await client.GetAsync(FileUrl("rot"), HttpCompletionOption.ResponseHeadersRead, Ct))
         {
@@ -74,9 +74,39 @@ public sealed class DamagedBlobTests
         }
 
         // Damaged after it was verified: the file changed, so the next range re-reads the whole blob first — and refuses.
-        FlipByte(blob, seed: 2);
+        StoredBlobs.FlipByte(blob, seed: 2);
         await AssertRefusedAsync(client, FileUrl("ranged"), new RangeHeaderValue(0, 1023));
         await AssertRefusedAsync(client, FileUrl("ranged"), null);
+    }
+
+    [Fact]
+    public async Task Every_byte_from_the_first_as_a_range_is_checked_as_it_streams_when_the_blob_changed()
+    {
+        await using var app = new RegistryApp();
+        app.UseKestrel(0);
+        app.StartServer();
+        var (client, original, blob) = await UploadAsync(app, "from-zero");
+
+        // Verified by its upload: `bytes=0-` (how mreg asks) gets every byte as a 206.
+        using (var request = new HttpRequestMessage(HttpMethod.Get, FileUrl("from-zero")) { Headers = { Range = new RangeHeaderValue(0, null) } })
+        using (var response = await client.SendAsync(request, Ct))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal(original, await response.Content.ReadAsByteArrayAsync(Ct));
+        }
+
+        // Changed since: no whole re-read before the first byte, but checked on the way out — and broken off.
+        StoredBlobs.FlipByte(blob, seed: 3);
+        using (var request = new HttpRequestMessage(HttpMethod.Get, FileUrl("from-zero")) { Headers = { Range = new RangeHeaderValue(0, null) } })
+        using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            var received = new MemoryStream();
+            Assert.NotNull(await Record.ExceptionAsync(() => response.Content.CopyToAsync(received, Ct)));
+            Assert.True(received.Length < FileBytes, $"received {received.Length} of {FileBytes} bytes");
+        }
+
+        await AssertRefusedAsync(client, FileUrl("from-zero"), new RangeHeaderValue(0, null));
     }
 
     private static string FileUrl(string name) => $"/api/v1/models/damaged/versions/1/files/weights/{name}.bin";
@@ -93,24 +123,7 @@ public sealed class DamagedBlobTests
         using var put = await client.PutAsync(FileUrl(name), new ByteArrayContent(bytes), Ct);
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         var sha = Sha(bytes);
-        return (client, bytes, Path.Combine(app.DataDirectory, "artifacts", "blobs", sha[..2], sha[2..4], sha));
-    }
-
-    /// <summary>Inverts one byte in the middle of the blob, as a disk or a person with file access could.</summary>
-    private static long FlipByte(string blob, int seed)
-    {
-        var offset = new Random(seed).NextInt64(FileBytes / 4, FileBytes * 3 / 4);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(blob, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        using var file = new FileStream(blob, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        var b = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)~b);
-        return offset;
+        return (client, bytes, StoredBlobs.PathOf(app.DataDirectory, sha));
     }
 
     /// <summary>A clean 500 problem before any byte of the file is sent.</summary>

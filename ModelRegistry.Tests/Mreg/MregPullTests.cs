@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ModelRegistry.Client;
 using ModelRegistry.Core.Lifecycle;
+using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Mreg;
 
@@ -102,5 +103,50 @@ public sealed class MregPullTests(MregFixture fixture) : IClassFixture<MregFixtu
         Assert.Contains("weights.bin", failed.Error, StringComparison.Ordinal);
         target.Delete(recursive: true);
         source.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task A_pull_asks_for_every_byte_as_a_range_and_itself_catches_damage_the_registry_cannot_see()
+    {
+        var weights = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var source = ModelDirectory.Create(("weights.bin", weights));
+        using var mreg = fixture.Runner();
+        Assert.Equal(0, (await mreg.RunAsync(Ct, "push", source.FullName, "--model", "pull-rot")).ExitCode);
+        var counting = new CountingHandler();
+        mreg.Handler = () => counting;
+        var target = Directory.CreateTempSubdirectory("mreg-pull-");
+
+        var pulled = await mreg.RunAsync(Ct, "pull", "pull-rot@1", target.FullName);
+
+        Assert.True(pulled.ExitCode == 0, pulled.ToString());
+        Assert.Equal(weights, await File.ReadAllBytesAsync(Path.Combine(target.FullName, "weights.bin"), Ct));
+        // bytes=0-: the registry verified the blob when it was pushed and does not hash it a second time; mreg does.
+        var download = Assert.Single(counting.Requests, r => r.Path.EndsWith("/files/weights.bin", StringComparison.Ordinal));
+        Assert.Equal(206, download.Status);
+        Assert.Equal(weights.Length, download.Length);
+
+        // A byte flipped on the registry's disk with its length and modification time kept: the registry has no reason
+        // to look again, so the bytes go out as stored — and mreg refuses them.
+        StoredBlobs.FlipByte(StoredBlobs.PathOf(fixture.App.DataDirectory, Convert.ToHexStringLower(SHA256.HashData(weights))), seed: 4,
+            keepModificationTime: true);
+        mreg.Handler = null;
+        var again = Directory.CreateTempSubdirectory("mreg-pull-");
+
+        var failed = await mreg.RunAsync(Ct, "pull", "pull-rot@1", again.FullName, "--json");
+
+        Assert.True(failed.ExitCode == ExitCodes.VerificationFailed, failed.ToString());
+        Assert.Equal("mismatch", failed.Json.GetProperty("files")[0].GetProperty("status").GetString());
+        Assert.Empty(Directory.GetFiles(again.FullName, "*", SearchOption.AllDirectories));
+
+        // A client that checks nothing (a plain GET, as curl sends) is still checked by the registry: the body breaks off.
+        using var client = new HttpClient { BaseAddress = fixture.Url };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Token);
+        using var response = await client.GetAsync("/api/v1/models/pull-rot/versions/1/files/weights.bin", HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(await Record.ExceptionAsync(() => response.Content.CopyToAsync(Stream.Null, Ct)));
+        foreach (var dir in new[] { target, again, source })
+        {
+            dir.Delete(recursive: true);
+        }
     }
 }

@@ -29,7 +29,7 @@ internal static class ArtifactDownloads
     {
         var request = http.Request;
         var kind = HttpMethods.IsHead(request.Method) ? DownloadKind.Head
-            : request.Headers.Range.Count > 0 ? DownloadKind.Range
+            : request.Headers.Range.Count > 0 && !IsFromFirstByte(request) ? DownloadKind.Range
             : DownloadKind.Whole;
         var download = await service.DownloadAsync(http.User.ToActor(), modelName, number, path, kind, ct);
         http.Response.RegisterForDisposeAsync(download);
@@ -53,6 +53,15 @@ internal static class ArtifactDownloads
         return TypedResults.Stream(content.Content, info.ContentType, ArtifactPath.FileName(info.Path), lastModified: info.UploadedAt,
             entityTag: etag, enableRangeProcessing: true);
     }
+
+    /// <summary>
+    /// <c>Range: bytes=0-</c>, every byte from the first: the whole file, as a client that checks it itself asks for it
+    /// (mreg). Core serves it as a whole download — through the registry and checked as it streams unless the blob was
+    /// verified since it last changed — instead of re-hashing an unverified blob before a range (docs/decisions/0033).
+    /// </summary>
+    private static bool IsFromFirstByte(HttpRequest request) =>
+        request.GetTypedHeaders().Range is { } range && range.Unit.Equals("bytes", StringComparison.OrdinalIgnoreCase)
+        && range.Ranges.Count == 1 && range.Ranges.First() is { From: 0, To: null };
 
     /// <summary>Whether <c>If-None-Match</c> names this file's ETag (or <c>*</c>): the client's copy is current.</summary>
     private static bool IsNotModified(HttpRequest request, EntityTagHeaderValue etag) =>
