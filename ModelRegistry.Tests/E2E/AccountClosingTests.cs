@@ -22,7 +22,9 @@ public sealed class AccountClosingTests(BrowserFixture browser)
         await page.GetByLabel("Password").FillAsync(scientist.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Close my account" }).ClickAsync();
 
-        await page.WaitForURLAsync("**/Account/Login");
+        // Closing signs out, revokes tokens and writes the audit trail before the redirect: on two cores busy with the
+        // whole suite this once took longer than the 30 s default (fresh-clone CI at 3738f80), so it gets a minute.
+        await page.WaitForURLAsync("**/Account/Login", new() { Timeout = 60_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Your account is closed." })).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "account-closed");
         await page.GetByLabel("Email").FillAsync(scientist.Email);

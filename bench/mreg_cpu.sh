@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Where a pull's time goes: for `curl` fetching a 4-file model one file after the other and for `mreg pull --parallel 4`
-# of the same version, each from a settled page cache, prints the wall time, the client's user and system CPU (GNU
-# time), the server's user and system CPU (/proc/PID/stat before and after) and how long each CPU was busy and idle
-# (/proc/stat). A pull that leaves both CPUs idle is waiting, not working: that is how decision 33's ext4 close flush
-# showed up. Not a pass/fail benchmark (bench/mreg.sh is); a profile to rerun after changing either side of a download.
+# Where the time of a pull and a push goes. Pull: `curl` fetching a 4-file model one file after the other against
+# `mreg pull --parallel 4` of the same version; push: `curl -T` of a 1 GiB file with its SHA-256 header (hash known
+# beforehand) against `mreg push` of it (hashed while sent). Each from a settled page cache; prints the wall time, the
+# client's user and system CPU (GNU time), the server's user and system CPU (/proc/PID/stat before and after) and how
+# long each CPU was busy and idle (/proc/stat). A transfer that leaves every CPU idle part of the time is waiting, not
+# working: that is how decision 33's ext4 close flush showed up. Not a pass/fail benchmark (bench/mreg.sh is); a
+# profile to rerun after changing either side of a transfer.
 #
-# Usage: bench/pull_cpu.sh           (after `dotnet build -c Release` and `dotnet publish ModelRegistry.Client -c Release -r linux-x64`)
-# Environment: ROUNDS=3 SHARD_MIB=512 PARALLEL=4 PIN=1 (server on CPU 0, clients on CPU 1; PIN=0 shares both)
-#              MREG=path (default: the native mreg from the publish above)
+# Usage: bench/mreg_cpu.sh           (after `dotnet build -c Release` and `dotnet publish ModelRegistry.Client -c Release -r linux-x64`)
+# Environment: ROUNDS=3 SHARD_MIB=512 PUSH_MIB=1024 PARALLEL=4 WARMUP=30 PIN=1 (server on CPU 0, clients on CPU 1;
+#              PIN=0 shares both) MREG=path (default: the native mreg from the publish above)
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,11 +18,13 @@ dll="$repo/ModelRegistry.Web/bin/Release/net10.0/ModelRegistry.Web.dll"
 MREG="${MREG:-$repo/ModelRegistry.Client/bin/Release/net10.0/linux-x64/publish/mreg}"
 ROUNDS="${ROUNDS:-3}"
 SHARD_MIB="${SHARD_MIB:-512}"
+PUSH_MIB="${PUSH_MIB:-1024}"
+WARMUP="${WARMUP:-30}"
 PARALLEL="${PARALLEL:-4}"
 EMAIL=bench@example.com
 PASSWORD=bench-password-1
 MODEL=bench-pull
-work="$(mktemp -d "${TMPDIR:-/tmp}/mr-pullcpu.XXXXXX")"
+work="$(mktemp -d "${TMPDIR:-/tmp}/mr-mregcpu.XXXXXX")"
 server_pid=""
 wrapper_pid=""
 . "$repo/bench/upload_lib.sh"
@@ -35,7 +39,7 @@ if [ "$PIN" = 1 ]; then SERVER_CPUS=0; client=(taskset -c 1); else SERVER_CPUS="
 export ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production DOTNET_CLI_TELEMETRY_OPTOUT=1
 start_registry
 export MREG_URL="$base" MREG_TOKEN="$token" HOME="$work/home" MREG_CONFIG_DIR="$work/home/mreg-config"
-mkdir -p "$HOME" "$MREG_CONFIG_DIR" "$work/model"
+mkdir -p "$HOME" "$MREG_CONFIG_DIR" "$work/model" "$work/push" "$work/small"
 
 names=()
 for i in 1 2 3 4; do
@@ -76,18 +80,54 @@ profile() {
     printf "\n" }'
 }
 
-say "Warm-up: two pulls with each tool …"
+# Every push stores new bytes: a fresh start of the file, so the registry never has the blob already.
+fresh() { head -c 32 /dev/urandom | dd of="$1" bs=32 count=1 conv=notrunc status=none; }
+# curl_version FILE: a new version of the curl-only model; prints "SHA-256 NUMBER" (the hash is curl's, before the clock).
+curl_version() {
+  local sha number
+  sha=$(sha256sum "$1" | cut -d' ' -f1)
+  number=$(api -H 'Content-Type: application/json' -d '{}' "$base/api/v1/models/bench-curl/versions" | python3 -c 'import json,sys; print(json.load(sys.stdin)["number"])')
+  echo "$sha $number"
+}
+curl_put() { client_curl -T "$1" -H "X-Checksum-Sha256: $2" -o /dev/null "$base/api/v1/models/bench-curl/versions/$3/files/$(basename "$1")"; }
+client_curl() { curl -sS --fail -H "Authorization: Bearer $token" "$@"; }
+api -H 'Content-Type: application/json' -d '{"name":"bench-curl"}' "$base/api/v1/models" >/dev/null
+head -c "${PUSH_MIB}M" /dev/urandom >"$work/push/weights.bin"
+head -c 9M /dev/urandom >"$work/small/weights.bin"
+pushes=0
+
+# As bench/mreg.sh: the server compiles its upload paths fully only after dozens of pushes.
+say "Warm-up: $WARMUP small pushes with each tool, two pulls with each tool …"
+for _ in $(seq "$WARMUP"); do
+  pushes=$((pushes + 1))
+  fresh "$work/small/weights.bin"
+  rm -f "$MREG_CONFIG_DIR/hashes.json"
+  "$MREG" push "$work/small" --model "bench-warm-$pushes" >/dev/null 2>&1
+  read -r sha number < <(curl_version "$work/small/weights.bin")
+  curl_put "$work/small/weights.bin" "$sha" "$number"
+done
 for _ in 1 2; do
   profile warm curl -sS --fail -H "Authorization: Bearer $token" "${curl_args[@]}" >/dev/null
   profile warm "$MREG" pull "$MODEL@$version" "$work/pulled" --parallel "$PARALLEL" >/dev/null
 done
 
 cpus=$(awk '/^cpu[0-9]+ / { printf " cpu%s busy / idle (s) |", substr($1, 4) }' /proc/stat)
-echo "Pull of 4 × ${SHARD_MIB} MiB, $([ "$PIN" = 1 ] && echo "server on CPU 0, clients on CPU 1" || echo "sharing all CPUs"); load average $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "Pull of 4 × ${SHARD_MIB} MiB and push of ${PUSH_MIB} MiB, $([ "$PIN" = 1 ] && echo "server on CPU 0, clients on CPU 1" || echo "sharing all CPUs"); load average $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 echo "| run | wall (s) | client user | client sys | client RSS (MB) | server user | server sys |$cpus"
 echo "|---|---|---|---|---|---|---|$(awk '/^cpu[0-9]+ / { printf "---|" }' /proc/stat)"
 for _ in $(seq "$ROUNDS"); do
   profile "sequential curl" curl -sS --fail -H "Authorization: Bearer $token" "${curl_args[@]}"
   profile "mreg pull --parallel $PARALLEL" "$MREG" pull "$MODEL@$version" "$work/pulled" --parallel "$PARALLEL"
+done
+blobs=("$work/push/weights.bin")   # what settle reads back in before a push
+for _ in $(seq "$ROUNDS"); do
+  pushes=$((pushes + 1))
+  fresh "$work/push/weights.bin"
+  rm -f "$MREG_CONFIG_DIR/hashes.json"
+  profile "mreg push (${PUSH_MIB} MiB)" "$MREG" push "$work/push" --model "bench-push-$pushes"
+  fresh "$work/push/weights.bin"
+  read -r sha number < <(curl_version "$work/push/weights.bin")
+  profile "curl -T (${PUSH_MIB} MiB)" curl -sS --fail -H "Authorization: Bearer $token" -T "$work/push/weights.bin" \
+    -H "X-Checksum-Sha256: $sha" -o /dev/null "$base/api/v1/models/bench-curl/versions/$number/files/weights.bin"
 done
