@@ -5,7 +5,9 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelRegistry.Core.Artifacts.Storage.S3;
 using ModelRegistry.Core.Security;
+using ModelRegistry.Tests.Mreg;
 using ModelRegistry.Tests.Infrastructure;
 
 namespace ModelRegistry.Tests.Api;
@@ -98,6 +100,33 @@ public sealed class PresignedDownloadTests(S3PresignFixture fixture) : IClassFix
 
         // A download records no audit event, presigned or streamed (a model card may embed a version's files).
         Assert.Equal(audited, await fixture.App.LastAuditSequenceAsync());
+    }
+
+    [Fact]
+    public async Task Mreg_pull_follows_the_redirect_and_reads_each_file_from_the_bucket_as_one_range()
+    {
+        var weights = RandomNumberGenerator.GetBytes((3 * 1024 * 1024) + 7);
+        var source = ModelDirectory.Create(("weights.bin", weights), ("nested/config.json", "{\"a\":1}"u8.ToArray()));
+        using var mreg = new MregRunner(fixture.Server, fixture.TokenFor(Roles.DataScientist));
+        var pushed = await mreg.RunAsync(Ct, "push", source.FullName, "--model", "presigned-pull");
+        Assert.True(pushed.ExitCode == 0, pushed.ToString());
+        var counting = new CountingHandler();
+        mreg.Handler = () => counting;
+        var target = Directory.CreateTempSubdirectory("mreg-presigned-");
+
+        var pulled = await mreg.RunAsync(Ct, "pull", "presigned-pull@1", target.FullName);
+
+        Assert.True(pulled.ExitCode == 0, pulled.ToString());
+        Assert.Equal(weights, await File.ReadAllBytesAsync(Path.Combine(target.FullName, "weights.bin"), Ct));
+        Assert.Equal("{\"a\":1}", await File.ReadAllTextAsync(Path.Combine(target.FullName, "nested", "config.json"), Ct));
+        // The registry answered 302 (verified on upload); mreg's bytes=0- went to the bucket, which sent all of it as a
+        // 206 — and without the registry's token (the bucket would refuse a second kind of authorization).
+        var key = S3ArtifactStore.BlobKey(Sha(weights));
+        var fromBucket = Assert.Single(counting.Requests, r => r.Path.EndsWith(key, StringComparison.Ordinal));
+        Assert.Equal(206, fromBucket.Status);
+        Assert.Equal(weights.Length, fromBucket.Length);
+        target.Delete(recursive: true);
+        source.Delete(recursive: true);
     }
 
     [Fact]
