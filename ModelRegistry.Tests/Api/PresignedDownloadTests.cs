@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Core.Artifacts.Storage.S3;
 using ModelRegistry.Core.Security;
-using ModelRegistry.Tests.Mreg;
 using ModelRegistry.Tests.Infrastructure;
+using ModelRegistry.Tests.Mreg;
 
 namespace ModelRegistry.Tests.Api;
 
