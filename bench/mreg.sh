@@ -109,17 +109,6 @@ fresh() {
   head -c 32 /dev/urandom | dd of="$work/push/weights.bin" bs=32 count=1 conv=notrunc status=none
   push_sha=$(sha256sum "$work/push/weights.bin" | cut -d' ' -f1)
 }
-# settle FILE…: every timed transfer starts from the same page cache. On this machine writing into the page cache costs
-# the writer up to three times the CPU when another 1–2 GiB were just written (measured with pull rounds in either
-# order: whichever tool ran second paid 3–6 s of system time instead of ~1.5 s), so the order of the tools in a round
-# decided the result. Dirty pages are written back, the cache is dropped (as root; otherwise only the write-back),
-# and the next transfer's inputs are read back in: each transfer starts with only its inputs cached.
-settle() {
-  rm -rf "$work/curl" "$work/pulled"
-  sync
-  if [ -w /proc/sys/vm/drop_caches ]; then echo 1 >/proc/sys/vm/drop_caches; fi
-  cat "$@" >/dev/null
-}
 pull_blobs=()
 for sha in $(cut -d' ' -f1 "$work/model.sha256"); do pull_blobs+=("$data/artifacts/blobs/${sha:0:2}/${sha:2:2}/$sha"); done
 for blob in "${pull_blobs[@]}"; do [ -f "$blob" ] || { say "no stored blob at $blob"; exit 2; }; done

@@ -50,15 +50,13 @@ done
 "$MREG" push "$work/model" --model "$MODEL" >"$work/push.out" 2>"$work/push.err" || { cat "$work/push.err" >&2; exit 2; }
 read -r version _ <"$work/push.out"
 curl_args=()
-blobs=()
+inputs=()   # what settle reads back in before a transfer: the stored blobs for a pull, the file for a push
 for f in "${names[@]}"; do
   curl_args+=(-o "$work/curl/$f" "$base/api/v1/models/$MODEL/versions/$version/files/$f")
   sha=$(sha256sum "$work/model/$f" | cut -d' ' -f1)
-  blobs+=("$data/artifacts/blobs/${sha:0:2}/${sha:2:2}/$sha")
+  inputs+=("$data/artifacts/blobs/${sha:0:2}/${sha:2:2}/$sha")
 done
 
-# As bench/mreg.sh: written back, cache dropped, the stored blobs read back in.
-settle() { rm -rf "$work/curl" "$work/pulled"; sync; echo 1 >/proc/sys/vm/drop_caches; cat "${blobs[@]}" >/dev/null; mkdir -p "$work/curl"; }
 server_cpu() { awk '{ print $14, $15 }' "/proc/$server_pid/stat"; }
 cpu_ticks() { awk '/^cpu[0-9]+ / { printf "%s %s ", $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
 
@@ -66,7 +64,8 @@ cpu_ticks() { awk '/^cpu[0-9]+ / { printf "%s %s ", $2 + $3 + $4 + $7 + $8, $5 +
 profile() {
   local label=$1; shift
   local su0 ss0 su1 ss1 before after e u s m
-  settle
+  settle "${inputs[@]}"
+  mkdir -p "$work/curl"
   read -r su0 ss0 < <(server_cpu)
   before=$(cpu_ticks)
   "${client[@]}" /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 2; }
@@ -120,7 +119,7 @@ for _ in $(seq "$ROUNDS"); do
   profile "sequential curl" curl -sS --fail -H "Authorization: Bearer $token" "${curl_args[@]}"
   profile "mreg pull --parallel $PARALLEL" "$MREG" pull "$MODEL@$version" "$work/pulled" --parallel "$PARALLEL"
 done
-blobs=("$work/push/weights.bin")   # what settle reads back in before a push
+inputs=("$work/push/weights.bin")
 for _ in $(seq "$ROUNDS"); do
   pushes=$((pushes + 1))
   fresh "$work/push/weights.bin"

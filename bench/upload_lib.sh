@@ -1,5 +1,5 @@
-# Sourced by bench/upload.sh and bench/upload_s3.sh: a registry from the Release build on a fresh data directory,
-# a data scientist's token, one model with version 1, and the helpers both benchmarks measure with.
+# Sourced by bench/upload.sh, bench/upload_s3.sh, bench/mreg.sh and bench/mreg_cpu.sh: a registry from the Release
+# build on a fresh data directory, a data scientist's token, one model with version 1, and the helpers they measure with.
 # The sourcing script sets repo, work, dll, helper, EMAIL, PASSWORD, MODEL, server_pid="" and wrapper_pid="",
 # exports the Registry__* settings it needs, then calls start_registry.
 
@@ -69,3 +69,14 @@ upload() {
   awk -v t="${out% *}" 'BEGIN { printf "%.3f\n", t }'
 }
 
+# settle FILE…: every timed transfer of bench/mreg.sh and bench/mreg_cpu.sh starts from the same page cache. On this
+# machine writing into the page cache costs the writer up to three times the CPU when another 1–2 GiB were just
+# written (measured with pull rounds in either order: whichever tool ran second paid 3–6 s of system time instead of
+# ~1.5 s), so the order of the tools in a round decided the result. Dirty pages are written back, the cache is dropped (as root; otherwise only the write-back),
+# and the next transfer's inputs are read back in: each transfer starts with only its inputs cached.
+settle() {
+  rm -rf "$work/curl" "$work/pulled"
+  sync
+  if [ -w /proc/sys/vm/drop_caches ]; then echo 1 >/proc/sys/vm/drop_caches; fi
+  cat "$@" >/dev/null
+}

@@ -45,8 +45,8 @@ internal static class ArtifactsApi
         read.MapGet("/{**path}", DownloadAsync)
             .WithName("downloadFile")
             .WithSummary("Downloads a file")
-            .WithDescription("The bytes as an attachment, verified against their SHA-256 as they stream; Range (206, 416) and "
-                + "conditional requests (If-None-Match, If-Range: 304).")
+            .WithDescription("The bytes as an attachment; without Range, verified against their SHA-256 as they stream. Range "
+                + "(206, 416; see the header) and conditional requests (If-None-Match, If-Range: 304).")
             .DescribesDownload(StatusCodes.Status206PartialContent, StatusCodes.Status416RangeNotSatisfiable);
 
         read.MapMethods("/{**path}", [HttpMethods.Head], DownloadAsync)
@@ -90,7 +90,9 @@ internal static class ArtifactsApi
                 .ResponseHeader(StatusCodes.Status206PartialContent, "ETag", "The file's SHA-256, quoted.")
                 .ResponseHeader(StatusCodes.Status206PartialContent, ChecksumHeader, "The whole file's SHA-256.")
                 .ResponseHeader(StatusCodes.Status416RangeNotSatisfiable, "Content-Range", "The file's size: bytes */SIZE.")
-                .RequestHeader("Range", "bytes=FIRST-LAST (one range): 206 with those bytes, 416 past the end.")
+                .RequestHeader("Range", "bytes=FIRST-LAST (one range): 206 with those bytes, 416 past the end. Served from a file "
+                    + "verified since it last changed and not checked again: compare the result with the ETag. bytes=0- (every "
+                    + "byte, as mreg asks) is checked as it streams when the file was not verified since it last changed.")
                 .RequestHeader("If-Range", "An ETag: the range is served only while the file still has it, the whole file otherwise.");
         }
 
